@@ -1,0 +1,116 @@
+import Holidays from 'date-holidays';
+import { DateTime, IANAZone } from 'luxon';
+
+export interface BusinessCalendarOptions {
+  /** IANA time zone in which days are counted, e.g. 'America/New_York'. */
+  timeZone: string;
+  /** ISO 3166-1 country whose public holidays are days off, e.g. 'US'. Without it only weekends are. */
+  country?: string;
+  /** ISO 3166-2 subdivision of `country` (date-holidays' "state"), e.g. 'NY' or 'BE'. */
+  region?: string;
+  /** More days off, as local dates 'YYYY-MM-DD' (company closures, corrections to the holiday data). */
+  extraHolidays?: string[];
+}
+
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Business days: Monday to Friday, minus public holidays of the configured country/region
+ * (date-holidays, type 'public' only, substitute days included) and the extra holidays, all
+ * judged on the local date in `timeZone`.
+ *
+ * Deadline semantics (`addBusinessDays`): N business days from instant T end at the same local
+ * wall-clock time on the N-th business day after T's local date. If T falls on a non-business day,
+ * counting starts at 00:00 local of the next business day (so that day is not counted as one of
+ * the N and the deadline falls at 00:00 local). Wall-clock time is kept across DST changes, so
+ * the elapsed hours may be one more or less than a whole number of days.
+ *
+ * Pure: no clock, no I/O; holiday lookups are cached per year.
+ */
+export class BusinessCalendar {
+  readonly timeZone: string;
+  readonly country?: string;
+  readonly region?: string;
+  private readonly extra: Set<string>;
+  private readonly holidays?: Holidays;
+  private readonly byYear = new Map<number, Set<string>>();
+
+  constructor(options: BusinessCalendarOptions) {
+    if (!IANAZone.isValidZone(options.timeZone)) throw new Error(`Unknown time zone '${options.timeZone}'`);
+    this.timeZone = options.timeZone;
+    this.country = options.country;
+    this.region = options.region;
+    for (const d of options.extraHolidays ?? []) {
+      if (!LOCAL_DATE.test(d) || !DateTime.fromISO(d).isValid) throw new Error(`Extra holiday '${d}' is not a YYYY-MM-DD date`);
+    }
+    this.extra = new Set(options.extraHolidays ?? []);
+    if (options.country) {
+      const hd = new Holidays();
+      // init() answers true when it found rules (its typings say void).
+      const found: unknown = options.region
+        ? hd.init(options.country, options.region, { types: ['public'] })
+        : hd.init(options.country, { types: ['public'] });
+      if (found !== true) throw new Error(`No holiday data for '${options.country}${options.region ? `-${options.region}` : ''}'`);
+      this.holidays = hd;
+    }
+  }
+
+  /** True when the local date of `date` in the calendar's time zone is a business day. */
+  isBusinessDay(date: Date): boolean {
+    return this.isBusinessDate(this.local(date));
+  }
+
+  /** The deadline N business days after `from` (see the class comment for the exact rule). */
+  addBusinessDays(from: Date, n: number): Date {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`Business days must be a whole number >= 0, got ${n}`);
+    let start = this.local(from);
+    if (!this.isBusinessDate(start)) {
+      start = start.startOf('day');
+      do start = start.plus({ days: 1 });
+      while (!this.isBusinessDate(start));
+    }
+    let day = start.startOf('day');
+    for (let counted = 0; counted < n; ) {
+      day = day.plus({ days: 1 });
+      if (this.isBusinessDate(day)) counted++;
+    }
+    // Same wall-clock time on the target date; luxon resolves a time inside a DST gap forward.
+    return day.set({ hour: start.hour, minute: start.minute, second: start.second, millisecond: start.millisecond }).toJSDate();
+  }
+
+  /** `n` calendar days after `from`, keeping the local wall-clock time (used for the dispute and consent windows). */
+  addCalendarDays(from: Date, n: number): Date {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`Calendar days must be a whole number >= 0, got ${n}`);
+    return this.local(from).plus({ days: n }).toJSDate();
+  }
+
+  /** Local date 'YYYY-MM-DD' of an instant in the calendar's time zone. */
+  localDate(date: Date): string {
+    return this.local(date).toISODate()!;
+  }
+
+  private local(date: Date): DateTime {
+    const dt = DateTime.fromJSDate(date, { zone: this.timeZone });
+    if (!dt.isValid) throw new Error('Invalid date');
+    return dt;
+  }
+
+  private isBusinessDate(dt: DateTime): boolean {
+    if (dt.weekday > 5) return false; // luxon: 6 = Saturday, 7 = Sunday
+    const iso = dt.toISODate()!;
+    return !this.extra.has(iso) && !this.holidaysOf(dt.year).has(iso);
+  }
+
+  private holidaysOf(year: number): Set<string> {
+    let set = this.byYear.get(year);
+    if (!set) {
+      set = new Set(
+        (this.holidays?.getHolidays(year) ?? [])
+          .filter((h) => h.type === 'public')
+          .map((h) => h.date.slice(0, 10)),
+      );
+      this.byYear.set(year, set);
+    }
+    return set;
+  }
+}
