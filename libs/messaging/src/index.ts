@@ -1,0 +1,10 @@
+export * from './messaging.config.js';
+export * from './kafka-publisher.js';
+export * from './kafka-transport.js';
+export * from './kafka-event-context.js';
+export * from './kafka-admin.js';
+export * from './retry-policy.js';
+export * from './routing.js';
+export * from './handler-errors.filter.js';
+export * from './messaging.metrics.js';
+export type { CloudEvent, DecodeResult } from '../../contracts/src/envelope.js';

@@ -1,0 +1,333 @@
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { fromKafkaMessage, headersToStrings } from '../../contracts/src/envelope.js';
+import { deadLetterTopic } from '../../contracts/src/topics.js';
+import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
+import { KafkaEventContext } from './kafka-event-context.js';
+import { KafkaPublisher } from './kafka-publisher.js';
+import { logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
+import { messagingMetrics } from './messaging.metrics.js';
+import { DEFAULT_RETRY_POLICY, describeError, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
+import { routeRecord, UNKNOWN_TYPE, type RecordRoute } from './routing.js';
+
+export interface KafkaTransportOptions {
+  config: MessagingConfig;
+  /** Consumer group = service name (used as given, no `-server` suffix). Also names the DLQs. */
+  groupId: string;
+  /** Logical topic names to consume; the config's prefix is applied. */
+  topics: string[];
+  /** Where a group without committed offsets starts. Default true: a new group reads the whole topic. */
+  fromBeginning?: boolean;
+  /** Default attempts per record (including the first). Default 5. `@EventPattern` extras override it. */
+  maxAttempts?: number;
+  /** Default wait after the first failure, doubling each time. Default 100 ms. */
+  backoffMs?: number;
+  /** Upper bound of the backoff. Default 5 s. */
+  maxBackoffMs?: number;
+  /** Partitions processed at once (order is kept within each partition). Default 3. */
+  partitionsConsumedConcurrently?: number;
+  /** Group session timeout. Default 30 s (kafkajs default). */
+  sessionTimeoutMs?: number;
+  /** Commit resolved offsets at least this often while a batch runs (they are also committed at each batch end). Default 1 s. */
+  autoCommitIntervalMs?: number;
+  /** ...or once this many offsets are resolved. Default 100. */
+  autoCommitThreshold?: number;
+  /** Clock for `dlq_failed_at`. */
+  now?: () => Date;
+}
+
+export interface ConsumerHealth {
+  /** Joined its group and consuming. */
+  running: boolean;
+  /** kafkajs gave up (a crash it will not restart from): the process consumes nothing until restarted. */
+  crashed: boolean;
+  lastError?: string;
+  /** Partitions assigned at the last group join. */
+  assignedPartitions: number;
+}
+
+/** Transport id of `KafkaTransport`; `@EventPattern(type)` without a transport binds to it too. */
+export const KAFKA_TRANSPORT_ID = Symbol('cpor-kafka-transport');
+
+type RecordOutcome = 'done' | 'aborted';
+
+/** Longest single wait between heartbeats during a retry backoff. */
+const HEARTBEAT_SLICE_MS = 500;
+
+/**
+ * NestJS transport strategy over kafkajs `eachBatch`, replacing the stock `ServerKafka` loop
+ * (DESIGN section 2): dispatch by CloudEvents type, explicit offset resolution after the handler
+ * finishes, bounded retries with backoff, dead-letter topic, heartbeats while working,
+ * concurrency across partitions with order within each.
+ *
+ * Shutdown order: `close()` stops fetching, waits for the in-flight handler, commits and leaves
+ * the group. Nest calls it before `onApplicationShutdown` hooks (standalone microservice and
+ * hybrid app alike), so close the database there, never in `onModuleDestroy` or
+ * `beforeApplicationShutdown`, or a draining handler would lose its store.
+ */
+export class KafkaTransport extends Server implements CustomTransportStrategy {
+  override transportId = KAFKA_TRANSPORT_ID;
+  // This transport awaits every handler and reports failures itself (retry, DLQ, log).
+  override readonly propagatesEventHandlerErrors = true;
+  protected override readonly logger = new Logger(KafkaTransport.name);
+
+  private readonly groupId: string;
+  private readonly defaultPolicy: RetryPolicy;
+  private readonly now: () => Date;
+  private kafka?: Kafka;
+  private consumer?: Consumer;
+  private publisher?: KafkaPublisher;
+  private state: ConsumerHealth = { running: false, crashed: false, assignedPartitions: 0 };
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    super();
+    this.groupId = options.groupId;
+    this.now = options.now ?? (() => new Date());
+    this.defaultPolicy = {
+      maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+      backoffMs: options.backoffMs ?? DEFAULT_RETRY_POLICY.backoffMs,
+      maxBackoffMs: options.maxBackoffMs ?? DEFAULT_RETRY_POLICY.maxBackoffMs,
+    };
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    // disconnect() = stop fetching, wait for the batch in flight (its loop sees isRunning() false
+    // after the current record), commit resolved offsets, leave the group.
+    await this.consumer?.disconnect();
+    await this.publisher?.disconnect();
+    this.consumer = undefined;
+    this.publisher = undefined;
+    this.kafka = undefined;
+  }
+
+  /** Consumer state for readiness probes. */
+  health(): ConsumerHealth {
+    return { ...this.state };
+  }
+
+  on(): never {
+    throw new Error('KafkaTransport has no event listeners; use health() for consumer state');
+  }
+
+  unwrap<T>(): T {
+    if (!this.kafka) throw new Error('KafkaTransport is not listening');
+    return [this.kafka, this.consumer, this.publisher] as T;
+  }
+
+  /** Physical topics this transport consumes and the DLQs it may write to. */
+  topicsToCreate(): string[] {
+    const { config, topics } = this.options;
+    return topics.flatMap((topic) => [topicName(config, topic), topicName(config, deadLetterTopic(topic, this.groupId))]);
+  }
+
+  private async start(): Promise<void> {
+    const { config, topics } = this.options;
+    this.kafka = createKafka(config);
+
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const created = await createMissingTopics(admin, this.topicsToCreate(), topicCreationOptions(config));
+      if (created.length > 0) this.logger.log(`created topics ${created.join(', ')}`);
+    } finally {
+      await admin.disconnect();
+    }
+
+    this.publisher = new KafkaPublisher(config, this.kafka);
+    await this.publisher.connect();
+
+    this.consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+    });
+    this.watchConsumer(this.consumer);
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: topics.map((topic) => topicName(config, topic)),
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      autoCommitInterval: this.options.autoCommitIntervalMs ?? 1_000,
+      autoCommitThreshold: this.options.autoCommitThreshold ?? 100,
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+    this.logger.log(`consuming ${topics.join(', ')} as group ${this.groupId}`);
+  }
+
+  private watchConsumer(consumer: Consumer): void {
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      const assigned = Object.values(payload.memberAssignment).reduce((sum, partitions) => sum + partitions.length, 0);
+      this.state = { running: true, crashed: false, assignedPartitions: assigned };
+    });
+    consumer.on(CRASH, ({ payload }) => {
+      const lastError = describeError(payload.error);
+      // With restart=true kafkajs rejoins by itself (GROUP_JOIN clears this); otherwise it is dead.
+      this.state = { running: false, crashed: !payload.restart, lastError, assignedPartitions: 0 };
+      this.logger.error(`consumer ${this.groupId} crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${lastError}`);
+    });
+    const stopped = () => {
+      this.state = { ...this.state, running: false, assignedPartitions: 0 };
+    };
+    consumer.on(STOP, stopped);
+    consumer.on(DISCONNECT, stopped);
+  }
+
+  /** One partition's batch, record by record, in offset order. */
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const logicalTopic = logicalTopicName(this.options.config, batch.topic);
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale()) break;
+      const outcome = await this.consumeRecord(logicalTopic, payload, message);
+      if (outcome === 'aborted') break;
+      payload.resolveOffset(message.offset);
+      messagingMetrics.lag.set(
+        { group: this.groupId, topic: logicalTopic, partition: String(batch.partition) },
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
+      );
+      await payload.commitOffsetsIfNecessary();
+      await payload.heartbeat();
+    }
+  }
+
+  private async consumeRecord(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage): Promise<RecordOutcome> {
+    const { batch } = payload;
+    const headers = headersToStrings(message.headers);
+    const record = { key: message.key?.toString('utf8') ?? null, headers, raw: message.value?.toString('utf8') ?? '' };
+    const route = routeRecord(fromKafkaMessage(message), record, logicalTopic, (pattern) => this.messageHandlers.has(pattern));
+    const where = `${logicalTopic}/${batch.partition}@${message.offset}`;
+    // An unmatched record's type is whatever the producer wrote: label it by the pattern instead.
+    const label = route.kind === 'unmatched' ? route.pattern : metricType(route.type);
+
+    if (route.kind === 'skip') {
+      messagingMetrics.skipped.inc({ group: this.groupId, type: label });
+      this.logger.debug?.(`skipped ${label} id=${headers['ce_id'] ?? '-'} ${where}: no handler`);
+      return 'done';
+    }
+    if (route.kind === 'dead-letter') {
+      await this.deadLetter(logicalTopic, payload, message, route.reason, 0);
+      return 'done';
+    }
+
+    const handler = this.messageHandlers.get(route.pattern) as MessageHandler;
+    const policy = resolveRetryPolicy(handler.extras, this.defaultPolicy);
+    const outcome = await runWithRetries(
+      (attempt) => this.invokeHandler(handler, route, this.contextFor(logicalTopic, payload, message, headers, attempt)),
+      policy,
+      {
+        sleep: (ms) => this.sleepWithHeartbeat(ms, payload),
+        shouldContinue: () => payload.isRunning() && !payload.isStale(),
+        onFailure: (error, attempt) => {
+          messagingMetrics.failed.inc({ group: this.groupId, type: label });
+          this.logger.warn(`${label} id=${headers['ce_id'] ?? '-'} ${where} attempt ${attempt}/${policy.maxAttempts} failed: ${describeError(error)}`);
+        },
+      },
+    );
+    if (outcome.status === 'handled') {
+      messagingMetrics.processed.inc({ group: this.groupId, type: label });
+      return 'done';
+    }
+    if (outcome.status === 'aborted') return 'aborted';
+    await this.deadLetter(logicalTopic, payload, message, describeError(outcome.error), outcome.attempts);
+    return 'done';
+  }
+
+  private contextFor(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, headers: Record<string, string>, attempt: number) {
+    return new KafkaEventContext({
+      topic: logicalTopic,
+      kafkaTopic: payload.batch.topic,
+      partition: payload.batch.partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      key: message.key?.toString('utf8') ?? null,
+      headers,
+      attempt,
+      groupId: this.groupId,
+      heartbeat: () => payload.heartbeat(),
+    });
+  }
+
+  /**
+   * Calls the Nest handler and waits for all of its work: the proxy resolves to a value or an
+   * Observable (a thrown error comes back as an erroring Observable from Nest's exception filter).
+   */
+  private invokeHandler(handler: MessageHandler, route: Extract<RecordRoute, { kind: 'handle' | 'unmatched' }>, context: KafkaEventContext): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      try {
+        this.runWithProcessingHooks(context, async (runEndHook) => {
+          try {
+            const result: unknown = await handler(route.payload, context);
+            await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+            resolve();
+          } catch (error) {
+            reject(error);
+          } finally {
+            runEndHook();
+          }
+        });
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  /** Copies the record to `<topic>.<group>.dlq` with headers naming its source and the error. */
+  private async deadLetter(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, error: string, attempts: number): Promise<void> {
+    const { batch } = payload;
+    const dlq = deadLetterTopic(logicalTopic, this.groupId);
+    await this.publisher!.publishRaw([
+      {
+        topic: dlq,
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          dlq_source_topic: batch.topic,
+          dlq_source_partition: String(batch.partition),
+          dlq_source_offset: message.offset,
+          dlq_source_timestamp: message.timestamp,
+          dlq_error: describeError(error, 1_000),
+          dlq_failed_at: this.now().toISOString(),
+          dlq_attempts: String(attempts),
+          dlq_group: this.groupId,
+        },
+      },
+    ]);
+    messagingMetrics.deadLettered.inc({ group: this.groupId, topic: logicalTopic });
+    const headers = headersToStrings(message.headers);
+    this.logger.error(
+      `dead-lettered ${metricType(headers['ce_type'] ?? UNKNOWN_TYPE)} id=${headers['ce_id'] ?? '-'} ${logicalTopic}/${batch.partition}@${message.offset} after ${attempts} attempt(s) to ${topicName(this.options.config, dlq)}: ${describeError(error, 300)}`,
+    );
+  }
+
+  /** Waits between attempts without letting the group think this member died. */
+  private async sleepWithHeartbeat(ms: number, payload: EachBatchPayload): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (payload.isRunning() && !payload.isStale()) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(remaining, HEARTBEAT_SLICE_MS)));
+      await payload.heartbeat();
+    }
+  }
+}
+
+/** Metric label of a type: record types come from producers, so keep label values bounded and tidy. */
+export function metricType(type: string): string {
+  return /^[A-Za-z0-9._:-]{1,120}$/.test(type) ? type : 'invalid';
+}

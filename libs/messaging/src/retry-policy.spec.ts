@@ -1,0 +1,146 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  describeError,
+  isNonRetryable,
+  NonRetryableError,
+  resolveRetryPolicy,
+  runWithRetries,
+  type RetryPolicy,
+} from './retry-policy.js';
+
+describe('resolveRetryPolicy', () => {
+  it('uses the transport defaults when the handler declares nothing', () => {
+    expect(resolveRetryPolicy(undefined)).toEqual(DEFAULT_RETRY_POLICY);
+    expect(resolveRetryPolicy({})).toEqual(DEFAULT_RETRY_POLICY);
+  });
+
+  it('lets @EventPattern extras override single fields', () => {
+    expect(resolveRetryPolicy({ retry: { maxAttempts: 8 } })).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 8 });
+    expect(resolveRetryPolicy({ retry: { backoffMs: 0 } }, { maxAttempts: 2, backoffMs: 50, maxBackoffMs: 1000 })).toEqual({
+      maxAttempts: 2,
+      backoffMs: 0,
+      maxBackoffMs: 1000,
+    });
+  });
+
+  it('ignores nonsense values', () => {
+    expect(resolveRetryPolicy({ retry: { maxAttempts: 0, backoffMs: -1, maxBackoffMs: Number.NaN } })).toEqual(DEFAULT_RETRY_POLICY);
+    expect(resolveRetryPolicy({ retry: 'often' })).toEqual(DEFAULT_RETRY_POLICY);
+  });
+});
+
+describe('backoffDelay', () => {
+  const policy: RetryPolicy = { maxAttempts: 10, backoffMs: 100, maxBackoffMs: 5_000 };
+
+  it('doubles after each failure and stops at the cap', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((failed) => backoffDelay(policy, failed))).toEqual([100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+  });
+
+  it('is zero when the policy has no backoff', () => {
+    expect(backoffDelay({ ...policy, backoffMs: 0 }, 3)).toBe(0);
+  });
+});
+
+describe('NonRetryableError', () => {
+  it('is recognised directly and after Nest turned it into its error object', () => {
+    const error = new NonRetryableError('claim id is not a UUID');
+    expect(isNonRetryable(error)).toBe(true);
+    // Nest's default RPC filter rethrows RpcException.getError() as a plain object.
+    expect(isNonRetryable(error.getError())).toBe(true);
+    expect(describeError(error.getError())).toBe('claim id is not a UUID');
+    expect(isNonRetryable(new Error('boom'))).toBe(false);
+    expect(isNonRetryable({ status: 'error', message: 'Internal server error' })).toBe(false);
+  });
+});
+
+describe('describeError', () => {
+  it('names the error and truncates long messages', () => {
+    expect(describeError(new TypeError('bad'))).toBe('TypeError: bad');
+    expect(describeError('plain')).toBe('plain');
+    expect(describeError(new Error('x'.repeat(50)), 10)).toHaveLength(10);
+  });
+});
+
+describe('runWithRetries', () => {
+  const policy: RetryPolicy = { maxAttempts: 4, backoffMs: 100, maxBackoffMs: 300 };
+
+  function hooks(shouldContinue: () => boolean = () => true) {
+    const sleeps: number[] = [];
+    return { sleeps, hooks: { sleep: async (ms: number) => void sleeps.push(ms), shouldContinue } };
+  }
+
+  it('returns after the first success', async () => {
+    const { sleeps, hooks: h } = hooks();
+    const outcome = await runWithRetries(async () => undefined, policy, h);
+    expect(outcome).toEqual({ status: 'handled', attempts: 1 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('retries with backoff until the handler succeeds', async () => {
+    const { sleeps, hooks: h } = hooks();
+    let calls = 0;
+    const outcome = await runWithRetries(
+      async () => {
+        calls++;
+        if (calls < 3) throw new Error(`fail ${calls}`);
+      },
+      policy,
+      h,
+    );
+    expect(outcome).toEqual({ status: 'handled', attempts: 3 });
+    expect(sleeps).toEqual([100, 200]);
+  });
+
+  it('gives up after maxAttempts and hands back the last error', async () => {
+    const { sleeps, hooks: h } = hooks();
+    const failures: number[] = [];
+    const outcome = await runWithRetries(
+      async (attempt) => {
+        throw new Error(`fail ${attempt}`);
+      },
+      policy,
+      { ...h, onFailure: (_error, attempt) => failures.push(attempt) },
+    );
+    expect(outcome.status).toBe('failed');
+    expect(outcome.attempts).toBe(4);
+    expect(describeError((outcome as { error: unknown }).error)).toBe('Error: fail 4');
+    expect(sleeps).toEqual([100, 200, 300]);
+    expect(failures).toEqual([1, 2, 3, 4]);
+  });
+
+  it('does not retry a NonRetryableError', async () => {
+    const { sleeps, hooks: h } = hooks();
+    const outcome = await runWithRetries(async () => Promise.reject(new NonRetryableError('never valid')), policy, h);
+    expect(outcome).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('aborts without a verdict when the consumer stops during retries', async () => {
+    let running = true;
+    const { hooks: h } = hooks(() => running);
+    const outcome = await runWithRetries(
+      async () => {
+        running = false;
+        throw new Error('store down');
+      },
+      policy,
+      h,
+    );
+    expect(outcome).toMatchObject({ status: 'aborted', attempts: 1 });
+  });
+
+  it('lets a failing wait (a rebalance seen by the heartbeat) propagate', async () => {
+    const rebalance = new Error('The group is rebalancing');
+    await expect(
+      runWithRetries(
+        async () => {
+          throw new Error('x');
+        },
+        policy,
+        { sleep: () => Promise.reject(rebalance), shouldContinue: () => true },
+      ),
+    ).rejects.toBe(rebalance);
+  });
+});
