@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { CreateClaimDto } from '../../../../libs/contracts/src/requests/index.js';
+import { DomainError, type Actor, type ClaimCommand, type PoeDocument } from '../../../../libs/domain/src/index.js';
+import { ClaimLedger, PoeStore, type ClaimFilter, type ClaimView, type LedgerResult } from '../../../../libs/persistence/src/index.js';
+import { SERVICE_CONFIG, type ServiceConfig } from '../../../../libs/platform/src/index.js';
+import { detectPoeContentType, POE_MAX_BYTES } from '../poe/poe-file-type.js';
+
+export interface UploadedPoe {
+  originalname: string;
+  buffer: Buffer;
+  size: number;
+}
+
+/** The partner's use cases; the rules themselves are in the domain library. */
+@Injectable()
+export class ClaimsService {
+  constructor(
+    private readonly ledger: ClaimLedger,
+    private readonly poeStore: PoeStore,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {}
+
+  create(actor: Actor, fields: CreateClaimDto, options: { claimId?: string; commandId?: string } = {}): Promise<LedgerResult> {
+    const command: ClaimCommand = {
+      type: 'create',
+      claimId: options.claimId ?? randomUUID(),
+      policyId: this.config.claimPolicyId,
+      ...fields,
+    };
+    return this.ledger.create(command as Extract<ClaimCommand, { type: 'create' }>, actor, { commandId: options.commandId });
+  }
+
+  /** Reads a claim the actor's organisation owns; another organisation's claim does not exist for it. */
+  async get(actor: Actor, claimId: string): Promise<ClaimView> {
+    const claim = await this.ledger.get(claimId);
+    if (!claim || claim.partnerId !== actor.partnerId) throw new DomainError('not-found', `Claim ${claimId} not found`, {});
+    return claim;
+  }
+
+  list(actor: Actor, filter: Omit<ClaimFilter, 'partnerId'>, page: { limit: number; offset: number }) {
+    return this.ledger.list({ ...filter, partnerId: actor.partnerId ?? '' }, page);
+  }
+
+  execute(actor: Actor, claimId: string, command: ClaimCommand, options: { expectedVersion?: number; commandId?: string; retryOnConflict?: boolean } = {}) {
+    return this.ledger.execute(claimId, command, actor, options);
+  }
+
+  /** Stores each file (checked by its bytes and size) and adds it to the claim as PoE. */
+  async storePoe(actor: Actor, claimId: string, files: UploadedPoe[]): Promise<Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>>> {
+    await this.get(actor, claimId);
+    const problems: string[] = [];
+    if (files.length === 0) problems.push('file: at least one file is required');
+    const typed = files.map((file) => {
+      const contentType = detectPoeContentType(file.buffer);
+      if (file.size > POE_MAX_BYTES) problems.push(`${file.originalname}: larger than ${POE_MAX_BYTES} bytes`);
+      if (!contentType) problems.push(`${file.originalname}: only PDF, PNG, JPEG or DOCX files are accepted`);
+      return { file, contentType };
+    });
+    if (problems.length > 0) throw new DomainError('invalid-command', 'PoE upload refused', { errors: problems });
+    const documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> = [];
+    for (const { file, contentType } of typed) {
+      const stored = await this.poeStore.save({ claimId, originalName: file.originalname, contentType: contentType!, data: file.buffer });
+      documents.push({ documentId: stored.documentId, fileName: safeFileName(file.originalname), contentType: contentType!, size: stored.size, sha256: stored.sha256 });
+    }
+    return documents;
+  }
+}
+
+/** Display name only (storage names are generated): no paths, no control characters. */
+function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? 'document';
+  return base.replace(/[^\w.\- ()]/g, '_').slice(0, 200) || 'document';
+}

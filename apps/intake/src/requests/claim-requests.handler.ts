@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { Controller, Logger } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { ClassConstructor } from 'class-transformer';
+import type { CloudEvent } from '../../../../libs/contracts/src/envelope.js';
+import { REQUEST_TYPES } from '../../../../libs/contracts/src/event-types.js';
+import {
+  AddPoeRequest,
+  CommentClaimRequest,
+  CreateClaimRequest,
+  DisputeClaimRequest,
+  EditClaimRequest,
+  SubmitClaimRequest,
+  validateContract,
+  WithdrawClaimRequest,
+  type UpstreamRequestBase,
+} from '../../../../libs/contracts/src/requests/index.js';
+import { TOPICS } from '../../../../libs/contracts/src/topics.js';
+import { DomainError, type Actor, type ClaimCommand } from '../../../../libs/domain/src/index.js';
+import { KafkaEventContext, unmatchedOn, type UnmatchedRecord } from '../../../../libs/messaging/src/index.js';
+import { OnEvent } from '../../../../libs/messaging/src/on-event.decorator.js';
+import { ClaimsService } from '../claims/claims.service.js';
+import { RequestRejections } from './request-rejections.js';
+
+/** A claim created from an upstream request gets an id derived from the request id: a retry finds it. */
+export function claimIdForRequest(requestId: string): string {
+  const hex = createHash('sha256').update(`cpor-claim-request:${requestId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function upstreamActor(event: CloudEvent, request: UpstreamRequestBase): Actor {
+  return { kind: 'upstream', id: `${event.source}:${request.requestedBy}`, partnerId: request.partnerId };
+}
+
+/**
+ * Partner commands from upstream systems. Each request's CloudEvents id makes it idempotent
+ * (command ids on the claim); an invalid one is answered on the rejected topic, never dropped.
+ */
+@Controller()
+export class ClaimRequestsHandler {
+  private readonly logger = new Logger(ClaimRequestsHandler.name);
+
+  constructor(
+    private readonly claims: ClaimsService,
+    private readonly rejections: RequestRejections,
+  ) {}
+
+  @OnEvent(REQUEST_TYPES.create)
+  async create(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
+    await this.handle(event, context, CreateClaimRequest, async (request, actor) => {
+      const claimId = claimIdForRequest(event.id);
+      await this.claims.create(actor, request.claim, { claimId, commandId: event.id });
+      for (const [index, document] of (request.poe ?? []).entries()) {
+        await this.claims.execute(actor, claimId, { type: 'addPoe', document: { ...document } }, { commandId: `${event.id}:poe:${index}`, retryOnConflict: true });
+      }
+      if (request.submit) await this.claims.execute(actor, claimId, { type: 'submit' }, { commandId: `${event.id}:submit`, retryOnConflict: true });
+    });
+  }
+
+  @OnEvent(REQUEST_TYPES.edit)
+  async edit(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
+    await this.handle(event, context, EditClaimRequest, (request, actor) =>
+      this.command(actor, request.claimId, { type: 'edit', changes: { ...request.changes } }, event.id),
+    );
+  }
+
+  @OnEvent(REQUEST_TYPES.addPoe)
+  async addPoe(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
+    await this.handle(event, context, AddPoeRequest, (request, actor) =>
+      this.command(actor, request.claimId, { type: 'addPoe', document: { ...request.document } }, event.id),
+    );
+  }
+
+  @OnEvent(REQUEST_TYPES.submit)
+  async submit(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
+    await this.handle(event, context, SubmitClaimRequest, (request, actor) => this.command(actor, request.claimId, { type: 'submit' }, event.id));
+  }
+
+  @OnEvent(REQUEST_TYPES.comment)
+  async comment(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
+    await this.handle(event, context, CommentClaimRequest, (request, actor) =>
+      this.command(actor, request.claimId, { type: 'comment', text: request.text }, event.id),
+    );
+  }
+
+  @OnEvent(REQUEST_TYPES.withdraw)
+  async withdraw(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
+    await this.handle(event, context, WithdrawClaimRequest, (request, actor) =>
+      this.command(actor, request.claimId, { type: 'withdraw', subReason: request.subReason, comment: request.comment }, event.id),
+    );
+  }
+
+  @OnEvent(REQUEST_TYPES.dispute)
+  async dispute(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
+    await this.handle(event, context, DisputeClaimRequest, (request, actor) =>
+      this.command(
+        actor,
+        request.claimId,
+        { type: 'dispute', disputeId: event.id, justification: request.justification, poeDocuments: request.poe ?? [] } as never,
+        event.id,
+      ),
+    );
+  }
+
+  /** Bad JSON, a broken envelope or an unknown request type. */
+  @OnEvent(unmatchedOn(TOPICS.claimRequests))
+  async unmatched(@Payload() record: UnmatchedRecord, @Ctx() context: KafkaEventContext) {
+    this.logger.warn(`rejecting undecodable request at ${context.topic}/${context.partition}/${context.offset}`);
+    await this.rejections.reject(context.info, record.raw, record.errors);
+  }
+
+  private async command(actor: Actor, claimId: string, command: ClaimCommand, commandId: string) {
+    // Another organisation's claim is "not found" for this partner, as over HTTP.
+    await this.claims.get(actor, claimId);
+    await this.claims.execute(actor, claimId, command, { commandId, retryOnConflict: true });
+  }
+
+  private async handle<T extends UpstreamRequestBase>(
+    event: CloudEvent,
+    context: KafkaEventContext,
+    type: ClassConstructor<T>,
+    apply: (request: T, actor: Actor) => Promise<void>,
+  ): Promise<void> {
+    const raw = JSON.stringify(event.data);
+    const validated = await validateContract(type, event.data);
+    if (!validated.ok) {
+      await this.rejections.reject(context.info, raw, validated.errors, { id: event.id, type: event.type });
+      return;
+    }
+    try {
+      await apply(validated.value, upstreamActor(event, validated.value));
+    } catch (error) {
+      // A refusal by the rules is an answer for the sender; anything else is retried by the transport.
+      if (!(error instanceof DomainError)) throw error;
+      const details = (error.details as { errors?: string[] }).errors ?? [];
+      await this.rejections.reject(context.info, raw, [`${error.code}: ${error.message}`, ...details], { id: event.id, type: event.type });
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { TOPICS } from '../../../libs/contracts/src/topics.js';
+import type { ServiceStartOptions } from '../../../libs/platform/src/index.js';
+import { IntakeModule } from './intake.module.js';
+
+export const intakeService = {
+  module: IntakeModule,
+  options: {
+    service: 'intake',
+    topics: [TOPICS.claimRequests],
+    title: 'CPOR intake: partner claims API',
+    description: 'Partners create, edit, submit, comment on, withdraw and dispute their CPOR association claims.',
+  } satisfies ServiceStartOptions,
+};

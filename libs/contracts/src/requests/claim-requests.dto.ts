@@ -1,0 +1,62 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { PARTNER_REQUEST_SUBREASONS, type PartnerRequestSubreason } from '../../../domain/src/reasons.js';
+import { CreateClaimDto, EditClaimDto, PoeReferenceDto } from './claim-fields.dto.js';
+
+/**
+ * Partner commands from upstream systems on `cpor.claim-requests.v1`. The CloudEvents id is the
+ * request id: a retry with the same id changes nothing twice.
+ */
+export class UpstreamRequestBase {
+  /** The partner organisation the upstream system acts for. */
+  @IsString() @IsNotEmpty() @MaxLength(50) partnerId: string;
+  /** The partner user on whose behalf the system acts (for history). */
+  @IsString() @IsNotEmpty() @MaxLength(200) requestedBy: string;
+}
+
+export class CreateClaimRequest extends UpstreamRequestBase {
+  @ValidateNested() @Type(() => CreateClaimDto) claim: CreateClaimDto;
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => PoeReferenceDto) poe?: PoeReferenceDto[];
+  /** Submit right away (needs PoE). */
+  @IsOptional() @IsBoolean() submit?: boolean;
+}
+
+export class ClaimTargetRequest extends UpstreamRequestBase {
+  @IsUUID('all') claimId: string;
+}
+
+export class EditClaimRequest extends ClaimTargetRequest {
+  @ValidateNested() @Type(() => EditClaimDto) changes: EditClaimDto;
+}
+
+export class AddPoeRequest extends ClaimTargetRequest {
+  @ValidateNested() @Type(() => PoeReferenceDto) document: PoeReferenceDto;
+}
+
+export class SubmitClaimRequest extends ClaimTargetRequest {}
+
+export class CommentClaimRequest extends ClaimTargetRequest {
+  @IsString() @IsNotEmpty() @MaxLength(4000) text: string;
+}
+
+export class WithdrawClaimRequest extends ClaimTargetRequest {
+  @IsIn(PARTNER_REQUEST_SUBREASONS) subReason: PartnerRequestSubreason;
+  @IsOptional() @IsString() @MaxLength(4000) comment?: string;
+}
+
+export class DisputeClaimRequest extends ClaimTargetRequest {
+  @IsOptional() @IsString() @MaxLength(4000) justification?: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => PoeReferenceDto) poe?: PoeReferenceDto[];
+}
+
+/** Payload on `cpor.claim-requests.rejected.v1`: the original request and every problem found. */
+export interface ClaimRequestRejection {
+  requestId: string | null;
+  requestType: string | null;
+  source: { topic: string; partition: number; offset: string };
+  errors: string[];
+  /** The original record value exactly as received (UTF-8). */
+  originalPayload: string;
+  originalHeaders: Record<string, string>;
+  rejectedAt: string;
+}

@@ -1,0 +1,3 @@
+export * from './claim-fields.dto.js';
+export * from './claim-requests.dto.js';
+export * from './validate.js';

@@ -1,0 +1,192 @@
+import { Logger } from '@nestjs/common';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Clock } from '../../../platform/src/clock.js';
+import { op } from '../trusted.js';
+
+export type DeadlineStatus = 'pending' | 'fired' | 'cancelled';
+
+export interface Deadline {
+  /** Deterministic key (owner:kind:claimId:epoch): scheduling the same deadline twice is a no-op. */
+  _id: string;
+  owner: string;
+  kind: string;
+  claimId: string;
+  /** Claim status epoch the deadline belongs to; a later status change makes it moot. */
+  epoch: number;
+  dueAt: Date;
+  status: DeadlineStatus;
+  leaseUntil: Date | null;
+  attempts: number;
+  createdAt: Date;
+  firedAt?: Date;
+  lastError?: string;
+}
+
+const deadlineSchema = new Schema<Deadline>(
+  {
+    _id: { type: String, required: true },
+    owner: { type: String, required: true },
+    kind: { type: String, required: true },
+    claimId: { type: String, required: true, index: true },
+    epoch: { type: Number, required: true },
+    dueAt: { type: Date, required: true },
+    status: { type: String, required: true },
+    leaseUntil: { type: Date, default: null },
+    attempts: { type: Number, default: 0 },
+    createdAt: { type: Date, required: true },
+    firedAt: { type: Date },
+    lastError: { type: String },
+  },
+  { collection: 'deadlines', versionKey: false },
+);
+deadlineSchema.index({ owner: 1, status: 1, dueAt: 1 });
+
+export function deadlineModel(connection: Connection): Model<Deadline> {
+  return (connection.models.Deadline as Model<Deadline> | undefined) ?? connection.model<Deadline>('Deadline', deadlineSchema);
+}
+
+export interface ScheduleDeadline {
+  kind: string;
+  claimId: string;
+  epoch: number;
+  dueAt: Date;
+}
+
+/** Deadlines of one owning service (review, consent...), fired by a leased poller. */
+export class DeadlineStore {
+  constructor(
+    private readonly deadlines: Model<Deadline>,
+    private readonly owner: string,
+    private readonly clock: Clock,
+  ) {}
+
+  static keyOf(owner: string, kind: string, claimId: string, epoch: number): string {
+    return `${owner}:${kind}:${claimId}:${epoch}`;
+  }
+
+  /** Idempotent: a replayed event schedules nothing new. */
+  async schedule(deadline: ScheduleDeadline): Promise<void> {
+    const _id = DeadlineStore.keyOf(this.owner, deadline.kind, deadline.claimId, deadline.epoch);
+    await this.deadlines
+      .updateOne(
+        { _id },
+        {
+          $setOnInsert: {
+            owner: this.owner,
+            kind: deadline.kind,
+            claimId: deadline.claimId,
+            epoch: deadline.epoch,
+            dueAt: deadline.dueAt,
+            status: 'pending',
+            leaseUntil: null,
+            attempts: 0,
+            createdAt: this.clock.now(),
+          },
+        },
+        { upsert: true },
+      )
+      .exec();
+  }
+
+  /** Cancels the claim's pending deadlines of these kinds (the event that made them moot arrived). */
+  async cancel(claimId: string, kinds: string[]): Promise<void> {
+    const pending = await this.deadlines
+      .find({ owner: this.owner, claimId, status: 'pending', kind: op({ $in: kinds }) }, { _id: 1 })
+      .lean<Array<{ _id: string }>>()
+      .exec();
+    // One document at a time: FerretDB applies multi-document updates one by one anyway.
+    for (const { _id } of pending) {
+      await this.deadlines.updateOne({ _id, status: 'pending' }, { $set: { status: 'cancelled' } }).exec();
+    }
+  }
+
+  async pendingFor(claimId: string): Promise<Deadline[]> {
+    return this.deadlines.find({ owner: this.owner, claimId, status: 'pending' }).sort({ dueAt: 1 }).lean<Deadline[]>().exec();
+  }
+
+  /** Takes one due deadline under a wall-clock lease, or null when none is due. */
+  async leaseDue(leaseMs: number): Promise<Deadline | null> {
+    const wallNow = new Date();
+    return this.deadlines
+      .findOneAndUpdate(
+        {
+          owner: this.owner,
+          status: 'pending',
+          dueAt: op({ $lte: this.clock.now() }),
+          $or: [{ leaseUntil: null }, { leaseUntil: op({ $lte: wallNow }) }],
+        },
+        { $set: { leaseUntil: new Date(wallNow.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+        { new: true, sort: { dueAt: 1 } },
+      )
+      .lean<Deadline>()
+      .exec();
+  }
+
+  async markFired(id: string): Promise<void> {
+    await this.deadlines.updateOne({ _id: id }, { $set: { status: 'fired', firedAt: this.clock.now(), leaseUntil: null } }).exec();
+  }
+
+  async release(id: string, error: string): Promise<void> {
+    // Retry later: keep the lease a little so a failing deadline does not spin.
+    await this.deadlines.updateOne({ _id: id }, { $set: { lastError: error.slice(0, 500), leaseUntil: new Date(Date.now() + 2_000) } }).exec();
+  }
+}
+
+export type DeadlineHandler = (deadline: Deadline) => Promise<void>;
+
+/** Polls for due deadlines and fires each through its handler; safe with many instances. */
+export class DeadlinePoller {
+  private readonly logger = new Logger(DeadlinePoller.name);
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly store: DeadlineStore,
+    private readonly handler: DeadlineHandler,
+    private readonly options: { intervalMs: number; leaseMs?: number },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.round;
+  }
+
+  /** Fires every deadline due now; returns how many fired. */
+  async fireDue(): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      if (this.stopped && fired > 0) break;
+      const deadline = await this.store.leaseDue(this.options.leaseMs ?? 60_000);
+      if (!deadline) return fired;
+      try {
+        await this.handler(deadline);
+        await this.store.markFired(deadline._id);
+        fired++;
+      } catch (error) {
+        this.logger.warn(`deadline ${deadline.kind} of claim ${deadline.claimId} failed: ${(error as Error).message}`);
+        await this.store.release(deadline._id, (error as Error).message);
+      }
+    }
+    return fired;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.round = this.fireDue()
+        .then(() => undefined)
+        .catch((error: Error) => this.logger.warn(`deadline poll failed: ${error.message}`))
+        .finally(() => {
+          this.round = undefined;
+          this.schedule();
+        });
+    }, this.options.intervalMs);
+  }
+}

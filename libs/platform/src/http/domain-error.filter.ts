@@ -1,0 +1,49 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { DomainError } from '../../../domain/src/index.js';
+import { VersionConflictError } from '../../../persistence/src/errors.js';
+
+const STATUS_BY_CODE: Record<string, number> = {
+  'invalid-command': 400,
+  forbidden: 403,
+  'not-found': 404,
+  'invalid-state': 409,
+  'window-closed': 409,
+  'version-conflict': 409,
+};
+
+/**
+ * One JSON error shape for every service: `{ statusCode, error, message, details }`.
+ * Domain refusals keep their code and details (current status, allowed states, every problem).
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    if (exception instanceof DomainError) {
+      const statusCode = STATUS_BY_CODE[exception.code] ?? 400;
+      response.status(statusCode).json({ statusCode, error: exception.code, message: exception.message, details: exception.details });
+      return;
+    }
+    if (exception instanceof VersionConflictError) {
+      response.status(409).json({ statusCode: 409, error: exception.code, message: exception.message, details: { expectedVersion: exception.expectedVersion } });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const body = exception.getResponse();
+      const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
+      response.status(statusCode).json({
+        statusCode,
+        error: typeof body === 'object' && body !== null ? ((body as { error?: string }).error ?? exception.name) : exception.name,
+        message: Array.isArray(message) ? 'Request is invalid' : message,
+        ...(Array.isArray(message) ? { details: { errors: message } } : {}),
+      });
+      return;
+    }
+    this.logger.error(`unhandled error: ${(exception as Error)?.message ?? String(exception)}`, (exception as Error)?.stack);
+    response.status(500).json({ statusCode: 500, error: 'internal', message: 'Internal server error' });
+  }
+}

@@ -1,0 +1,42 @@
+import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { KafkaTransport, loadMessagingConfig } from '../../messaging/src/index.js';
+import { ConsumerRegistry } from './consumer-registry.js';
+import { SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
+
+export interface ServiceStartOptions {
+  service: ServiceName;
+  /** Logical topics this service consumes (its consumer group is the service name). */
+  topics: string[];
+  title: string;
+  description: string;
+  /** Port to listen on; defaults to the configured one (0 = any free port, for tests). */
+  port?: number;
+}
+
+/** Shared HTTP set-up: validation listing every problem, OpenAPI at /docs. */
+export function configureHttp(app: INestApplication, options: Pick<ServiceStartOptions, 'title' | 'description'>): void {
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}
+
+/** Wires HTTP, the Kafka consumer (custom eachBatch transport) and starts listening. */
+export async function startService(app: INestApplication, options: ServiceStartOptions): Promise<{ url: string }> {
+  const config = app.get<ServiceConfig>(SERVICE_CONFIG);
+  configureHttp(app, options);
+  app.enableShutdownHooks();
+  const transport = new KafkaTransport({ config: loadMessagingConfig(options.service), groupId: options.service, topics: options.topics });
+  app.get(ConsumerRegistry).add(options.service, transport);
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(options.port ?? config.httpPort, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  new Logger(options.service).log(`${options.service} listening on ${url} (OpenAPI: ${url}/docs)`);
+  return { url };
+}

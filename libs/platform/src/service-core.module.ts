@@ -1,0 +1,107 @@
+import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Connection } from 'mongoose';
+import { collectDefaultMetrics } from 'prom-client';
+import { BusinessCalendar } from '../../domain/src/index.js';
+import { KafkaPublisher, loadMessagingConfig } from '../../messaging/src/index.js';
+import { claimModel } from '../../persistence/src/claim-ledger/claim-record.js';
+import { ClaimLedger } from '../../persistence/src/claim-ledger/claim-ledger.js';
+import { OutboxRelay } from '../../persistence/src/claim-ledger/outbox-relay.js';
+import { openMongoConnection } from '../../persistence/src/mongo-connection.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { TokenVerifier } from './auth/token-verifier.js';
+import { CLOCK, SystemClock, type Clock } from './clock.js';
+import { ConsumerRegistry } from './consumer-registry.js';
+import { HttpErrorFilter } from './http/domain-error.filter.js';
+import { OpsController } from './ops.controller.js';
+import { loadServiceConfig, SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
+import { MONGO_CONNECTION } from './tokens.js';
+
+let defaultMetricsCollected = false;
+
+/** Starts the relay once the app is up; stops background work before connections close. */
+@Injectable()
+class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly publisher: KafkaPublisher,
+    @Inject(MONGO_CONNECTION) private readonly connection: Connection,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+
+  /** Runs after Nest has closed the Kafka consumer (in-flight handlers drained): now close the connections. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect();
+    await this.connection.close();
+  }
+}
+
+/**
+ * The chassis every service imports once: configuration, clock, MongoDB, the claim ledger and
+ * its outbox relay, the Kafka publisher, authentication, error mapping, health and metrics.
+ */
+@Module({})
+export class ServiceCoreModule {
+  static forService(service: ServiceName): DynamicModule {
+    if (!defaultMetricsCollected) {
+      collectDefaultMetrics();
+      defaultMetricsCollected = true;
+    }
+    return {
+      global: true,
+      module: ServiceCoreModule,
+      controllers: [OpsController],
+      providers: [
+        { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(service) },
+        { provide: CLOCK, useClass: SystemClock },
+        {
+          provide: BusinessCalendar,
+          useFactory: (config: ServiceConfig) => new BusinessCalendar(config.calendar),
+          inject: [SERVICE_CONFIG],
+        },
+        {
+          provide: MONGO_CONNECTION,
+          useFactory: (config: ServiceConfig) => openMongoConnection(config.mongoUrl, config.mongoDb),
+          inject: [SERVICE_CONFIG],
+        },
+        {
+          provide: KafkaPublisher,
+          useFactory: async () => {
+            const publisher = new KafkaPublisher(loadMessagingConfig(service));
+            await publisher.connect();
+            return publisher;
+          },
+        },
+        {
+          provide: OutboxRelay,
+          useFactory: (connection: Connection, publisher: KafkaPublisher, config: ServiceConfig) =>
+            new OutboxRelay(claimModel(connection), publisher, { intervalMs: config.pollIntervalMs }),
+          inject: [MONGO_CONNECTION, KafkaPublisher, SERVICE_CONFIG],
+        },
+        {
+          provide: ClaimLedger,
+          useFactory: (connection: Connection, clock: Clock, calendar: BusinessCalendar, relay: OutboxRelay) =>
+            new ClaimLedger(claimModel(connection), clock, calendar, `cpor/${service}`, () => relay.nudge()),
+          inject: [MONGO_CONNECTION, CLOCK, BusinessCalendar, OutboxRelay],
+        },
+        {
+          provide: TokenVerifier,
+          useFactory: (config: ServiceConfig) => new TokenVerifier(config.auth),
+          inject: [SERVICE_CONFIG],
+        },
+        ConsumerRegistry,
+        ServiceLifecycle,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+      exports: [SERVICE_CONFIG, CLOCK, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
+    };
+  }
+}
