@@ -1,0 +1,22 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DeadlinePoller, DeadlineStore } from '../../../libs/persistence/src/deadlines/deadline-store.js';
+import { SERVICE_CONFIG, type ServiceConfig } from '../../../libs/platform/src/service-config.js';
+import { ConsentService } from './consent.service.js';
+
+/** Runs the consent-window poller while the app is up; stops it before connections close. */
+@Injectable()
+export class ConsentDeadlines implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly poller: DeadlinePoller;
+
+  constructor(store: DeadlineStore, consent: ConsentService, @Inject(SERVICE_CONFIG) config: ServiceConfig) {
+    this.poller = new DeadlinePoller(store, (deadline) => consent.onDeadline(deadline), { intervalMs: config.pollIntervalMs });
+  }
+
+  onApplicationBootstrap(): void {
+    this.poller.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.poller.stop();
+  }
+}

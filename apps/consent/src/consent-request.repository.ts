@@ -1,0 +1,93 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export type ConsentRequestStatus = 'open' | 'declined' | 'elapsed';
+
+/**
+ * One consent window: the approval of `claimId` in status epoch `epoch`. The decline link is
+ * stored only as its SHA-256 hash (the token itself is derived again from the shared secret).
+ */
+export interface ConsentRequest {
+  /** `${claimId}:${epoch}`: a replayed approval finds the same row. */
+  _id: string;
+  claimId: string;
+  epoch: number;
+  deadline: Date;
+  tokenHash: string;
+  status: ConsentRequestStatus;
+  createdAt: Date;
+  /** When the link was used to decline (a link is single use). */
+  usedAt?: Date;
+  elapsedAt?: Date;
+}
+
+const consentRequestSchema = new Schema<ConsentRequest>(
+  {
+    _id: { type: String, required: true },
+    claimId: { type: String, required: true, index: true },
+    epoch: { type: Number, required: true },
+    deadline: { type: Date, required: true },
+    tokenHash: { type: String, required: true },
+    status: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    usedAt: { type: Date },
+    elapsedAt: { type: Date },
+  },
+  { collection: 'consent_requests', versionKey: false },
+);
+
+export function consentRequestModel(connection: Connection): Model<ConsentRequest> {
+  return (
+    (connection.models.ConsentRequest as Model<ConsentRequest> | undefined) ??
+    connection.model<ConsentRequest>('ConsentRequest', consentRequestSchema)
+  );
+}
+
+export function consentRequestId(claimId: string, epoch: number): string {
+  return `${claimId}:${epoch}`;
+}
+
+/** The consent service's private store (`consent_requests`); nothing else reads or writes it. */
+export class ConsentRequestRepository {
+  constructor(private readonly requests: Model<ConsentRequest>) {}
+
+  /** Creates the request unless it exists (idempotent: a replayed approval changes nothing). Returns the stored row. */
+  async open(request: Omit<ConsentRequest, '_id' | 'status' | 'usedAt' | 'elapsedAt'>): Promise<ConsentRequest> {
+    const _id = consentRequestId(request.claimId, request.epoch);
+    await this.requests
+      .updateOne(
+        { _id },
+        {
+          $setOnInsert: {
+            claimId: request.claimId,
+            epoch: request.epoch,
+            deadline: request.deadline,
+            tokenHash: request.tokenHash,
+            status: 'open',
+            createdAt: request.createdAt,
+          },
+        },
+        { upsert: true },
+      )
+      .exec();
+    return (await this.find(request.claimId, request.epoch))!;
+  }
+
+  async find(claimId: string, epoch: number): Promise<ConsentRequest | null> {
+    return this.requests.findById(consentRequestId(String(claimId), Number(epoch))).lean<ConsentRequest>().exec();
+  }
+
+  /** Marks the link used; false when it was not open any more (used or elapsed). */
+  async markDeclined(claimId: string, epoch: number, at: Date): Promise<boolean> {
+    const result = await this.requests
+      .updateOne({ _id: consentRequestId(claimId, epoch), status: 'open' }, { $set: { status: 'declined', usedAt: at } })
+      .exec();
+    return result.modifiedCount === 1;
+  }
+
+  async markElapsed(claimId: string, epoch: number, at: Date): Promise<boolean> {
+    const result = await this.requests
+      .updateOne({ _id: consentRequestId(claimId, epoch), status: 'open' }, { $set: { status: 'elapsed', elapsedAt: at } })
+      .exec();
+    return result.modifiedCount === 1;
+  }
+}

@@ -1,0 +1,169 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
+import { DomainError, type Actor, type ClaimState } from '../../../libs/domain/src/index.js';
+import { ClaimLedger, type LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
+import { DeadlineStore, type Deadline } from '../../../libs/persistence/src/deadlines/deadline-store.js';
+import { VersionConflictError } from '../../../libs/persistence/src/errors.js';
+import { CLOCK, type Clock } from '../../../libs/platform/src/clock.js';
+import { ConsentLinkSigner } from '../../../libs/platform/src/consent-link.js';
+import { awaitingConsent, decideLinkState, MAX_TOKEN_LENGTH, type LinkRefusal } from './consent-link-state.js';
+import { ConsentRequestRepository } from './consent-request.repository.js';
+
+export const CONSENT_WINDOW = 'consent-window';
+const SYSTEM: Actor = { kind: 'system', id: 'consent' };
+/** Re-checks after a concurrent change to the claim before giving up on a decline. */
+const DECLINE_ATTEMPTS = 3;
+
+export type LinkOutcome = { ok: true; claim: ClaimState; deadline: string } | { ok: false; refusal: LinkRefusal };
+
+/**
+ * R7: asks the customer for consent when a claim is approved, lets the customer decline through
+ * the signed link, and closes the window at its deadline. All claim changes go through the ledger;
+ * this service only keeps the consent requests (link hashes) and the window deadline.
+ * Tokens and links are never logged.
+ */
+@Injectable()
+export class ConsentService {
+  private readonly logger = new Logger(ConsentService.name);
+
+  constructor(
+    private readonly ledger: ClaimLedger,
+    private readonly requests: ConsentRequestRepository,
+    private readonly deadlines: DeadlineStore,
+    private readonly signer: ConsentLinkSigner,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** `approved`: request consent (idempotent on event.id), store the link hash, schedule the window's end. */
+  async onApproved(event: CloudEvent<LifecycleEventData>): Promise<void> {
+    const claimId = event.data.claimId;
+    const approvedEpoch = event.data.claim.statusEpoch;
+    const current = await this.ledger.get(claimId);
+    if (!current) {
+      this.logger.warn(`approval ${event.id}: claim ${claimId} not found; skipped`);
+      return;
+    }
+    // The claim left this approval (withdrawn, re-reviewed...) before we got here: nothing to ask.
+    if (current.state.statusEpoch !== approvedEpoch) {
+      this.logger.log(`approval ${event.id} of claim ${claimId} is stale (epoch ${approvedEpoch}, now ${current.state.statusEpoch}); skipped`);
+      return;
+    }
+    let state: ClaimState = current.state;
+    try {
+      const result = await this.ledger.execute(claimId, { type: 'requestConsent' }, SYSTEM, { commandId: event.id, retryOnConflict: true });
+      state = result.claim.state;
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'invalid-state')) throw error;
+      // Moved on, or consent already requested for this approval: the check below decides.
+      this.logger.log(`approval ${event.id}: requestConsent refused for claim ${claimId} (${error.message})`);
+      state = (await this.ledger.get(claimId))?.state ?? state;
+    }
+    // On a replay `state` is the claim as it is now: (re)store the request only while this window is open,
+    // which also completes the work of a delivery that crashed after the ledger write.
+    if (!awaitingConsent(state, approvedEpoch)) {
+      this.logger.log(`approval ${event.id}: claim ${claimId} does not await consent in epoch ${approvedEpoch}; nothing to store`);
+      return;
+    }
+    await this.openRequest(state);
+  }
+
+  /** Stores the request and schedules the deadline; both are upserts keyed by claim and epoch. */
+  private async openRequest(state: ClaimState & { consent: { deadline: string } }): Promise<void> {
+    const epoch = state.statusEpoch;
+    const deadline = state.consent.deadline;
+    // Same inputs as notifications uses for the emailed link: claim id, approval epoch, deadline string.
+    const token = this.signer.token({ claimId: state.id, epoch, expiresAt: deadline });
+    await this.requests.open({
+      claimId: state.id,
+      epoch,
+      deadline: new Date(deadline),
+      tokenHash: ConsentLinkSigner.hash(token),
+      createdAt: this.clock.now(),
+    });
+    await this.deadlines.schedule({ kind: CONSENT_WINDOW, claimId: state.id, epoch, dueAt: new Date(deadline) });
+  }
+
+  /** GET: may the link be shown, and with which claim. Changes nothing. */
+  async inspect(token: string): Promise<LinkOutcome> {
+    const state = await this.linkState(token);
+    if (!state.ok) return state;
+    return { ok: true, claim: state.claim, deadline: state.request.deadline.toISOString() };
+  }
+
+  /** POST: the customer declines. Single use; a replayed POST after success answers `used`. */
+  async decline(token: string): Promise<LinkOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.linkState(token);
+      if (!state.ok) return state;
+      const { claimId, epoch } = state.claims;
+      const actor: Actor = { kind: 'customer', id: state.claim.customer.tenantId };
+      try {
+        // expectedVersion: the claim must still be the one just checked (same approval epoch);
+        // the deterministic commandId makes a retry after a crash a no-op in the ledger.
+        await this.ledger.execute(claimId, { type: 'declineConsent' }, actor, {
+          commandId: declineCommandId(claimId, epoch),
+          expectedVersion: state.version,
+        });
+      } catch (error) {
+        if (error instanceof VersionConflictError && attempt < DECLINE_ATTEMPTS) continue;
+        if (error instanceof DomainError && error.code === 'invalid-state') return { ok: false, refusal: 'not-awaiting-consent' };
+        if (error instanceof DomainError && error.code === 'window-closed') return { ok: false, refusal: 'expired' };
+        throw error;
+      }
+      await this.recordDecline(claimId, epoch);
+      this.logger.log(`claim ${claimId}: customer declined consent (epoch ${epoch})`);
+      return { ok: true, claim: state.claim, deadline: state.request.deadline.toISOString() };
+    }
+  }
+
+  /** Deadline poller: the window ended without a decline, so the claim goes on to eligibility. */
+  async onDeadline(deadline: Deadline): Promise<void> {
+    if (deadline.kind !== CONSENT_WINDOW) {
+      this.logger.warn(`unknown deadline kind ${deadline.kind} for claim ${deadline.claimId}; ignored`);
+      return;
+    }
+    const current = await this.ledger.get(deadline.claimId);
+    const state = current?.state;
+    if (!state || state.status !== 'Approved' || state.statusEpoch !== deadline.epoch || !state.consent || state.consent.declinedAt) {
+      this.logger.log(`consent window of claim ${deadline.claimId} (epoch ${deadline.epoch}) is moot`);
+      return;
+    }
+    if (!state.consent.elapsedAt) {
+      try {
+        await this.ledger.execute(deadline.claimId, { type: 'elapseConsent' }, SYSTEM, { commandId: deadline._id, retryOnConflict: true });
+      } catch (error) {
+        if (error instanceof DomainError && error.code === 'invalid-state') {
+          this.logger.log(`consent window of claim ${deadline.claimId}: claim moved on (${error.message})`);
+          return;
+        }
+        throw error; // e.g. not yet due by the domain's clock: the poller retries
+      }
+    }
+    await this.requests.markElapsed(deadline.claimId, deadline.epoch, this.clock.now());
+  }
+
+  private async recordDecline(claimId: string, epoch: number): Promise<void> {
+    await this.requests.markDeclined(claimId, epoch, this.clock.now());
+    await this.deadlines.cancel(claimId, [CONSENT_WINDOW]);
+  }
+
+  private async linkState(token: string) {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      return { ok: false as const, refusal: 'invalid-link' as const };
+    }
+    const check = this.signer.verify(token, this.clock.now());
+    const request = check.ok ? await this.requests.find(check.claims.claimId, check.claims.epoch) : null;
+    const view = check.ok && request ? await this.ledger.get(check.claims.claimId) : null;
+    const state = decideLinkState({ check, tokenHash: ConsentLinkSigner.hash(token), request, claim: view?.state ?? null });
+    // The ledger took the decline but we stopped before marking the link used: finish that now.
+    if (!state.ok && state.refusal === 'used' && request?.status === 'open' && check.ok) {
+      await this.recordDecline(check.claims.claimId, check.claims.epoch);
+    }
+    return state.ok ? { ...state, version: view!.version } : state;
+  }
+}
+
+/** The ledger command id of a decline: one per approval window, so a second decline is a no-op. */
+export function declineCommandId(claimId: string, epoch: number): string {
+  return `consent:decline:${claimId}:${epoch}`;
+}
