@@ -6,6 +6,7 @@ import type { KafkaHandlerExtras } from './retry-policy.js';
  * `@OnEvent(EVENT_TYPES.approved, { retry: { maxAttempts: 8 } })`. (Nest 12's typed overload of
  * EventPattern would otherwise constrain the handler's parameters.)
  */
-export function OnEvent(type: string, extras?: KafkaHandlerExtras): MethodDecorator {
-  return extras ? EventPattern<string>(type, extras as Record<string, unknown>) : EventPattern<string>(type);
+export function OnEvent(types: string | string[], extras?: KafkaHandlerExtras): MethodDecorator {
+  // An array registers one handler for several types (Nest keeps only the last @EventPattern).
+  return extras ? EventPattern<string | string[]>(types, extras as Record<string, unknown>) : EventPattern<string | string[]>(types);
 }

@@ -117,12 +117,14 @@ export class ClaimsController {
   ) {
     const actor = partnerActor(principal);
     const documents = files.length > 0 ? await this.claims.storePoe(actor, claimId, files) : [];
+    // Updated PoE is added to the claim first, then named by the dispute (R9).
+    for (const document of documents) await this.claims.execute(actor, claimId, { type: 'addPoe', document });
     const result = await this.claims.execute(actor, claimId, {
       type: 'dispute',
       disputeId: randomUUID(),
       justification: body.justification,
-      poeDocuments: documents,
-    } as never);
+      poeDocumentIds: documents.map((document) => document.documentId),
+    });
     return toClaimResponse(result.claim);
   }
 

@@ -92,14 +92,20 @@ export class ClaimRequestsHandler {
 
   @OnEvent(REQUEST_TYPES.dispute)
   async dispute(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
-    await this.handle(event, context, DisputeClaimRequest, (request, actor) =>
-      this.command(
-        actor,
-        request.claimId,
-        { type: 'dispute', disputeId: event.id, justification: request.justification, poeDocuments: request.poe ?? [] } as never,
-        event.id,
-      ),
-    );
+    await this.handle(event, context, DisputeClaimRequest, async (request, actor) => {
+      await this.claims.get(actor, request.claimId);
+      const documents = request.poe ?? [];
+      for (const [index, document] of documents.entries()) {
+        await this.claims.execute(actor, request.claimId, { type: 'addPoe', document: { ...document } }, { commandId: `${event.id}:poe:${index}`, retryOnConflict: true });
+      }
+      const command: ClaimCommand = {
+        type: 'dispute',
+        disputeId: event.id,
+        justification: request.justification,
+        poeDocumentIds: documents.map((document) => document.documentId),
+      };
+      await this.claims.execute(actor, request.claimId, command, { commandId: event.id, retryOnConflict: true });
+    });
   }
 
   /** Bad JSON, a broken envelope or an unknown request type. */

@@ -5,6 +5,7 @@ import {
   decide,
   DomainError,
   getPolicy,
+  openDispute,
   type Actor,
   type BusinessCalendar,
   type ClaimCommand,
@@ -35,7 +36,7 @@ export interface LedgerResult {
   events: CloudEvent[];
 }
 
-export type ClaimView = Omit<ClaimRecord, 'outbox' | 'appliedCommandIds' | 'outboxLeaseUntil' | 'outboxPending' | 'outboxPublished'>;
+export type ClaimView = Omit<ClaimRecord, 'outbox' | 'appliedCommandIds' | 'outboxLeaseUntil' | 'outboxPending' | 'outboxPublished' | 'reviewQueuedAt'>;
 
 /** Payload of every lifecycle event: the event's own fields plus the claim as it stood after it. */
 export interface LifecycleEventData {
@@ -55,7 +56,7 @@ export interface ClaimFilter {
 }
 
 const MAX_CONFLICT_RETRIES = 8;
-const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxLeaseUntil: 0, outboxPending: 0, outboxPublished: 0 } as const;
+const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxLeaseUntil: 0, outboxPending: 0, outboxPublished: 0, reviewQueuedAt: 0 } as const;
 
 /**
  * The only way any service changes a claim. Every change is one compare-and-set on
@@ -93,6 +94,7 @@ export class ClaimLedger {
       outboxPending: true,
       outboxLeaseUntil: null,
       appliedCommandIds: options.commandId ? [options.commandId] : [],
+      reviewQueuedAt: reviewQueuedAt(state),
     };
     try {
       await this.claims.collection.insertOne(record as never);
@@ -132,6 +134,7 @@ export class ClaimLedger {
               status: outcome.state.status,
               updatedAt: now,
               outboxPending: true,
+              reviewQueuedAt: reviewQueuedAt(outcome.state),
             },
             $push: {
               history,
@@ -177,6 +180,16 @@ export class ClaimLedger {
     return { items, total };
   }
 
+  /** The reviewers' queue: claims waiting for a reviewer, oldest first. */
+  async reviewQueue(page: { limit: number; offset: number }): Promise<{ items: ClaimView[]; total: number }> {
+    const query = { reviewQueuedAt: op({ $ne: null }) };
+    const [items, total] = await Promise.all([
+      this.claims.find(query, VIEW_PROJECTION).sort({ reviewQueuedAt: 1, _id: 1 }).skip(page.offset).limit(page.limit).lean<ClaimView[]>().exec(),
+      this.claims.countDocuments(query).exec(),
+    ]);
+    return { items, total };
+  }
+
   private record(
     outcome: { state: ClaimState; events: Array<{ type: string; data: Record<string, unknown> }>; history: HistoryRecord | Omit<HistoryRecord, 'version' | 'eventIds'> },
     version: number,
@@ -213,6 +226,12 @@ export class ClaimLedger {
     const history: HistoryRecord = { ...outcome.history, version, eventIds: outbox.map((entry) => entry.event.id) };
     return { outbox, history };
   }
+}
+
+function reviewQueuedAt(state: ClaimState): Date | null {
+  if (state.status === 'Submitted' || state.status === 'UnderReview') return new Date(state.statusChangedAt);
+  const dispute = state.status === 'Rejected' ? openDispute(state) : undefined;
+  return dispute ? new Date(dispute.openedAt) : null;
 }
 
 function toView(record: ClaimRecord | ClaimView): ClaimView {

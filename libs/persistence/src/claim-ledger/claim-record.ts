@@ -34,6 +34,8 @@ export interface ClaimRecord {
   outboxPending: boolean;
   outboxLeaseUntil: Date | null;
   appliedCommandIds: string[];
+  /** Since when the claim waits for a reviewer (submitted, under review, open dispute); null otherwise. */
+  reviewQueuedAt: Date | null;
 }
 
 // Untyped definition: history and outbox are arrays of plain objects the ledger builds itself.
@@ -54,6 +56,7 @@ const claimSchema = new Schema(
     outboxPending: { type: Boolean, default: false, index: true },
     outboxLeaseUntil: { type: Date, default: null },
     appliedCommandIds: { type: [String], default: [] },
+    reviewQueuedAt: { type: Date, default: null, index: true },
   },
   { collection: 'claims', versionKey: false, minimize: false },
 );

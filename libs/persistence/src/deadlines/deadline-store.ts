@@ -6,7 +6,7 @@ import { op } from '../trusted.js';
 export type DeadlineStatus = 'pending' | 'fired' | 'cancelled';
 
 export interface Deadline {
-  /** Deterministic key (owner:kind:claimId:epoch): scheduling the same deadline twice is a no-op. */
+  /** Deterministic key (owner:kind:claimId:epoch[:ref]): scheduling the same deadline twice is a no-op. */
   _id: string;
   owner: string;
   kind: string;
@@ -50,6 +50,8 @@ export interface ScheduleDeadline {
   claimId: string;
   epoch: number;
   dueAt: Date;
+  /** Tells apart deadlines of one kind within one epoch (e.g. the dispute id). */
+  ref?: string;
 }
 
 /** Deadlines of one owning service (review, consent...), fired by a leased poller. */
@@ -60,13 +62,13 @@ export class DeadlineStore {
     private readonly clock: Clock,
   ) {}
 
-  static keyOf(owner: string, kind: string, claimId: string, epoch: number): string {
-    return `${owner}:${kind}:${claimId}:${epoch}`;
+  static keyOf(owner: string, kind: string, claimId: string, epoch: number, ref?: string): string {
+    return `${owner}:${kind}:${claimId}:${epoch}${ref ? `:${ref}` : ''}`;
   }
 
   /** Idempotent: a replayed event schedules nothing new. */
   async schedule(deadline: ScheduleDeadline): Promise<void> {
-    const _id = DeadlineStore.keyOf(this.owner, deadline.kind, deadline.claimId, deadline.epoch);
+    const _id = DeadlineStore.keyOf(this.owner, deadline.kind, deadline.claimId, deadline.epoch, deadline.ref);
     await this.deadlines
       .updateOne(
         { _id },

@@ -1,0 +1,83 @@
+import { Controller, Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import type { Connection } from 'mongoose';
+import type { CloudEvent } from '../../../../libs/contracts/src/envelope.js';
+import { EVENT_TYPES } from '../../../../libs/contracts/src/event-types.js';
+import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '../../../../libs/domain/src/index.js';
+import { OnEvent } from '../../../../libs/messaging/src/on-event.decorator.js';
+import { ClaimLedger, DeadlinePoller, DeadlineStore, deadlineModel, type Deadline, type LifecycleEventData } from '../../../../libs/persistence/src/index.js';
+import { CLOCK, MONGO_CONNECTION, SERVICE_CONFIG, type Clock, type ServiceConfig } from '../../../../libs/platform/src/index.js';
+import { planReviewDeadlines, type ReviewDeadlineKind } from './review-deadline-plan.js';
+
+const SYSTEM: Actor = { kind: 'system', id: 'review-deadlines' };
+
+/** The command a due review deadline fires; it carries the epoch so a stale timer is refused. */
+function commandFor(deadline: Deadline): ClaimCommand {
+  const kind = deadline.kind as ReviewDeadlineKind;
+  if (kind === 'partner-response') return { type: 'expirePartnerResponse', statusEpoch: deadline.epoch };
+  return { type: 'recordSlaBreach', sla: kind, statusEpoch: deadline.epoch };
+}
+
+/** Keeps the review deadlines in step with the lifecycle and fires them through the ledger. */
+@Injectable()
+export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ReviewDeadlines.name);
+  readonly store: DeadlineStore;
+  private readonly poller: DeadlinePoller;
+
+  constructor(
+    @Inject(MONGO_CONNECTION) connection: Connection,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(SERVICE_CONFIG) config: ServiceConfig,
+    private readonly calendar: BusinessCalendar,
+    private readonly ledger: ClaimLedger,
+  ) {
+    this.store = new DeadlineStore(deadlineModel(connection), 'review', clock);
+    this.poller = new DeadlinePoller(this.store, (deadline) => this.fire(deadline), { intervalMs: config.pollIntervalMs });
+  }
+
+  onApplicationBootstrap(): void {
+    this.poller.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.poller.stop();
+  }
+
+  async apply(type: string, claim: LifecycleEventData['claim']): Promise<void> {
+    const plan = planReviewDeadlines(type, claim, this.calendar);
+    if (plan.cancel.length > 0) await this.store.cancel(claim.id, plan.cancel);
+    for (const deadline of plan.schedule) {
+      await this.store.schedule({ kind: deadline.kind, claimId: claim.id, epoch: claim.statusEpoch, dueAt: deadline.dueAt, ref: deadline.ref });
+    }
+  }
+
+  private async fire(deadline: Deadline): Promise<void> {
+    try {
+      await this.ledger.execute(deadline.claimId, commandFor(deadline), SYSTEM, { commandId: deadline._id, retryOnConflict: true });
+    } catch (error) {
+      // The claim moved on (a stale timer): the deadline is moot, not failed.
+      if (!(error instanceof DomainError)) throw error;
+      this.logger.log(`deadline ${deadline.kind} of claim ${deadline.claimId} is moot (${error.code})`);
+    }
+  }
+}
+
+/** Lifecycle events that start or end review deadlines. Idempotent: schedule and cancel are. */
+@Controller()
+export class ReviewDeadlineEvents {
+  constructor(private readonly deadlines: ReviewDeadlines) {}
+
+  @OnEvent([
+    EVENT_TYPES.submitted,
+    EVENT_TYPES.reviewStarted,
+    EVENT_TYPES.infoRequested,
+    EVENT_TYPES.approved,
+    EVENT_TYPES.rejected,
+    EVENT_TYPES.disputed,
+    EVENT_TYPES.disputeDecided,
+  ])
+  async onLifecycleEvent(@Payload() event: CloudEvent<LifecycleEventData>) {
+    await this.deadlines.apply(event.type, event.data.claim);
+  }
+}

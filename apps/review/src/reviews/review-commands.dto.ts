@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { INFO_REQUEST_REASONS, REVIEWER_REJECTION_REASONS, type InfoRequestReason, type RejectionReason } from '../../../../libs/domain/src/index.js';
+
+export class RequestInfoDto {
+  @ApiProperty({ enum: INFO_REQUEST_REASONS, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(INFO_REQUEST_REASONS, { each: true })
+  reasons: InfoRequestReason[];
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) comment: string;
+}
+
+export class ApproveDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) comment?: string;
+}
+
+export class RejectDto {
+  @ApiProperty({ enum: REVIEWER_REJECTION_REASONS }) @IsIn(REVIEWER_REJECTION_REASONS) reason: RejectionReason;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) comment: string;
+}
+
+export class DisputeDecisionDto {
+  @ApiProperty({ enum: ['overturned', 'sustained'] }) @IsIn(['overturned', 'sustained']) decision: 'overturned' | 'sustained';
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) comment: string;
+}
+
+export class QueueQuery {
+  @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}

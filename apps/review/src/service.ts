@@ -1,0 +1,13 @@
+import { TOPICS } from '../../../libs/contracts/src/topics.js';
+import type { ServiceStartOptions } from '../../../libs/platform/src/index.js';
+import { ReviewModule } from './review.module.js';
+
+export const reviewService = {
+  module: ReviewModule,
+  options: {
+    service: 'review',
+    topics: [TOPICS.claimEvents],
+    title: 'CPOR review: PoE reviewer API',
+    description: 'PoE reviewers work the queue: start review, request info, approve, reject, decide disputes. Review SLAs and the partner response window run here.',
+  } satisfies ServiceStartOptions,
+};
