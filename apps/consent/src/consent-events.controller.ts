@@ -1,11 +1,16 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
 import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
+import { KafkaHandlerErrorsFilter, NonRetryableError } from '../../../libs/messaging/src/index.js';
 import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
 import { ConsentService } from './consent.service.js';
 
-/** Lifecycle events consent reacts to. Decode and delegate; the offset commits when this resolves. */
+/**
+ * Lifecycle events consent reacts to. Decode and delegate; the offset commits when this resolves.
+ * The filter lets the handler's own error (not Nest's generic one) reach the retry/DLQ headers.
+ */
+@UseFilters(new KafkaHandlerErrorsFilter())
 @Controller()
 export class ConsentEventsController {
   constructor(private readonly consent: ConsentService) {}
@@ -17,10 +22,10 @@ export class ConsentEventsController {
   }
 }
 
-/** A lifecycle event without its claim cannot be handled by any retry: fail so it is dead-lettered. */
+/** A lifecycle event without its claim cannot be handled by any retry: dead-letter it at once. */
 export function assertLifecycleEvent(event: CloudEvent<LifecycleEventData>): void {
   const data = event?.data;
   if (!data || typeof data.claimId !== 'string' || typeof data.claim?.statusEpoch !== 'number') {
-    throw new Error(`event ${event?.id} (${event?.type}) has no claimId/claim state`);
+    throw new NonRetryableError(`event ${event?.id} (${event?.type}) has no claimId/claim state`);
   }
 }
