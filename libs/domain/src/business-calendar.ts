@@ -45,12 +45,15 @@ export class BusinessCalendar {
     }
     this.extra = new Set(options.extraHolidays ?? []);
     if (options.country) {
+      // date-holidays silently answers no holidays for an unknown country or region, so check both.
       const hd = new Holidays();
-      // init() answers true when it found rules (its typings say void).
-      const found: unknown = options.region
-        ? hd.init(options.country, options.region, { types: ['public'] })
-        : hd.init(options.country, { types: ['public'] });
-      if (found !== true) throw new Error(`No holiday data for '${options.country}${options.region ? `-${options.region}` : ''}'`);
+      const country = options.country.toUpperCase();
+      if (!Object.hasOwn(hd.getCountries(), country)) throw new Error(`No holiday data for country '${options.country}'`);
+      if (options.region && !Object.hasOwn(hd.getStates(country) ?? {}, options.region.toUpperCase())) {
+        throw new Error(`No holiday data for region '${options.region}' of '${country}'`);
+      }
+      if (options.region) hd.init(country, options.region.toUpperCase(), { types: ['public'] });
+      else hd.init(country, { types: ['public'] });
       this.holidays = hd;
     }
   }
