@@ -1,13 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { TOPICS } from '../../../libs/contracts/src/topics.js';
-import { startService } from '../../../libs/platform/src/service-bootstrap.js';
-import { EligibilityModule } from './eligibility.module.js';
+import { startService } from '../../../libs/platform/src/index.js';
+import { eligibilityService } from './service.js';
 
-const app = await NestFactory.create(EligibilityModule);
-await startService(app, {
-  service: 'eligibility',
-  topics: [TOPICS.claimEvents],
-  title: 'CPOR eligibility',
-  description: `R13: incentive eligibility (OSU/OSA rules as data) after the consent window; hands each assessment to downstream on ${TOPICS.claimEligibility}.`,
-});
+const app = await NestFactory.create(eligibilityService.module);
+await startService(app, eligibilityService.options);

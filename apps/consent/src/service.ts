@@ -1,0 +1,13 @@
+import { TOPICS } from '../../../libs/contracts/src/topics.js';
+import type { ServiceStartOptions } from '../../../libs/platform/src/index.js';
+import { ConsentModule } from './consent.module.js';
+
+export const consentService = {
+  module: ConsentModule,
+  options: {
+    service: 'consent',
+    topics: [TOPICS.claimEvents],
+    title: 'CPOR consent',
+    description: 'R7: customer consent after approval: the signed decline link (/v1/consent/{token}) and the 7-day window.',
+  } satisfies ServiceStartOptions,
+};

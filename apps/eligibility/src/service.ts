@@ -1,0 +1,13 @@
+import { TOPICS } from '../../../libs/contracts/src/topics.js';
+import type { ServiceStartOptions } from '../../../libs/platform/src/index.js';
+import { EligibilityModule } from './eligibility.module.js';
+
+export const eligibilityService = {
+  module: EligibilityModule,
+  options: {
+    service: 'eligibility',
+    topics: [TOPICS.claimEvents],
+    title: 'CPOR eligibility',
+    description: `R13: incentive eligibility (OSU/OSA rules as data) after the consent window; hands each assessment to downstream on ${TOPICS.claimEligibility}.`,
+  } satisfies ServiceStartOptions,
+};
