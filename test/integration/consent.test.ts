@@ -1,0 +1,251 @@
+// Consent (R7) and its hand-off to eligibility (R13) against the real MongoDB-wire server
+// (FerretDB at 127.0.0.1:27017 unless MONGO_URL says otherwise). Each run uses its own database.
+// Kafka is not involved: events are taken from the ledger's results and outbox, as the relay would.
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { ConsentRequestRepository, consentRequestModel } from '../../apps/consent/src/consent-request.repository.js';
+import { CONSENT_WINDOW, ConsentService, declineCommandId } from '../../apps/consent/src/consent.service.js';
+import { EligibilityService } from '../../apps/eligibility/src/eligibility.service.js';
+import type { CloudEvent } from '../../libs/contracts/src/envelope.js';
+import { ASSESSMENT_TYPE, EVENT_TYPES } from '../../libs/contracts/src/event-types.js';
+import { TOPICS } from '../../libs/contracts/src/topics.js';
+import { assessmentIdFor, BusinessCalendar, getEligibilityRules, type Actor } from '../../libs/domain/src/index.js';
+import { ClaimLedger, type LifecycleEventData } from '../../libs/persistence/src/claim-ledger/claim-ledger.js';
+import { claimModel, type ClaimRecord } from '../../libs/persistence/src/claim-ledger/claim-record.js';
+import { deadlineModel, DeadlinePoller, DeadlineStore } from '../../libs/persistence/src/deadlines/deadline-store.js';
+import { openMongoConnection } from '../../libs/persistence/src/mongo-connection.js';
+import type { Clock } from '../../libs/platform/src/clock.js';
+import { ConsentLinkSigner } from '../../libs/platform/src/consent-link.js';
+
+jest.setTimeout(60_000);
+
+const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+const MONGO_DB = `it_consent_${randomUUID().slice(0, 8)}`;
+const TENANT = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';
+const PARTNER: Actor = { kind: 'partner', id: 'user-1', partnerId: 'partner-1', roles: ['global-admin'] };
+const REVIEWER: Actor = { kind: 'reviewer', id: 'reviewer-1', roles: ['poe-reviewer'] };
+
+/** Business time under the test's control. */
+class MovableClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  set(date: Date | string): void {
+    this.current = new Date(date);
+  }
+}
+
+const clock = new MovableClock(new Date('2026-11-23T15:00:00.000Z'));
+const signer = new ConsentLinkSigner('it-consent-secret');
+let connection: Connection;
+let ledger: ClaimLedger;
+let requests: ConsentRequestRepository;
+let deadlines: DeadlineStore;
+let consent: ConsentService;
+let eligibility: EligibilityService;
+
+beforeAll(async () => {
+  connection = await openMongoConnection(MONGO_URL, MONGO_DB);
+  ledger = new ClaimLedger(claimModel(connection), clock, new BusinessCalendar({ timeZone: 'UTC' }), 'cpor/it');
+  requests = new ConsentRequestRepository(consentRequestModel(connection));
+  deadlines = new DeadlineStore(deadlineModel(connection), 'consent', clock);
+  consent = new ConsentService(ledger, requests, deadlines, signer, clock);
+  eligibility = new EligibilityService(ledger, getEligibilityRules(), clock);
+});
+
+afterAll(async () => {
+  await connection?.dropDatabase().catch(() => undefined);
+  await connection?.close();
+});
+
+/** A claim taken through create, PoE, submit, review and approval; returns the `approved` event. */
+async function approvedClaim(): Promise<CloudEvent<LifecycleEventData>> {
+  clock.set('2026-11-23T15:00:00.000Z');
+  const claimId = randomUUID();
+  await ledger.create(
+    {
+      type: 'create',
+      claimId,
+      policyId: 'cpor-2020-06',
+      mpnId: '1234567',
+      customer: { tenantId: TENANT, name: 'Contoso <Ltd>', domain: 'contoso.com' },
+      customerContact: { name: 'Ada', email: 'ada@contoso.com' },
+      partnerContact: { name: 'Bob', email: 'bob@fabrikam.com' },
+      products: ['microsoft-365'],
+      activity: 'deployment',
+      subscriptionOrTenantId: TENANT,
+    },
+    PARTNER,
+  );
+  const document = { documentId: randomUUID(), fileName: 'poe.pdf', contentType: 'application/pdf', size: 1000, sha256: 'a'.repeat(64) };
+  await ledger.execute(claimId, { type: 'addPoe', document }, PARTNER);
+  await ledger.execute(claimId, { type: 'submit' }, PARTNER);
+  await ledger.execute(claimId, { type: 'startReview' }, REVIEWER);
+  const approved = await ledger.execute(claimId, { type: 'approve' }, REVIEWER);
+  const event = approved.events.find((e) => e.type === EVENT_TYPES.approved);
+  expect(event).toBeDefined();
+  return event as CloudEvent<LifecycleEventData>;
+}
+
+async function record(claimId: string): Promise<ClaimRecord> {
+  return (await claimModel(connection).findById(claimId).lean<ClaimRecord>().exec())!;
+}
+
+async function linkOf(claimId: string): Promise<{ token: string; epoch: number; deadline: string }> {
+  const { state } = (await ledger.get(claimId))!;
+  const deadline = state.consent!.deadline;
+  return { token: signer.token({ claimId, epoch: state.statusEpoch, expiresAt: deadline }), epoch: state.statusEpoch, deadline };
+}
+
+describe('consent requests (R7)', () => {
+  it('a replayed approval requests consent once and stores one request with the link hash, never the token', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    await consent.onApproved(approved); // redelivery
+    await consent.onApproved(approved);
+
+    const stored = await consentRequestModel(connection).find({ claimId }).lean().exec();
+    expect(stored).toHaveLength(1);
+    const { token, epoch, deadline } = await linkOf(claimId);
+    expect(epoch).toBe(approved.data.claim.statusEpoch); // requestConsent keeps the approval's epoch
+    expect(deadline).toBe('2026-11-30T15:00:00.000Z'); // 7 calendar days
+    expect(stored[0]).toMatchObject({ _id: `${claimId}:${epoch}`, epoch, status: 'open', tokenHash: ConsentLinkSigner.hash(token) });
+    expect(JSON.stringify(stored[0])).not.toContain(token);
+    expect(JSON.stringify(stored[0])).not.toContain(token.split('.')[1]);
+
+    const claim = await record(claimId);
+    expect(claim.outbox.filter((e) => e.event.type === EVENT_TYPES.consentRequested)).toHaveLength(1);
+    const pending = await deadlines.pendingFor(claimId);
+    expect(pending.map((d) => [d.kind, d.epoch, d.dueAt.toISOString()])).toEqual([[CONSENT_WINDOW, epoch, deadline]]);
+  });
+
+  it('the customer declines once: the claim is rejected (customer-decline), the link is used, the deadline cancelled', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    const { token, epoch } = await linkOf(claimId);
+    clock.set('2026-11-25T09:00:00.000Z');
+
+    const shown = await consent.inspect(token);
+    expect(shown.ok).toBe(true);
+    expect((await ledger.get(claimId))!.state.status).toBe('Approved'); // GET changes nothing
+
+    expect((await consent.decline(token)).ok).toBe(true);
+    const after = (await ledger.get(claimId))!.state;
+    expect(after.status).toBe('Rejected');
+    expect(after.rejection?.reason).toBe('customer-decline');
+    const stored = (await requests.find(claimId, epoch))!;
+    expect(stored.status).toBe('declined');
+    expect(stored.usedAt?.toISOString()).toBe('2026-11-25T09:00:00.000Z');
+    expect(await deadlines.pendingFor(claimId)).toEqual([]);
+
+    // Used link: refused on GET and POST, and the claim has exactly one decline.
+    expect(await consent.decline(token)).toEqual({ ok: false, refusal: 'used' });
+    expect(await consent.inspect(token)).toEqual({ ok: false, refusal: 'used' });
+    const history = (await record(claimId)).history.filter((h) => h.action === 'declineConsent');
+    expect(history).toHaveLength(1);
+    expect(history[0].actor).toEqual({ kind: 'customer', id: TENANT });
+  });
+
+  it('a decline the ledger took before a crash is completed, not repeated, on the next use of the link', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    const { token, epoch } = await linkOf(claimId);
+    // As if the process died between the ledger write and marking the link used.
+    await ledger.execute(claimId, { type: 'declineConsent' }, { kind: 'customer', id: TENANT }, { commandId: declineCommandId(claimId, epoch) });
+    expect((await requests.find(claimId, epoch))!.status).toBe('open');
+
+    expect(await consent.decline(token)).toEqual({ ok: false, refusal: 'used' });
+    expect((await requests.find(claimId, epoch))!.status).toBe('declined');
+    expect(await deadlines.pendingFor(claimId)).toEqual([]);
+  });
+
+  it('refuses tampered, foreign-epoch and moved-on links and changes nothing', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    const { token, epoch, deadline } = await linkOf(claimId);
+    const versionBefore = (await ledger.get(claimId))!.version;
+
+    const [body, signature] = token.split('.');
+    const tampered = `${body}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect(await consent.decline(tampered)).toEqual({ ok: false, refusal: 'invalid-link' });
+    expect(await consent.decline('not-a-token')).toEqual({ ok: false, refusal: 'invalid-link' });
+    expect(await consent.decline('x'.repeat(5000))).toEqual({ ok: false, refusal: 'invalid-link' });
+    // Correctly signed, but for an approval epoch that has no consent request.
+    const otherEpoch = signer.token({ claimId, epoch: epoch + 2, expiresAt: deadline });
+    expect(await consent.decline(otherEpoch)).toEqual({ ok: false, refusal: 'not-found' });
+    expect((await ledger.get(claimId))!.version).toBe(versionBefore);
+
+    // The partner withdraws the approved claim: the link no longer applies.
+    await ledger.execute(claimId, { type: 'withdraw', subReason: 'wrong-activity' }, PARTNER);
+    expect(await consent.inspect(token)).toEqual({ ok: false, refusal: 'not-awaiting-consent' });
+    expect(await consent.decline(token)).toEqual({ ok: false, refusal: 'not-awaiting-consent' });
+    expect((await ledger.get(claimId))!.state.rejection?.reason).toBe('partner-request');
+    expect((await requests.find(claimId, epoch))!.status).toBe('open');
+  });
+
+  it('an approval that arrives after the claim moved on stores nothing', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await ledger.execute(claimId, { type: 'withdraw', subReason: 'wrong-mpn' }, PARTNER);
+    await consent.onApproved(approved);
+    expect(await consentRequestModel(connection).countDocuments({ claimId }).exec()).toBe(0);
+    expect(await deadlines.pendingFor(claimId)).toEqual([]);
+  });
+});
+
+describe('consent window end and eligibility hand-off (R7, R13)', () => {
+  it('the link expires at the deadline; the window elapses once; eligibility publishes one downstream record', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    const { token, epoch, deadline } = await linkOf(claimId);
+
+    // Not yet due: the poller fires nothing.
+    const poller = new DeadlinePoller(deadlines, (d) => consent.onDeadline(d), { intervalMs: 60_000 });
+    clock.set('2026-11-30T14:59:59.000Z');
+    expect(await poller.fireDue()).toBe(0);
+
+    clock.set(deadline);
+    expect(await consent.decline(token)).toEqual({ ok: false, refusal: 'expired' });
+    expect(await poller.fireDue()).toBe(1);
+    expect(await poller.fireDue()).toBe(0);
+    const elapsedClaim = await record(claimId);
+    expect(elapsedClaim.state.status).toBe('Approved');
+    expect(elapsedClaim.state.consent?.elapsedAt).toBe(deadline);
+    expect((await requests.find(claimId, epoch))!.status).toBe('elapsed');
+    const elapsed = elapsedClaim.outbox.filter((e) => e.event.type === EVENT_TYPES.consentPeriodElapsed);
+    expect(elapsed).toHaveLength(1);
+    // A deadline firing again (another instance, a retry) is moot.
+    await consent.onDeadline({ ...(await deadlineModel(connection).findOne({ claimId }).lean().exec())! });
+    expect((await record(claimId)).version).toBe(elapsedClaim.version);
+
+    const event = elapsed[0].event as CloudEvent<LifecycleEventData>;
+    await eligibility.onConsentPeriodElapsed(event);
+    await eligibility.onConsentPeriodElapsed(event); // replay publishes nothing new
+    const assessed = await record(claimId);
+    const downstream = assessed.outbox.filter((e) => e.topic === TOPICS.claimEligibility);
+    expect(downstream).toHaveLength(1);
+    const id = assessmentIdFor(claimId, epoch);
+    expect(downstream[0].event).toMatchObject({ id, type: ASSESSMENT_TYPE, subject: claimId });
+    expect(downstream[0].event.data).toMatchObject({
+      assessmentId: id,
+      claimId,
+      partnerId: 'partner-1',
+      mpnId: '1234567',
+      customerTenantId: TENANT,
+      subscriptionOrTenantId: TENANT,
+      eligible: true,
+      results: [{ product: 'microsoft-365', program: 'OSU', eligible: true, reasons: [] }],
+      policyId: 'cpor-2020-06',
+    });
+    expect(assessed.outbox.filter((e) => e.event.type === EVENT_TYPES.eligibilityAssessed)).toHaveLength(1);
+    expect(assessed.state.eligibility).toMatchObject({ assessmentId: id, eligible: true });
+  });
+});
