@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm start`: brings up the local servers (Kafka, FerretDB, Mailpit; reusing any already
+// listening), builds the services, starts all five and prints where everything is.
+// Ctrl+C stops the services; the servers keep running (`npm run infra -- down` stops them).
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as infra from './infra.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SERVICES = [
+  ['intake', 3001],
+  ['review', 3002],
+  ['consent', 3003],
+  ['eligibility', 3004],
+  ['notifications', 3005],
+];
+
+const endpoints = await infra.up();
+
+console.log('\nbuilding the services (tsc)...');
+const build = spawnSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const children = SERVICES.map(([name]) => {
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', name, 'src', 'main.js')], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `[${name}]`.padEnd(16);
+  for (const stream of [child.stdout, child.stderr]) {
+    let pending = '';
+    stream.on('data', (chunk) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) console.log(prefix + line);
+    });
+  }
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${prefix}exited (${signal ?? code}); stopping the others`);
+      stop(1);
+    }
+  });
+  return child;
+});
+
+let stopping = false;
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 15_000).unref();
+  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve))))).then(() =>
+    process.exit(code),
+  );
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+async function ready(port) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+const states = await Promise.all(SERVICES.map(([, port]) => ready(port)));
+if (stopping) process.exit(1);
+console.log('\nCPOR claims is running:');
+SERVICES.forEach(([name, port], i) => {
+  console.log(`  ${name.padEnd(14)} http://127.0.0.1:${port}  (OpenAPI /docs, health /health/ready, metrics /metrics)${states[i] ? '' : '  NOT READY'}`);
+});
+console.log(`  mail UI        ${endpoints.mail.url}`);
+console.log(`  kafka          ${endpoints.kafka.brokers.join(',')}   mongodb ${endpoints.mongodb.url}`);
+console.log('\nTokens for the APIs: npm run token -- --role incentives-admin --partner 1234567  |  npm run token -- --role poe-reviewer');
+console.log('Ctrl+C stops the services; npm run infra -- down stops the servers.');
