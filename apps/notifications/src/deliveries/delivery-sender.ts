@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import { describeMailError, type MailSender } from '../mail/smtp-mailer.js';
+import { notificationMetrics } from '../notifications.metrics.js';
+import type { SenderOptions } from '../notifications.settings.js';
+import type { Delivery, DeliveryRepository } from './delivery.repository.js';
+
+/** Backoff after the n-th failed attempt (n >= 1): base, 2x base, 4x base ... capped. */
+export function retryDelayMs(failedAttempts: number, options: Pick<SenderOptions, 'retryBaseMs' | 'retryMaxMs'>): number {
+  const exponent = Math.min(Math.max(failedAttempts - 1, 0), 30);
+  return Math.min(options.retryBaseMs * 2 ** exponent, options.retryMaxMs);
+}
+
+/**
+ * Sends pending deliveries. Each is taken under a lease, so any number of instances can run;
+ * a failure leaves it pending with a later nextAttemptAt, so nothing is lost while SMTP is down.
+ * Retries never give up: ops see the pending count and lastError instead.
+ */
+export class DeliverySender {
+  private readonly logger = new Logger(DeliverySender.name);
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<unknown> | undefined;
+  private stopped = true;
+  private stopping = false;
+  private again = false;
+
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly mailer: MailSender,
+    private readonly options: SenderOptions,
+    /** Wall-clock time: retries and leases are about real SMTP, not the business clock. */
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.stopping = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.round;
+  }
+
+  /** New deliveries were recorded: look now instead of at the next tick. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.round) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  /**
+   * Sends the deliveries due now, until none is left or one fails (the server is probably down:
+   * the rest wait for the next round instead of each timing out). Returns what went out.
+   */
+  async sendDue(): Promise<{ sent: number; failed: number }> {
+    let sent = 0;
+    while (!this.stopping) {
+      const delivery = await this.deliveries.leaseNext(this.now(), this.options.leaseMs);
+      if (!delivery) break;
+      if (!(await this.sendOne(delivery))) return { sent, failed: 1 };
+      sent++;
+    }
+    return { sent, failed: 0 };
+  }
+
+  private async sendOne(delivery: Delivery): Promise<boolean> {
+    const messageId = `<${delivery.ref}@cpor>`;
+    try {
+      await this.mailer.send({
+        to: { email: delivery.to, name: delivery.toName },
+        subject: delivery.subject,
+        text: delivery.text ?? '',
+        html: delivery.html ?? '',
+        messageId,
+      });
+    } catch (error) {
+      const attempt = delivery.attempts + 1;
+      const delay = retryDelayMs(attempt, this.options);
+      const reason = describeMailError(error);
+      await this.deliveries.markFailed(delivery._id, new Date(this.now().getTime() + delay), reason);
+      notificationMetrics.failed.inc({ template: delivery.template });
+      this.logger.warn(
+        `delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) attempt ${attempt} failed: ${reason}; retry in ${delay} ms`,
+      );
+      return false;
+    }
+    // If we crash before this write, the lease expires and the email is sent again with the same Message-ID.
+    await this.deliveries.markSent(delivery._id, this.now(), messageId);
+    notificationMetrics.sent.inc({ template: delivery.template });
+    this.logger.log(`delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) sent`);
+    return true;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.round = this.sendDue()
+        .catch((error: Error) => this.logger.warn(`delivery round failed: ${error.message}`))
+        .finally(() => {
+          this.round = undefined;
+          const now = this.again;
+          this.again = false;
+          this.schedule(now ? 0 : this.options.intervalMs);
+        });
+    }, delayMs);
+  }
+}

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKeyError } from '../../../../libs/persistence/src/errors.js';
+import { op } from '../../../../libs/persistence/src/trusted.js';
+import type { RecipientRole } from '../notification-plan.js';
+
+export type DeliveryStatus = 'pending' | 'sent';
+
+/**
+ * One email to one recipient for one event. The id is deterministic, so planning the same event
+ * again finds the row already there and creates nothing.
+ */
+export interface Delivery {
+  /** `${eventId}:${template}:${recipientEmail}` (email lower-cased). */
+  _id: string;
+  /** Short hash of the id: what logs and the Message-ID show instead of the address. */
+  ref: string;
+  eventId: string;
+  eventType: string;
+  claimId: string;
+  template: string;
+  role: RecipientRole;
+  to: string;
+  toName?: string;
+  subject: string;
+  /** Bodies are dropped once sent: the store is a queue, not a mail archive (the consent link is a secret). */
+  text?: string;
+  html?: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseUntil: Date | null;
+  /** The last failure, without personal data (error code, SMTP response code, command). */
+  lastError?: string;
+  createdAt: Date;
+  sentAt?: Date;
+  messageId?: string;
+}
+
+export type NewDelivery = Pick<Delivery, 'eventId' | 'eventType' | 'claimId' | 'template' | 'role' | 'to' | 'toName' | 'subject' | 'text' | 'html'>;
+
+const deliverySchema = new Schema<Delivery>(
+  {
+    _id: { type: String, required: true },
+    ref: { type: String, required: true, index: true },
+    eventId: { type: String, required: true, index: true },
+    eventType: { type: String, required: true },
+    claimId: { type: String, required: true, index: true },
+    template: { type: String, required: true },
+    role: { type: String, required: true },
+    to: { type: String, required: true },
+    toName: { type: String },
+    subject: { type: String, required: true },
+    text: { type: String },
+    html: { type: String },
+    status: { type: String, required: true },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, required: true },
+    leaseUntil: { type: Date, default: null },
+    lastError: { type: String },
+    createdAt: { type: Date, required: true },
+    sentAt: { type: Date },
+    messageId: { type: String },
+  },
+  { collection: 'deliveries', versionKey: false },
+);
+deliverySchema.index({ status: 1, nextAttemptAt: 1 });
+
+export function deliveryModel(connection: Connection): Model<Delivery> {
+  return (connection.models.Delivery as Model<Delivery> | undefined) ?? connection.model<Delivery>('Delivery', deliverySchema);
+}
+
+export function deliveryId(eventId: string, template: string, email: string): string {
+  return `${eventId}:${template}:${email.trim().toLowerCase()}`;
+}
+
+export function deliveryRef(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 32);
+}
+
+/** The deliveries collection. Every write is a single-document operation (FerretDB has no transactions). */
+export class DeliveryRepository {
+  constructor(private readonly deliveries: Model<Delivery>) {}
+
+  /**
+   * Records a pending delivery; false when it already existed (a replayed or duplicated event).
+   * A plain insert on the deterministic _id: the unique key is the exactly-once guard.
+   */
+  async insertPending(delivery: NewDelivery, now: Date): Promise<{ created: boolean; id: string; ref: string }> {
+    const id = deliveryId(delivery.eventId, delivery.template, delivery.to);
+    const ref = deliveryRef(id);
+    const doc: Delivery = {
+      ...delivery,
+      _id: id,
+      ref,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      leaseUntil: null,
+      createdAt: now,
+    };
+    try {
+      await this.deliveries.collection.insertOne(stripUndefined(doc) as never);
+      return { created: true, id, ref };
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return { created: false, id, ref };
+      throw error;
+    }
+  }
+
+  /** Takes the next due pending delivery under a lease, or null. Safe with many sender instances. */
+  async leaseNext(now: Date, leaseMs: number): Promise<Delivery | null> {
+    return this.deliveries
+      .findOneAndUpdate(
+        {
+          status: 'pending',
+          nextAttemptAt: op({ $lte: now }),
+          $or: [{ leaseUntil: null }, { leaseUntil: op({ $lte: now }) }],
+        },
+        { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
+        { new: true, sort: { nextAttemptAt: 1 } },
+      )
+      .lean<Delivery>()
+      .exec();
+  }
+
+  async markSent(id: string, sentAt: Date, messageId: string): Promise<void> {
+    await this.deliveries
+      .updateOne(
+        { _id: id, status: 'pending' },
+        { $set: { status: 'sent', sentAt, messageId, leaseUntil: null }, $inc: { attempts: 1 }, $unset: { text: 1, html: 1 } },
+      )
+      .exec();
+  }
+
+  async markFailed(id: string, nextAttemptAt: Date, lastError: string): Promise<void> {
+    await this.deliveries
+      .updateOne(
+        { _id: id, status: 'pending' },
+        { $set: { nextAttemptAt, lastError: lastError.slice(0, 300), leaseUntil: null }, $inc: { attempts: 1 } },
+      )
+      .exec();
+  }
+
+  async findByEvent(eventId: string): Promise<Delivery[]> {
+    return this.deliveries.find({ eventId }).sort({ _id: 1 }).lean<Delivery[]>().exec();
+  }
+
+  async findByRef(ref: string): Promise<Delivery | null> {
+    return this.deliveries.findOne({ ref }).lean<Delivery>().exec();
+  }
+
+  async countPending(): Promise<number> {
+    return this.deliveries.countDocuments({ status: 'pending' }).exec();
+  }
+}
+
+function stripUndefined<T extends object>(doc: T): Partial<T> {
+  return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { startService } from '../../../libs/platform/src/index.js';
+import { notificationsService } from './service.js';
+
+const app = await NestFactory.create(notificationsService.module, { bufferLogs: false });
+await startService(app, notificationsService.options);

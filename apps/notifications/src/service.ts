@@ -1,0 +1,15 @@
+import { TOPICS } from '../../../libs/contracts/src/topics.js';
+import type { ServiceStartOptions } from '../../../libs/platform/src/index.js';
+import { NotificationsModule } from './notifications.module.js';
+
+export const notificationsService = {
+  module: NotificationsModule,
+  options: {
+    service: 'notifications',
+    topics: [TOPICS.claimEvents],
+    title: 'CPOR notifications',
+    description:
+      'Sends every CPOR email (partner, customer consent, reviewers and ops), exactly once per lifecycle event and recipient. ' +
+      'It has no business API: it consumes cpor.claim-events.v1 and serves health and metrics.',
+  } satisfies ServiceStartOptions,
+};
