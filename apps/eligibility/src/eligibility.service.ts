@@ -37,6 +37,7 @@ export class EligibilityService {
         SYSTEM,
         {
           commandId: event.id,
+          correlationId: event.correlationId,
           retryOnConflict: true,
           alsoPublish: (state) => [
             { topic: TOPICS.claimEligibility, id: assessmentId, type: ASSESSMENT_TYPE, data: assessmentRecord(state, assessment, assessmentId) },
