@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
 import type { Clock } from '../../../libs/platform/src/clock.js';
 import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
-import type { DeliveryRepository } from './deliveries/delivery.repository.js';
+import type { DeliveryQueue } from './deliveries/delivery.repository.js';
 import { planNotifications, type PlanContext } from './notification-plan.js';
 import { notificationMetrics } from './notifications.metrics.js';
 import type { TemplateRenderer } from './templates/template-renderer.js';
@@ -23,7 +23,7 @@ export class NotificationService {
   private readonly logger = new Logger(NotificationService.name);
 
   constructor(
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryQueue,
     private readonly renderer: TemplateRenderer,
     private readonly plan: PlanContext,
     private readonly clock: Clock,

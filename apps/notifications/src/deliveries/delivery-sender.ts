@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { describeMailError, type MailSender } from '../mail/smtp-mailer.js';
 import { notificationMetrics } from '../notifications.metrics.js';
 import type { SenderOptions } from '../notifications.settings.js';
-import type { Delivery, DeliveryRepository } from './delivery.repository.js';
+import type { Delivery, DeliveryQueue } from './delivery.repository.js';
 
 /** Backoff after the n-th failed attempt (n >= 1): base, 2x base, 4x base ... capped. */
 export function retryDelayMs(failedAttempts: number, options: Pick<SenderOptions, 'retryBaseMs' | 'retryMaxMs'>): number {
@@ -24,7 +24,7 @@ export class DeliverySender {
   private again = false;
 
   constructor(
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryQueue,
     private readonly mailer: MailSender,
     private readonly options: SenderOptions,
     /** Wall-clock time: retries and leases are about real SMTP, not the business clock. */

@@ -155,6 +155,9 @@ export class DeliveryRepository {
   }
 }
 
+/** What the service and the sender need from the store (unit tests give an in-memory one). */
+export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'leaseNext' | 'markSent' | 'markFailed'>;
+
 function stripUndefined<T extends object>(doc: T): Partial<T> {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
