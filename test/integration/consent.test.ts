@@ -4,7 +4,10 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
+import { ConsentPageController } from '../../apps/consent/src/consent-page.controller.js';
 import { ConsentRequestRepository, consentRequestModel } from '../../apps/consent/src/consent-request.repository.js';
 import { CONSENT_WINDOW, ConsentService, declineCommandId } from '../../apps/consent/src/consent.service.js';
 import { EligibilityService } from '../../apps/eligibility/src/eligibility.service.js';
@@ -254,5 +257,77 @@ describe('consent window end and eligibility hand-off (R7, R13)', () => {
     });
     expect(assessed.outbox.filter((e) => e.event.type === EVENT_TYPES.eligibilityAssessed)).toHaveLength(1);
     expect(assessed.state.eligibility).toMatchObject({ assessmentId: id, eligible: true });
+  });
+});
+
+describe('customer page over HTTP (R7)', () => {
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    const module = await Test.createTestingModule({
+      controllers: [ConsentPageController],
+      providers: [{ provide: ConsentService, useValue: consent }],
+    }).compile();
+    app = module.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('shows the claim (escaped), declines on POST, then answers 410 for the used link; every page is private', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    const { token } = await linkOf(claimId);
+    clock.set('2026-11-25T09:00:00.000Z');
+
+    const page = await fetch(`${base}/v1/consent/${token}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('Contoso &lt;Ltd&gt;');
+    expect(html).not.toContain('Contoso <Ltd>');
+    expect(html).toContain('<form method="post">');
+
+    const declined = await fetch(`${base}/v1/consent/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(declined.status).toBe(200);
+    expect(await declined.text()).toContain('Association declined');
+    expect((await ledger.get(claimId))!.state.status).toBe('Rejected');
+
+    const again = await fetch(`${base}/v1/consent/${token}`, { method: 'POST' });
+    expect(again.status).toBe(410);
+    expect(again.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(await again.text()).toContain('already been used');
+  });
+
+  it('answers a tampered link 400, an unknown approval 404, a moved-on claim 409 and an expired link 410, as HTML', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    const { token, epoch, deadline } = await linkOf(claimId);
+
+    const tampered = await fetch(`${base}/v1/consent/${token.slice(0, -3)}abc`, { method: 'POST' });
+    expect(tampered.status).toBe(400);
+    expect(tampered.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await tampered.text()).toContain('not valid');
+
+    const unknown = await fetch(`${base}/v1/consent/${signer.token({ claimId, epoch: epoch + 1, expiresAt: deadline })}`);
+    expect(unknown.status).toBe(404);
+
+    clock.set(deadline);
+    expect((await fetch(`${base}/v1/consent/${token}`)).status).toBe(410);
+
+    clock.set('2026-11-25T09:00:00.000Z');
+    await ledger.execute(claimId, { type: 'withdraw', subReason: 'no-longer-working-with-customer' }, PARTNER);
+    const moved = await fetch(`${base}/v1/consent/${token}`, { method: 'POST' });
+    expect(moved.status).toBe(409);
+    expect(await moved.text()).toContain('no longer awaiting');
   });
 });
