@@ -1,5 +1,6 @@
 // Renders the lifecycle from TRANSITIONS and the other data modules, so docs/lifecycle.md cannot drift
 // from the code (lifecycle-diagram.spec.ts compares the file with these strings).
+import { ELIGIBILITY_RULES, type EligibilityRules } from './eligibility.js';
 import { POLICIES, type Policy } from './policy.js';
 import {
   ACTIVITIES,
@@ -66,4 +67,30 @@ export function renderPolicyTable(policies: readonly Policy[] = Object.values(PO
     `|---|${policies.map(() => '---|').join('')}`,
     ...fields.map(([name, get]) => `| ${name} | ${policies.map(get).join(' | ')} |`),
   ].join('\n') + '\n';
+}
+
+/** Markdown table of every eligibility rules version: program and qualifying activities per product. */
+export function renderEligibilityTable(all: readonly EligibilityRules[] = Object.values(ELIGIBILITY_RULES)): string {
+  const rows = all.flatMap((rules) =>
+    PRODUCTS.map((product) => {
+      const rule = rules.products[product];
+      const activities = rule ? rule.qualifyingActivities.map((a) => ACTIVITY_LABELS[a]).join(', ') : '(no program)';
+      return `| \`${rules.version}\` | ${PRODUCT_LABELS[product]} | ${rule ? `${rule.program} (${rule.programName})` : '(none)'} | ${activities} |`;
+    }),
+  );
+  return ['| rules version | product | program | qualifying activities |', '|---|---|---|---|', ...rows].join('\n') + '\n';
+}
+
+/**
+ * The generated blocks of docs/lifecycle.md, by name. Each sits in the file between
+ * `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`.
+ */
+export function renderLifecycleDocBlocks(): Record<string, string> {
+  return {
+    'state-diagram': '```mermaid\n' + renderStateDiagram() + '```\n',
+    transitions: renderTransitionTable(),
+    policies: renderPolicyTable(),
+    reasons: renderReasonTables(),
+    eligibility: renderEligibilityTable(),
+  };
 }
