@@ -4,9 +4,9 @@ import { headersToStrings } from '../../contracts/src/envelope.js';
 import { deadLetterTopic } from '../../contracts/src/topics.js';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaPublisher } from './kafka-publisher.js';
-import { topicName, type MessagingConfig } from './messaging.config.js';
+import { groupName, topicName, type MessagingConfig } from './messaging.config.js';
 
-/** Consumer group whose committed offsets on a DLQ mark the records already redriven. */
+/** Consumer group whose committed offsets on a DLQ mark the records already redriven (the topic prefix applies). */
 export const REDRIVE_GROUP = 'ops-redrive';
 
 /** Headers the transport adds to a dead letter; redrive strips every `dlq_*` header. */
@@ -75,8 +75,8 @@ interface TopicPositions {
 }
 
 /**
- * Operations on topics and consumer groups (used by `npm run ops`). Every topic argument is a
- * logical name; the configured prefix is applied.
+ * Operations on topics and consumer groups (used by `npm run ops`). Every topic and group
+ * argument is a logical name (`cpor.claim-events.v1`, `notifications`); the configured prefix is applied.
  */
 export class MessagingAdmin {
   private readonly kafka: Kafka;
@@ -114,10 +114,11 @@ export class MessagingAdmin {
   async consumerLag(groupId: string, logicalTopics?: string[]): Promise<PartitionLag[]> {
     await this.connect();
     const topics = logicalTopics?.map((topic) => topicName(this.config, topic));
-    const committed = await this.admin.fetchOffsets({ groupId, ...(topics ? { topics } : {}) });
+    const group = groupName(this.config, groupId);
+    const committed = await this.admin.fetchOffsets({ groupId: group, ...(topics ? { topics } : {}) });
     const rows: PartitionLag[] = [];
     for (const { topic } of committed) {
-      const positions = await this.positions(topic, groupId);
+      const positions = await this.positions(topic, group);
       for (const { partition, low, high, committed: offset } of positions.partitions) {
         const from = offset ?? low;
         rows.push({
@@ -137,10 +138,10 @@ export class MessagingAdmin {
     await this.connect();
     const dlq = topicName(this.config, deadLetterTopic(logicalTopic, groupId));
     if (!(await this.topicExists(dlq))) return [];
-    const redrivePositions = await this.positions(dlq, REDRIVE_GROUP);
+    const redrivePositions = await this.positions(dlq, groupName(this.config, REDRIVE_GROUP));
     const redrivenBelow = new Map(redrivePositions.partitions.map((p) => [p.partition, p.committed ?? p.low]));
     // A throwaway group reads from the log start; it commits nothing and is deleted afterwards.
-    const inspectGroup = `ops-inspect-${randomUUID()}`;
+    const inspectGroup = groupName(this.config, `ops-inspect-${randomUUID()}`);
     const records: DeadLetterRecord[] = [];
     try {
       await this.readUpToEnd(dlq, inspectGroup, options.timeoutMs, async (partition, messages) => {
@@ -173,7 +174,7 @@ export class MessagingAdmin {
 
     const publisher = new KafkaPublisher(this.config, this.kafka);
     try {
-      await this.readUpToEnd(dlq, REDRIVE_GROUP, options.timeoutMs, async (partition, messages, commit) => {
+      await this.readUpToEnd(dlq, groupName(this.config, REDRIVE_GROUP), options.timeoutMs, async (partition, messages, commit) => {
         const remaining = options.limit === undefined ? messages.length : Math.max(0, options.limit - result.redriven);
         const chosen = messages.slice(0, remaining);
         if (chosen.length > 0) {
@@ -200,18 +201,19 @@ export class MessagingAdmin {
   async rewindGroup(groupId: string, logicalTopic: string, options: { toTimestamp?: Date } = {}): Promise<RewindResult> {
     await this.connect();
     const topic = topicName(this.config, logicalTopic);
-    const { groups } = await this.admin.describeGroups([groupId]);
+    const group = groupName(this.config, groupId);
+    const { groups } = await this.admin.describeGroups([group]);
     const members = groups[0]?.members.length ?? 0;
-    if (members > 0) throw new GroupActiveError(groupId, members);
+    if (members > 0) throw new GroupActiveError(group, members);
 
     if (options.toTimestamp) {
       const partitions = await this.admin.fetchTopicOffsetsByTimestamp(topic, options.toTimestamp.getTime());
-      await this.admin.setOffsets({ groupId, topic, partitions });
+      await this.admin.setOffsets({ groupId: group, topic, partitions });
       return { topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset })) };
     }
     const offsets = await this.admin.fetchTopicOffsets(topic);
     const partitions = offsets.map(({ partition, low }) => ({ partition, offset: low }));
-    await this.admin.setOffsets({ groupId, topic, partitions });
+    await this.admin.setOffsets({ groupId: group, topic, partitions });
     return { topic, partitions };
   }
 

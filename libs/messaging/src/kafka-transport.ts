@@ -7,14 +7,17 @@ import { deadLetterTopic } from '../../contracts/src/topics.js';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaPublisher } from './kafka-publisher.js';
-import { logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
+import { groupName, logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
 import { messagingMetrics } from './messaging.metrics.js';
 import { DEFAULT_RETRY_POLICY, describeError, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
 import { routeRecord, UNKNOWN_TYPE, type RecordRoute } from './routing.js';
 
 export interface KafkaTransportOptions {
   config: MessagingConfig;
-  /** Consumer group = service name (used as given, no `-server` suffix). Also names the DLQs. */
+  /**
+   * Consumer group = service name, used as given (no `-server` suffix; only the config's topic
+   * prefix is prepended, see `groupName`). Also names the DLQs: `<topic>.<group>.dlq`.
+   */
   groupId: string;
   /** Logical topic names to consume; the config's prefix is applied. */
   topics: string[];
@@ -28,6 +31,11 @@ export interface KafkaTransportOptions {
   maxBackoffMs?: number;
   /** Partitions processed at once (order is kept within each partition). Default 3. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Longest a fetch waits on the broker for new records. Also bounds how long `close()` waits for
+   * an idle fetch to return. Default 1 s (kafkajs: 5 s).
+   */
+  maxWaitTimeMs?: number;
   /** Group session timeout. Default 30 s (kafkajs default). */
   sessionTimeoutMs?: number;
   /** Commit resolved offsets at least this often while a batch runs (they are also committed at each batch end). Default 1 s. */
@@ -148,9 +156,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     await this.publisher.connect();
 
     this.consumer = this.kafka.consumer({
-      groupId: this.groupId,
+      groupId: groupName(config, this.groupId),
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
     });
     this.watchConsumer(this.consumer);
     await this.consumer.connect();

@@ -52,3 +52,12 @@ export function logicalTopicName(config: Pick<MessagingConfig, 'topicPrefix'>, p
 export function loadMessagingConfig(service: string, env: NodeJS.ProcessEnv = process.env): MessagingConfig {
   return messagingConfigFromEnv(service, env);
 }
+
+/**
+ * Physical consumer group of a logical one (a service name). The prefix applies here too: two
+ * test runs (or tenants) on one cluster must not share a group, or they would rebalance each
+ * other. With the empty production prefix the group is the service name exactly.
+ */
+export function groupName(config: Pick<MessagingConfig, 'topicPrefix'>, group: string): string {
+  return `${config.topicPrefix}${group}`;
+}

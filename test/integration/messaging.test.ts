@@ -1,0 +1,316 @@
+// KafkaTransport, KafkaPublisher and MessagingAdmin against the real broker at 127.0.0.1:9092.
+// Every run uses its own topic/group prefix, so runs never see each other's records.
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Controller, Logger, Module, UseFilters } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import { Observable } from 'rxjs';
+import type { CloudEvent } from '../../libs/contracts/src/envelope.js';
+import { TOPICS } from '../../libs/contracts/src/topics.js';
+import {
+  GroupActiveError,
+  KafkaEventContext,
+  KafkaEventPattern,
+  KafkaHandlerErrorsFilter,
+  KafkaPublisher,
+  KafkaTransport,
+  MessagingAdmin,
+  messagingMetrics,
+  NonRetryableError,
+  unmatchedOn,
+  type MessagingConfig,
+  type UnmatchedRecord,
+} from '../../libs/messaging/src/index.js';
+import { waitFor } from '../support/wait-for.js';
+
+jest.setTimeout(120_000);
+
+const prefix = `it-${randomUUID().slice(0, 8)}.`;
+const config: MessagingConfig = { brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], clientId: 'it-messaging', topicPrefix: prefix, partitions: 3 };
+const GROUP = 'notifications';
+const EVENTS = TOPICS.claimEvents;
+const REQUESTS = TOPICS.claimRequests;
+
+const TYPES = {
+  ordered: 'it.ordered.v1',
+  flaky: 'it.flaky.v1',
+  poison: 'it.poison.v1',
+  invalid: 'it.invalid.v1',
+  streamed: 'it.streamed.v1',
+  request: 'it.request.v1',
+  ignored: 'it.ignored.v1',
+} as const;
+
+/** What the handlers saw; module state so it survives a restart of the Nest app. */
+const seen = {
+  ordered: [] as Array<{ id: string; subject: string; seq: number; partition: number; offset: string }>,
+  flakyCalls: 0,
+  flakyHandled: [] as string[],
+  poisonCalls: [] as string[],
+  poisonFixed: false,
+  invalidCalls: 0,
+  streamed: [] as string[],
+  requests: [] as string[],
+  unmatched: [] as Array<{ payload: UnmatchedRecord; offset: string }>,
+};
+
+@Controller()
+@UseFilters(new KafkaHandlerErrorsFilter())
+class ItHandlers {
+  @EventPattern<string>(TYPES.ordered)
+  async ordered(@Payload() event: CloudEvent<{ seq: number }>, @Ctx() context: KafkaEventContext): Promise<void> {
+    // A little async work, so concurrency across partitions and order within each actually matter.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    seen.ordered.push({ id: event.id, subject: event.subject, seq: event.data.seq, partition: context.partition, offset: context.offset });
+  }
+
+  @KafkaEventPattern(TYPES.flaky, { retry: { maxAttempts: 5, backoffMs: 20 } })
+  flaky(@Payload() event: CloudEvent): void {
+    seen.flakyCalls++;
+    if (seen.flakyCalls <= 2) throw new Error(`transient failure ${seen.flakyCalls}`);
+    seen.flakyHandled.push(event.id);
+  }
+
+  @EventPattern<string>(TYPES.poison, { retry: { maxAttempts: 3, backoffMs: 10 } })
+  poison(@Payload() event: CloudEvent): void {
+    seen.poisonCalls.push(event.id);
+    if (!seen.poisonFixed) throw new Error('poison: downstream says no');
+  }
+
+  @EventPattern<string>(TYPES.invalid)
+  invalid(): void {
+    seen.invalidCalls++;
+    throw new NonRetryableError('payload can never be valid');
+  }
+
+  /** Handlers may return Observables: the transport waits for them to complete. */
+  @EventPattern<string>(TYPES.streamed)
+  streamed(@Payload() event: CloudEvent): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const timer = setTimeout(() => {
+        seen.streamed.push(event.id);
+        subscriber.next();
+        subscriber.complete();
+      }, 20);
+      return () => clearTimeout(timer);
+    });
+  }
+
+  @EventPattern<string>(TYPES.request)
+  request(@Payload() event: CloudEvent): void {
+    seen.requests.push(event.id);
+  }
+
+  @EventPattern<string>(unmatchedOn(REQUESTS))
+  unmatched(@Payload() payload: UnmatchedRecord, @Ctx() context: KafkaEventContext): void {
+    seen.unmatched.push({ payload, offset: context.offset });
+  }
+}
+
+@Module({ controllers: [ItHandlers] })
+class ItModule {}
+
+let counter = 0;
+function event<T>(type: string, subject: string, data: T): CloudEvent<T> {
+  counter++;
+  return { id: `${type}-${counter}-${randomUUID().slice(0, 6)}`, type, source: '/it/messaging', subject, time: new Date().toISOString(), data };
+}
+
+async function startConsumer(): Promise<{ close(): Promise<void>; transport: KafkaTransport }> {
+  const transport = new KafkaTransport({ config, groupId: GROUP, topics: [EVENTS, REQUESTS], maxAttempts: 3, backoffMs: 10 });
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(ItModule, { strategy: transport, logger: ['error', 'warn'] });
+  await app.listen();
+  await waitFor(() => transport.health().running, { message: 'consumer to join its group' });
+  return { transport, close: () => app.close() };
+}
+
+describe('Kafka messaging seam (real broker)', () => {
+  let publisher: KafkaPublisher;
+  let admin: MessagingAdmin;
+  let consumer: { close(): Promise<void>; transport: KafkaTransport } | undefined;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(['error', 'warn']);
+    publisher = new KafkaPublisher(config);
+    admin = new MessagingAdmin(config);
+    consumer = await startConsumer();
+  });
+
+  afterAll(async () => {
+    await consumer?.close();
+    await publisher?.disconnect();
+    await admin?.disconnect();
+  });
+
+  it('creates its topics and DLQs up front and reports a healthy consumer', async () => {
+    expect(consumer!.transport.topicsToCreate()).toEqual([
+      `${prefix}${EVENTS}`,
+      `${prefix}${EVENTS}.${GROUP}.dlq`,
+      `${prefix}${REQUESTS}`,
+      `${prefix}${REQUESTS}.${GROUP}.dlq`,
+    ]);
+    const health = consumer!.transport.health();
+    expect(health).toMatchObject({ running: true, crashed: false });
+    expect(health.assignedPartitions).toBe(6);
+  });
+
+  it('handles each claim in key order while partitions run concurrently', async () => {
+    const claims = ['claim-a', 'claim-b', 'claim-c', 'claim-d', 'claim-e'];
+    const records = [];
+    for (let seq = 0; seq < 20; seq++) for (const claim of claims) records.push({ topic: EVENTS, event: event(TYPES.ordered, claim, { seq }) });
+    await publisher.publish(records.slice(0, 50));
+    await publisher.publish(records.slice(50));
+
+    await waitFor(() => seen.ordered.length >= records.length, { message: `${records.length} ordered events` });
+    expect(seen.ordered).toHaveLength(records.length);
+    for (const claim of claims) {
+      const sequence = seen.ordered.filter((record) => record.subject === claim);
+      expect(sequence.map((record) => record.seq)).toEqual([...Array(20).keys()]);
+      expect(new Set(sequence.map((record) => record.partition)).size).toBe(1);
+    }
+  });
+
+  it('waits for handlers that return Observables', async () => {
+    const streamed = event(TYPES.streamed, 'claim-s', {});
+    await publisher.publish([{ topic: EVENTS, event: streamed }]);
+    await waitFor(() => seen.streamed.includes(streamed.id), { message: 'streamed event' });
+  });
+
+  it('retries a handler that fails twice, then commits its offset once it succeeds', async () => {
+    const flaky = event(TYPES.flaky, 'claim-f', {});
+    const failedBefore = (await messagingMetrics.failed.get()).values.find((v) => v.labels.type === TYPES.flaky)?.value ?? 0;
+    await publisher.publish([{ topic: EVENTS, event: flaky }]);
+
+    await waitFor(() => seen.flakyHandled.includes(flaky.id), { message: 'flaky event handled' });
+    expect(seen.flakyCalls).toBe(3);
+    expect(seen.flakyHandled).toEqual([flaky.id]);
+    const failedAfter = (await messagingMetrics.failed.get()).values.find((v) => v.labels.type === TYPES.flaky)?.value ?? 0;
+    expect(failedAfter - failedBefore).toBe(2);
+    // Everything published so far is committed: lag 0 on every partition of the topic.
+    await waitFor(async () => (await admin.consumerLag(GROUP, [EVENTS])).every((row) => row.lag === 0), { message: 'lag 0 on events' });
+  });
+
+  it('dead-letters a record that always fails, with its source in headers, and goes on with the next one', async () => {
+    const poison = event(TYPES.poison, 'claim-p', { keep: 'me' });
+    const next = event(TYPES.ordered, 'claim-p', { seq: 0 });
+    await publisher.publish([
+      { topic: EVENTS, event: poison },
+      { topic: EVENTS, event: next },
+    ]);
+
+    await waitFor(() => seen.ordered.some((record) => record.id === next.id), { message: 'record after the poison one' });
+    expect(seen.poisonCalls.filter((id) => id === poison.id)).toHaveLength(3);
+
+    const letters = await waitFor(async () => {
+      const found = await admin.listDeadLetters(EVENTS, GROUP);
+      return found.some((letter) => letter.id === poison.id) ? found : undefined;
+    });
+    const letter = letters.find((record) => record.id === poison.id)!;
+    expect(letter).toMatchObject({
+      key: 'claim-p',
+      type: TYPES.poison,
+      sourceTopic: `${prefix}${EVENTS}`,
+      attempts: '3',
+      group: GROUP,
+      redriven: false,
+    });
+    expect(letter.error).toContain('poison: downstream says no');
+    expect(Number(letter.sourcePartition)).toBeGreaterThanOrEqual(0);
+    expect(BigInt(letter.sourceOffset!)).toBeLessThan(BigInt(seen.ordered.find((record) => record.id === next.id)!.offset));
+    expect(Date.parse(letter.failedAt!)).not.toBeNaN();
+    expect(letter.sourceTimestamp).toMatch(/^\d+$/);
+  });
+
+  it('sends a NonRetryableError straight to the DLQ', async () => {
+    const invalid = event(TYPES.invalid, 'claim-i', {});
+    await publisher.publish([{ topic: EVENTS, event: invalid }]);
+    const letter = await waitFor(async () => (await admin.listDeadLetters(EVENTS, GROUP)).find((record) => record.id === invalid.id));
+    expect(seen.invalidCalls).toBe(1);
+    expect(letter).toMatchObject({ attempts: '1', error: expect.stringContaining('payload can never be valid') });
+  });
+
+  it('hands an undecodable record to the unmatchedOn handler of its topic', async () => {
+    await publisher.publishRaw([
+      { topic: REQUESTS, key: 'claim-u', value: '{"mpnId": 12', headers: { ce_type: 'it.request.v1', ce_id: 'raw-1', 'content-type': 'application/json' } },
+    ]);
+    const { payload } = await waitFor(() => seen.unmatched.find((record) => record.payload.key === 'claim-u'), { message: 'unmatched record' });
+    expect(payload.raw).toBe('{"mpnId": 12');
+    expect(payload.headers).toMatchObject({ ce_type: 'it.request.v1', ce_id: 'raw-1' });
+    expect(payload.errors).toEqual(
+      expect.arrayContaining(['missing header ce_specversion', 'missing header ce_source', 'missing header ce_time', 'missing header ce_subject', 'value is not valid JSON']),
+    );
+    expect(seen.requests).not.toContain('raw-1');
+  });
+
+  it('dead-letters an undecodable record on a topic without unmatched handler, and skips unknown types', async () => {
+    const skippedBefore = (await messagingMetrics.skipped.get()).values.find((v) => v.labels.type === TYPES.ignored)?.value ?? 0;
+    await publisher.publishRaw([{ topic: EVENTS, key: 'claim-x', value: 'not json', headers: { ce_id: 'raw-2' } }]);
+    await publisher.publish([{ topic: EVENTS, event: event(TYPES.ignored, 'claim-x', {}) }]);
+    const letter = await waitFor(async () => (await admin.listDeadLetters(EVENTS, GROUP)).find((record) => record.id === 'raw-2'));
+    expect(letter).toMatchObject({ attempts: '0', key: 'claim-x' });
+    expect(letter.error).toContain('value is not valid JSON');
+    await waitFor(async () => ((await messagingMetrics.skipped.get()).values.find((v) => v.labels.type === TYPES.ignored)?.value ?? 0) > skippedBefore, {
+      message: 'skipped metric',
+    });
+  });
+
+  it('after a restart, redelivers nothing that was committed', async () => {
+    await waitFor(async () => (await admin.consumerLag(GROUP, [EVENTS, REQUESTS])).every((row) => row.lag === 0), { message: 'everything committed' });
+    const before = { ordered: seen.ordered.length, flaky: seen.flakyCalls, poison: seen.poisonCalls.length, unmatched: seen.unmatched.length, streamed: seen.streamed.length };
+    await consumer!.close();
+    expect(consumer!.transport.health().running).toBe(false);
+
+    consumer = await startConsumer();
+    const marker = event(TYPES.ordered, 'claim-m', { seq: 0 });
+    await publisher.publish([{ topic: EVENTS, event: marker }]);
+    await waitFor(() => seen.ordered.some((record) => record.id === marker.id), { message: 'marker after restart' });
+
+    expect(seen.ordered.length).toBe(before.ordered + 1);
+    expect({ flaky: seen.flakyCalls, poison: seen.poisonCalls.length, unmatched: seen.unmatched.length, streamed: seen.streamed.length }).toEqual({
+      flaky: before.flaky,
+      poison: before.poison,
+      unmatched: before.unmatched,
+      streamed: before.streamed,
+    });
+  });
+
+  it('redrives dead letters to the source topic with their original id, once', async () => {
+    const poisonId = seen.poisonCalls[0];
+    const before = await admin.listDeadLetters(EVENTS, GROUP);
+    expect(before).toHaveLength(3); // the poison record, the NonRetryableError one and the undecodable one
+    seen.poisonFixed = true;
+
+    const result = await admin.redriveDeadLetters(EVENTS, GROUP);
+    expect(result).toEqual({ deadLetterTopic: `${prefix}${EVENTS}.${GROUP}.dlq`, targetTopic: `${prefix}${EVENTS}`, redriven: 3 });
+    await waitFor(() => seen.poisonCalls.filter((id) => id === poisonId).length === 4, { message: 'redriven poison record handled' });
+    // The other two still fail and are dead-lettered again, at the end of the DLQ.
+    const after = await waitFor(async () => {
+      const letters = await admin.listDeadLetters(EVENTS, GROUP);
+      return letters.length === 5 ? letters : undefined;
+    }, { message: 'two records dead-lettered again' });
+    expect(after.filter((letter) => letter.redriven).map((letter) => letter.offset).sort()).toEqual(before.map((letter) => letter.offset).sort());
+    const fresh = after.filter((letter) => !letter.redriven);
+    expect(fresh.map((letter) => letter.id).sort()).toEqual(before.filter((letter) => letter.id !== poisonId).map((letter) => letter.id).sort());
+
+    // A second redrive moves only the records dead-lettered since the first one.
+    const again = await admin.redriveDeadLetters(EVENTS, GROUP, { limit: 10 });
+    expect(again.redriven).toBe(2);
+  });
+
+  it('rewinds a group only while it is inactive, then replays from the start', async () => {
+    await expect(admin.rewindGroup(GROUP, EVENTS)).rejects.toBeInstanceOf(GroupActiveError);
+
+    await waitFor(async () => (await admin.consumerLag(GROUP, [EVENTS])).every((row) => row.lag === 0), { message: 'everything committed' });
+    await consumer!.close();
+    const orderedBefore = seen.ordered.length;
+    const rewound = await admin.rewindGroup(GROUP, EVENTS);
+    expect(rewound.partitions.map((p) => p.offset)).toEqual(['0', '0', '0']);
+    expect((await admin.consumerLag(GROUP, [EVENTS])).reduce((sum, row) => sum + row.lag, 0)).toBeGreaterThan(0);
+
+    consumer = await startConsumer();
+    await waitFor(() => seen.ordered.length >= orderedBefore * 2, { message: 'replayed ordered events', timeoutMs: 30_000 });
+    expect(seen.ordered.length).toBe(orderedBefore * 2);
+  });
+});
