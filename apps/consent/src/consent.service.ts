@@ -50,7 +50,11 @@ export class ConsentService {
     }
     let state: ClaimState = current.state;
     try {
-      const result = await this.ledger.execute(claimId, { type: 'requestConsent' }, SYSTEM, { commandId: event.id, correlationId: event.correlationId, retryOnConflict: true });
+      const result = await this.ledger.execute(claimId, { type: 'requestConsent' }, SYSTEM, {
+        commandId: event.id,
+        correlationId: event.correlationId,
+        retryOnConflict: true,
+      });
       state = result.claim.state;
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'invalid-state')) throw error;
