@@ -81,7 +81,7 @@ describe('decide: R10 edits', () => {
     const err = s.refuse(bad, partner, T0);
     expect(err.code).toBe('invalid-command');
     expect(err.details.errors).toEqual([
-      'changes.mpnId must be an MPN ID of 1 to 10 digits',
+      'changes.mpnId must be 6 to 10 digits',
       'activity cannot be edited (editable: mpnId, products, workloads, customerContact, partnerContact)',
       'customer cannot be edited (editable: mpnId, products, workloads, customerContact, partnerContact)',
       'changes.products must list at least one of business-applications, microsoft-365',

@@ -107,7 +107,7 @@ describe('decide', () => {
       expect(err.code).toBe('invalid-command');
       expect(err.details.errors).toEqual([
         'claimId is required',
-        'mpnId must be an MPN ID of 1 to 10 digits',
+        'mpnId must be 6 to 10 digits',
         'customer.tenantId must be a GUID (Microsoft Entra tenant ID)',
         'customer.name is required',
         'customer.domain must be a domain name',

@@ -6,8 +6,8 @@ const NIL_GUID = '00000000-0000-0000-0000-000000000000';
 // Pragmatic shape check (one @, a dot in the domain, no spaces); deliverability is the mailer's job.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-// MPN IDs (Partner IDs) are numbers of up to 10 digits.
-const MPN_ID = /^\d{1,10}$/;
+// MPN IDs (Partner IDs) are numbers of 6 to 10 digits (the same rule as the contracts' MPN_ID_PATTERN).
+const MPN_ID = /^\d{6,10}$/;
 const PHONE = /^\+?[0-9 ()./-]{3,30}$/;
 const SHA256 = /^[0-9a-f]{64}$/i;
 
@@ -33,7 +33,7 @@ export function checkOptionalText(errors: string[], path: string, value: unknown
 }
 
 export function checkMpnId(errors: string[], path: string, value: unknown): void {
-  if (typeof value !== 'string' || !MPN_ID.test(value)) errors.push(`${path} must be an MPN ID of 1 to 10 digits`);
+  if (typeof value !== 'string' || !MPN_ID.test(value)) errors.push(`${path} must be 6 to 10 digits`);
 }
 
 export function checkContact(errors: string[], path: string, value: unknown): void {
