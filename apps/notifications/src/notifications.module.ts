@@ -6,7 +6,7 @@ import { ServiceCoreModule } from '../../../libs/platform/src/service-core.modul
 import { SERVICE_CONFIG, type ServiceConfig } from '../../../libs/platform/src/service-config.js';
 import { MONGO_CONNECTION } from '../../../libs/platform/src/tokens.js';
 import { DeliverySender } from './deliveries/delivery-sender.js';
-import { DeliveryRepository, deliveryModel } from './deliveries/delivery.repository.js';
+import { DeliveryRepository } from './deliveries/delivery.repository.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
 import { TEMPLATE_NAMES, type PlanContext } from './notification-plan.js';
 import { NotificationService } from './notification.service.js';
@@ -66,7 +66,7 @@ class SenderLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
     },
     {
       provide: DeliveryRepository,
-      useFactory: (connection: Connection) => new DeliveryRepository(deliveryModel(connection)),
+      useFactory: (connection: Connection) => DeliveryRepository.forConnection(connection),
       inject: [MONGO_CONNECTION],
     },
     {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { describeMailError, type MailSender } from '../mail/smtp-mailer.js';
 import { notificationMetrics } from '../notifications.metrics.js';
 import type { SenderOptions } from '../notifications.settings.js';
-import type { Delivery, DeliveryQueue } from './delivery.repository.js';
+import type { DeliveryQueue, LeasedDelivery } from './delivery.repository.js';
 
 /** Backoff after the n-th failed attempt (n >= 1): base, 2x base, 4x base ... capped. */
 export function retryDelayMs(failedAttempts: number, options: Pick<SenderOptions, 'retryBaseMs' | 'retryMaxMs'>): number {
@@ -70,7 +70,7 @@ export class DeliverySender {
     return { sent, failed: 0 };
   }
 
-  private async sendOne(delivery: Delivery): Promise<boolean> {
+  private async sendOne(delivery: LeasedDelivery): Promise<boolean> {
     const messageId = `<${delivery.ref}@cpor>`;
     try {
       await this.mailer.send({
@@ -84,7 +84,8 @@ export class DeliverySender {
       const attempt = delivery.attempts + 1;
       const delay = retryDelayMs(attempt, this.options);
       const reason = describeMailError(error);
-      await this.deliveries.markFailed(delivery._id, new Date(this.now().getTime() + delay), reason);
+      const now = this.now();
+      await this.deliveries.markFailed(delivery, now, new Date(now.getTime() + delay), reason);
       notificationMetrics.failed.inc({ template: delivery.template });
       this.logger.warn(
         `delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) attempt ${attempt} failed: ${reason}; retry in ${delay} ms`,
@@ -92,7 +93,7 @@ export class DeliverySender {
       return false;
     }
     // If we crash before this write, the lease expires and the email is sent again with the same Message-ID.
-    await this.deliveries.markSent(delivery._id, this.now(), messageId);
+    await this.deliveries.markSent(delivery, this.now(), messageId);
     notificationMetrics.sent.inc({ template: delivery.template });
     this.logger.log(`delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) sent`);
     return true;

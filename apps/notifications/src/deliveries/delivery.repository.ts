@@ -27,14 +27,32 @@ export interface Delivery {
   text?: string;
   html?: string;
   status: DeliveryStatus;
+  /** Send attempts made (failed ones and the successful one). */
   attempts: number;
   nextAttemptAt: Date;
-  leaseUntil: Date | null;
   /** The last failure, without personal data (error code, SMTP response code, command). */
   lastError?: string;
   createdAt: Date;
   sentAt?: Date;
   messageId?: string;
+}
+
+/** A delivery this instance holds the lease of, and may send. */
+export type LeasedDelivery = Delivery & { leaseId: string };
+
+/**
+ * One lease of one delivery. Leases are taken by INSERTING `${deliveryId}#${generation}`: a unique
+ * key is the one write FerretDB makes atomic (concurrent conditional updates and findOneAndUpdate
+ * can all "win" there), so only one instance can hold generation n. The next generation may be
+ * taken only once generation n is released or expired (its holder failed or died).
+ */
+export interface DeliveryLease {
+  _id: string;
+  deliveryId: string;
+  generation: number;
+  expiresAt: Date;
+  releasedAt?: Date;
+  createdAt: Date;
 }
 
 export type NewDelivery = Pick<Delivery, 'eventId' | 'eventType' | 'claimId' | 'template' | 'role' | 'to' | 'toName' | 'subject' | 'text' | 'html'>;
@@ -56,7 +74,6 @@ const deliverySchema = new Schema<Delivery>(
     status: { type: String, required: true },
     attempts: { type: Number, default: 0 },
     nextAttemptAt: { type: Date, required: true },
-    leaseUntil: { type: Date, default: null },
     lastError: { type: String },
     createdAt: { type: Date, required: true },
     sentAt: { type: Date },
@@ -66,8 +83,25 @@ const deliverySchema = new Schema<Delivery>(
 );
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 
+const leaseSchema = new Schema<DeliveryLease>(
+  {
+    _id: { type: String, required: true },
+    deliveryId: { type: String, required: true },
+    generation: { type: Number, required: true },
+    expiresAt: { type: Date, required: true },
+    releasedAt: { type: Date },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'delivery_leases', versionKey: false },
+);
+leaseSchema.index({ deliveryId: 1, generation: -1 });
+
 export function deliveryModel(connection: Connection): Model<Delivery> {
   return (connection.models.Delivery as Model<Delivery> | undefined) ?? connection.model<Delivery>('Delivery', deliverySchema);
+}
+
+export function deliveryLeaseModel(connection: Connection): Model<DeliveryLease> {
+  return (connection.models.DeliveryLease as Model<DeliveryLease> | undefined) ?? connection.model<DeliveryLease>('DeliveryLease', leaseSchema);
 }
 
 export function deliveryId(eventId: string, template: string, email: string): string {
@@ -78,9 +112,22 @@ export function deliveryRef(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 32);
 }
 
-/** The deliveries collection. Every write is a single-document operation (FerretDB has no transactions). */
+/** Due deliveries looked at per lease attempt; the ones other instances hold are skipped. */
+const CANDIDATES = 20;
+
+/**
+ * The deliveries and their leases. Every write is a single-document operation (FerretDB has no
+ * transactions), and every write that must not happen twice is an insert on a deterministic key.
+ */
 export class DeliveryRepository {
-  constructor(private readonly deliveries: Model<Delivery>) {}
+  constructor(
+    private readonly deliveries: Model<Delivery>,
+    private readonly leases: Model<DeliveryLease>,
+  ) {}
+
+  static forConnection(connection: Connection): DeliveryRepository {
+    return new DeliveryRepository(deliveryModel(connection), deliveryLeaseModel(connection));
+  }
 
   /**
    * Records a pending delivery; false when it already existed (a replayed or duplicated event).
@@ -89,16 +136,7 @@ export class DeliveryRepository {
   async insertPending(delivery: NewDelivery, now: Date): Promise<{ created: boolean; id: string; ref: string }> {
     const id = deliveryId(delivery.eventId, delivery.template, delivery.to);
     const ref = deliveryRef(id);
-    const doc: Delivery = {
-      ...delivery,
-      _id: id,
-      ref,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      leaseUntil: null,
-      createdAt: now,
-    };
+    const doc: Delivery = { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now };
     try {
       await this.deliveries.collection.insertOne(stripUndefined(doc) as never);
       return { created: true, id, ref };
@@ -108,38 +146,53 @@ export class DeliveryRepository {
     }
   }
 
-  /** Takes the next due pending delivery under a lease, or null. Safe with many sender instances. */
-  async leaseNext(now: Date, leaseMs: number): Promise<Delivery | null> {
-    return this.deliveries
-      .findOneAndUpdate(
-        {
-          status: 'pending',
-          nextAttemptAt: op({ $lte: now }),
-          $or: [{ leaseUntil: null }, { leaseUntil: op({ $lte: now }) }],
-        },
-        { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
-        { new: true, sort: { nextAttemptAt: 1 } },
+  /** Takes the lease of the next due pending delivery, or null when none is free. Safe with many instances. */
+  async leaseNext(now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
+    const due = await this.deliveries
+      .find({ status: 'pending', nextAttemptAt: op({ $lte: now }) }, { _id: 1 })
+      .sort({ nextAttemptAt: 1 })
+      .limit(CANDIDATES)
+      .lean<Array<{ _id: string }>>()
+      .exec();
+    for (const { _id } of due) {
+      const latest = await this.leases.findOne({ deliveryId: _id }).sort({ generation: -1 }).lean<DeliveryLease>().exec();
+      if (latest && !latest.releasedAt && latest.expiresAt > now) continue; // another instance is sending it
+      const leaseId = `${_id}#${(latest?.generation ?? 0) + 1}`;
+      try {
+        await this.leases.collection.insertOne({
+          _id: leaseId,
+          deliveryId: _id,
+          generation: (latest?.generation ?? 0) + 1,
+          expiresAt: new Date(now.getTime() + leaseMs),
+          createdAt: now,
+        } as never);
+      } catch (error) {
+        if (isDuplicateKeyError(error)) continue; // another instance took this generation first
+        throw error;
+      }
+      // Re-read under the lease: the row we listed may have been sent, or failed and rescheduled, meanwhile.
+      const current = await this.deliveries.findById(_id).lean<Delivery>().exec();
+      if (current && current.status === 'pending' && current.nextAttemptAt <= now) return { ...current, leaseId };
+      await this.release(leaseId, now);
+    }
+    return null;
+  }
+
+  async markSent(delivery: LeasedDelivery, sentAt: Date, messageId: string): Promise<void> {
+    await this.deliveries
+      .updateOne(
+        { _id: delivery._id, status: 'pending' },
+        { $set: { status: 'sent', sentAt, messageId }, $inc: { attempts: 1 }, $unset: { text: 1, html: 1 } },
       )
-      .lean<Delivery>()
       .exec();
   }
 
-  async markSent(id: string, sentAt: Date, messageId: string): Promise<void> {
+  /** Records the failed attempt and frees the lease so the retry is not held back by it. */
+  async markFailed(delivery: LeasedDelivery, now: Date, nextAttemptAt: Date, lastError: string): Promise<void> {
     await this.deliveries
-      .updateOne(
-        { _id: id, status: 'pending' },
-        { $set: { status: 'sent', sentAt, messageId, leaseUntil: null }, $inc: { attempts: 1 }, $unset: { text: 1, html: 1 } },
-      )
+      .updateOne({ _id: delivery._id, status: 'pending' }, { $set: { nextAttemptAt, lastError: lastError.slice(0, 300) }, $inc: { attempts: 1 } })
       .exec();
-  }
-
-  async markFailed(id: string, nextAttemptAt: Date, lastError: string): Promise<void> {
-    await this.deliveries
-      .updateOne(
-        { _id: id, status: 'pending' },
-        { $set: { nextAttemptAt, lastError: lastError.slice(0, 300), leaseUntil: null }, $inc: { attempts: 1 } },
-      )
-      .exec();
+    await this.release(delivery.leaseId, now);
   }
 
   async findByEvent(eventId: string): Promise<Delivery[]> {
@@ -152,6 +205,10 @@ export class DeliveryRepository {
 
   async countPending(): Promise<number> {
     return this.deliveries.countDocuments({ status: 'pending' }).exec();
+  }
+
+  private async release(leaseId: string, now: Date): Promise<void> {
+    await this.leases.updateOne({ _id: leaseId }, { $set: { releasedAt: now } }).exec();
   }
 }
 

@@ -56,7 +56,8 @@ export class SmtpMailer implements MailSender {
  * its message with anything that looks like an email address removed.
  */
 export function describeMailError(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
+  // Duck-typed: errors from another realm (Node internals under a test VM) fail `instanceof Error`.
+  if (typeof error !== 'object' || error === null || typeof (error as { message?: unknown }).message !== 'string') return 'unknown error';
   const e = error as Error & { code?: unknown; responseCode?: unknown; command?: unknown };
   const parts = [
     typeof e.code === 'string' ? e.code : undefined,

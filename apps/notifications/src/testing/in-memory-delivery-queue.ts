@@ -1,35 +1,44 @@
-import { deliveryId, deliveryRef, type Delivery, type DeliveryQueue, type NewDelivery } from '../deliveries/delivery.repository.js';
+import { deliveryId, deliveryRef, type Delivery, type DeliveryQueue, type LeasedDelivery, type NewDelivery } from '../deliveries/delivery.repository.js';
 
 /** The delivery store's semantics in memory, for unit specs (the integration test uses the real one). */
 export class InMemoryDeliveryQueue implements DeliveryQueue {
   readonly rows = new Map<string, Delivery>();
+  /** deliveryId -> the current lease (generation and expiry). */
+  readonly leases = new Map<string, { generation: number; expiresAt: Date; released: boolean }>();
 
   async insertPending(delivery: NewDelivery, now: Date): Promise<{ created: boolean; id: string; ref: string }> {
     const id = deliveryId(delivery.eventId, delivery.template, delivery.to);
     const ref = deliveryRef(id);
     if (this.rows.has(id)) return { created: false, id, ref };
-    this.rows.set(id, { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: now, leaseUntil: null, createdAt: now });
+    this.rows.set(id, { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now });
     return { created: true, id, ref };
   }
 
-  async leaseNext(now: Date, leaseMs: number): Promise<Delivery | null> {
+  async leaseNext(now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
     const due = [...this.rows.values()]
-      .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now && (d.leaseUntil === null || d.leaseUntil <= now))
+      .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now)
       .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
-    if (!due[0]) return null;
-    due[0].leaseUntil = new Date(now.getTime() + leaseMs);
-    return { ...due[0] };
+    for (const row of due) {
+      const lease = this.leases.get(row._id);
+      if (lease && !lease.released && lease.expiresAt > now) continue;
+      const generation = (lease?.generation ?? 0) + 1;
+      this.leases.set(row._id, { generation, expiresAt: new Date(now.getTime() + leaseMs), released: false });
+      return { ...row, leaseId: `${row._id}#${generation}` };
+    }
+    return null;
   }
 
-  async markSent(id: string, sentAt: Date, messageId: string): Promise<void> {
-    const row = this.rows.get(id);
+  async markSent(delivery: LeasedDelivery, sentAt: Date, messageId: string): Promise<void> {
+    const row = this.rows.get(delivery._id);
     if (!row || row.status !== 'pending') return;
-    Object.assign(row, { status: 'sent', sentAt, messageId, leaseUntil: null, attempts: row.attempts + 1, text: undefined, html: undefined });
+    Object.assign(row, { status: 'sent', sentAt, messageId, attempts: row.attempts + 1, text: undefined, html: undefined });
   }
 
-  async markFailed(id: string, nextAttemptAt: Date, lastError: string): Promise<void> {
-    const row = this.rows.get(id);
+  async markFailed(delivery: LeasedDelivery, _now: Date, nextAttemptAt: Date, lastError: string): Promise<void> {
+    const row = this.rows.get(delivery._id);
     if (!row || row.status !== 'pending') return;
-    Object.assign(row, { nextAttemptAt, lastError, leaseUntil: null, attempts: row.attempts + 1 });
+    Object.assign(row, { nextAttemptAt, lastError, attempts: row.attempts + 1 });
+    const lease = this.leases.get(delivery._id);
+    if (lease) lease.released = true;
   }
 }

@@ -1,0 +1,968 @@
+#!/usr/bin/env node
+// Local "real servers" for development and integration tests, without Docker.
+//
+//   node scripts/infra.mjs up       start what is missing, reuse what already listens, wait until ready
+//   node scripts/infra.mjs status   print each server: up/down, pid, owned/reused
+//   node scripts/infra.mjs down     stop only the servers that `up` started
+//   (each takes optional server names: `node scripts/infra.mjs down mail`)
+//
+// Servers:
+//   kafka    Apache Kafka 4.x, single-node KRaft (jars from Maven, see infra/kafka/pom.xml)
+//   mongodb  FerretDB v1.24.2 on SQLite (MongoDB wire protocol), built with go
+//   mail     Mailpit v1.27.11 (SMTP server keeping every message, HTTP API + web UI), built with go
+//            (the web UI bundle is built with npm from Mailpit's own lockfile; API-only if that fails)
+//
+// Everything is cached in .cache/infra/ (override: INFRA_CACHE_DIR); logs in .cache/infra/logs/,
+// pids of the servers this script started in .cache/infra/pids/.
+// Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), MONGO_PORT (27017), SMTP_PORT (1025),
+// MAIL_HTTP_PORT (8025). Start deadline per server: INFRA_START_TIMEOUT_MS (default 120000 for
+// Kafka, 60000 for the others).
+//
+// Also usable as a module (e.g. Jest globalSetup):
+//   const { up } = await import('../scripts/infra.mjs'); const endpoints = await up();
+//
+// Plain Node >= 20 ESM, no npm dependencies.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const HOST = '127.0.0.1';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const POM = path.join(ROOT, 'infra', 'kafka', 'pom.xml');
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const FERRETDB_VERSION = 'v1.24.2';
+const MAILPIT_MODULE = 'github.com/axllent/mailpit';
+const MAILPIT_VERSION = 'v1.27.11';
+const POLL_MS = 200;
+
+// ---------------------------------------------------------------------------------------------
+// configuration and paths
+
+function intEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) {
+    throw new InfraError(`${name}=${raw} is not a valid TCP port`);
+  }
+  return n;
+}
+
+function config() {
+  const cache = path.resolve(process.env.INFRA_CACHE_DIR || path.join(ROOT, '.cache', 'infra'));
+  const startTimeout = process.env.INFRA_START_TIMEOUT_MS
+    ? Number(process.env.INFRA_START_TIMEOUT_MS)
+    : undefined;
+  return {
+    cache,
+    logs: path.join(cache, 'logs'),
+    pids: path.join(cache, 'pids'),
+    bin: path.join(cache, 'bin'),
+    build: path.join(cache, 'build'),
+    startTimeout,
+    ports: {
+      kafka: intEnv('KAFKA_PORT', 9092),
+      kafkaController: intEnv('KAFKA_CONTROLLER_PORT', 9093),
+      mongo: intEnv('MONGO_PORT', 27017),
+      smtp: intEnv('SMTP_PORT', 1025),
+      mailHttp: intEnv('MAIL_HTTP_PORT', 8025),
+    },
+  };
+}
+
+function endpoints(cfg) {
+  const p = cfg.ports;
+  return {
+    kafka: { brokers: [`${HOST}:${p.kafka}`] },
+    mongodb: { url: `mongodb://${HOST}:${p.mongo}` },
+    smtp: { host: HOST, port: p.smtp },
+    mail: { url: `http://${HOST}:${p.mailHttp}` },
+  };
+}
+
+class InfraError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'InfraError';
+  }
+}
+
+const rel = (p) => {
+  const r = path.relative(process.cwd(), p);
+  return r && !r.startsWith('..') ? r : p;
+};
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function fmtSecs(ms) {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+function mkdirs(cfg) {
+  for (const d of [cfg.cache, cfg.logs, cfg.pids, cfg.bin, cfg.build]) fs.mkdirSync(d, { recursive: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// tools
+
+const TOOL_HINTS = {
+  java: 'install a Java 17+ JDK, e.g. apt-get install openjdk-17-jdk-headless',
+  mvn: 'install Maven 3.8+, e.g. apt-get install maven',
+  go: 'install Go 1.24+ from https://go.dev/dl/',
+};
+
+const toolChecked = new Map();
+
+/** null when usable, else the reason */
+function checkTool(name) {
+  if (toolChecked.has(name)) return toolChecked.get(name);
+  const args = name === 'java' ? ['-version'] : name === 'go' ? ['version'] : ['-v'];
+  const r = spawnSync(name, args, { encoding: 'utf8' });
+  let problem = null;
+  if (r.error || r.status !== 0) {
+    problem = `${name} (${TOOL_HINTS[name]})`;
+  } else {
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (name === 'java') {
+      const m = out.match(/version "(\d+)(?:\.(\d+))?/);
+      const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : 0;
+      if (major && major < 17) problem = `java 17+ (found ${major}; ${TOOL_HINTS.java})`;
+    }
+    if (name === 'go') {
+      const m = out.match(/go1\.(\d+)/);
+      if (m && Number(m[1]) < 21) problem = `go 1.21+ (found ${m[0]}; ${TOOL_HINTS.go})`;
+    }
+  }
+  toolChecked.set(name, problem);
+  return problem;
+}
+
+/** Throws one line naming every missing tool. */
+function requireTools(names) {
+  const problems = [...new Set(names)].map(checkTool).filter(Boolean);
+  if (problems.length) throw new InfraError(`infra: missing ${problems.join(', ')}`);
+}
+
+const requireTool = (name) => requireTools([name]);
+
+/** Run a command to completion; output appended to logFile. Resolves with captured stdout if asked. */
+function run(cmd, args, { cwd, env, logFile, captureStdout = false }) {
+  return new Promise((resolve, reject) => {
+    const fd = fs.openSync(logFile, 'a');
+    fs.writeSync(fd, `\n$ ${cmd} ${args.join(' ')}   (cwd ${cwd})\n`);
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', captureStdout ? 'pipe' : fd, fd],
+    });
+    let stdout = '';
+    if (captureStdout) {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        fs.writeSync(fd, d);
+      });
+    }
+    child.on('error', (err) => {
+      fs.closeSync(fd);
+      reject(new InfraError(`infra: could not run ${cmd}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      fs.closeSync(fd);
+      if (code === 0) resolve(stdout);
+      else {
+        reject(
+          new InfraError(
+            `infra: \`${cmd} ${args.slice(0, 3).join(' ')} ...\` failed (${signal ?? `exit ${code}`}); ` +
+              `see ${rel(logFile)}\n${tail(logFile, 15)}`,
+          ),
+        );
+      }
+    });
+  });
+}
+
+function tail(file, lines) {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-lines)
+      .map((l) => `    | ${l}`)
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function readText(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function goEnv() {
+  return { GOWORK: 'off', GO111MODULE: 'on', GOFLAGS: '-buildvcs=false' };
+}
+
+function makeWritable(dir) {
+  fs.chmodSync(dir, 0o755);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) makeWritable(p);
+    else if (entry.isFile()) fs.chmodSync(p, 0o644);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// probes (each one attempt, short timeout; callers loop with a deadline)
+
+function tcpRequest(port, payload, { timeoutMs = 1500, until } = {}) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    let buf = Buffer.alloc(0);
+    let done = false;
+    const finish = (value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish(null), timeoutMs);
+    socket.on('connect', () => {
+      if (payload === undefined) finish(Buffer.alloc(0));
+      else if (payload !== null) socket.write(payload);
+    });
+    socket.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!until || until(buf)) finish(buf);
+    });
+    socket.on('error', () => finish(null));
+    socket.on('close', () => finish(buf.length ? buf : null));
+  });
+}
+
+/** true when something accepts TCP connections on the port */
+async function listening(port) {
+  return (await tcpRequest(port, undefined, { timeoutMs: 1000 })) !== null;
+}
+
+/** Kafka ApiVersions v0 round trip: the broker's socket server is serving requests. */
+async function kafkaAnswers(port) {
+  const clientId = Buffer.from('infra-probe');
+  const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
+  body.writeInt16BE(18, 0); // api key ApiVersions
+  body.writeInt16BE(0, 2); // version 0
+  body.writeInt32BE(4242, 4); // correlation id
+  body.writeInt16BE(clientId.length, 8);
+  clientId.copy(body, 10);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length, 0);
+  const res = await tcpRequest(port, Buffer.concat([size, body]), {
+    until: (b) => b.length >= 4 && b.length >= 4 + b.readInt32BE(0),
+  });
+  if (!res || res.length < 10) return false;
+  return res.readInt32BE(4) === 4242 && res.readInt16BE(8) === 0;
+}
+
+/** MongoDB OP_MSG {ping: 1, $db: "admin"} answered with ok: 1 */
+async function mongoAnswers(port) {
+  const el = [];
+  el.push(Buffer.from([0x10]), Buffer.from('ping\0'), int32le(1));
+  el.push(Buffer.from([0x02]), Buffer.from('$db\0'), int32le(6), Buffer.from('admin\0'));
+  const elems = Buffer.concat(el);
+  const doc = Buffer.concat([int32le(4 + elems.length + 1), elems, Buffer.from([0])]);
+  const body = Buffer.concat([int32le(0), Buffer.from([0]), doc]); // flagBits, section kind 0
+  const header = Buffer.alloc(16);
+  header.writeInt32LE(16 + body.length, 0);
+  header.writeInt32LE(7, 4); // requestID
+  header.writeInt32LE(0, 8); // responseTo
+  header.writeInt32LE(2013, 12); // OP_MSG
+  const res = await tcpRequest(port, Buffer.concat([header, body]), {
+    until: (b) => b.length >= 4 && b.length >= b.readInt32LE(0),
+  });
+  if (!res || res.length < 21 || res.readInt32LE(12) !== 2013) return false;
+  const reply = res.subarray(21);
+  const at = reply.indexOf(Buffer.from('ok\0'));
+  if (at < 1) return false;
+  const type = reply[at - 1];
+  const v = at + 3;
+  if (type === 0x01) return reply.readDoubleLE(v) === 1;
+  if (type === 0x10) return reply.readInt32LE(v) === 1;
+  return false;
+}
+
+function int32le(n) {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n, 0);
+  return b;
+}
+
+/** SMTP greeting "220 ..." then QUIT */
+async function smtpAnswers(port) {
+  const res = await tcpRequest(port, null, { until: (b) => b.includes(0x0a) });
+  return !!res && res.toString('latin1').startsWith('220');
+}
+
+async function httpOk(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1500) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// pid records
+
+function pidFile(cfg, name) {
+  return path.join(cfg.pids, `${name}.json`);
+}
+
+function readPid(cfg, name) {
+  try {
+    return JSON.parse(fs.readFileSync(pidFile(cfg, name), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** The pid record, when its process is still alive and still the one we started. */
+function ownedProcess(cfg, name) {
+  const rec = readPid(cfg, name);
+  if (!rec || !Number.isInteger(rec.pid) || !alive(rec.pid)) return null;
+  try {
+    const cmdline = fs.readFileSync(`/proc/${rec.pid}/cmdline`, 'utf8');
+    if (rec.marker && !cmdline.includes(rec.marker)) return null; // pid reused by something else
+  } catch {
+    // no /proc (macOS): trust the pid
+  }
+  return rec;
+}
+
+async function stopProcess(rec, { timeoutMs = 30_000 } = {}) {
+  const signal = (sig) => {
+    try {
+      process.kill(-rec.pid, sig); // whole process group (started detached)
+    } catch {
+      try {
+        process.kill(rec.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(rec.pid) && Date.now() < deadline) await delay(100);
+  if (alive(rec.pid)) {
+    signal('SIGKILL');
+    const killDeadline = Date.now() + 5000;
+    while (alive(rec.pid) && Date.now() < killDeadline) await delay(100);
+    return 'killed';
+  }
+  return 'stopped';
+}
+
+// ---------------------------------------------------------------------------------------------
+// lock: one `up`/`down` at a time (parallel Jest workers, a developer's terminal, ...)
+
+async function withLock(cfg, log, fn) {
+  const lock = path.join(cfg.cache, 'infra.lock');
+  const deadline = Date.now() + 30 * 60_000;
+  let announced = false;
+  for (;;) {
+    try {
+      const fd = fs.openSync(lock, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lock, 'utf8').trim());
+      if (!holder || !alive(holder) || holder === process.pid) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (!announced) {
+        log(`infra: waiting for another infra.mjs (pid ${holder}) to finish ...`, true);
+        announced = true;
+      }
+      if (Date.now() > deadline) throw new InfraError(`infra: ${rel(lock)} held by pid ${holder} for 30 min`);
+      await delay(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka
+
+function kafkaVersion() {
+  const m = fs.readFileSync(POM, 'utf8').match(/<kafka\.version>([^<]+)<\/kafka\.version>/);
+  return m ? m[1].trim() : 'unknown';
+}
+
+function kafkaPaths(cfg) {
+  const home = path.join(cfg.cache, 'kafka');
+  return {
+    home,
+    libs: path.join(home, 'libs'),
+    data: path.join(home, 'data'),
+    props: path.join(home, 'server.properties'),
+    log4j: path.join(home, 'log4j2.properties'),
+    formatStamp: path.join(home, 'data', '.infra-format.json'),
+  };
+}
+
+async function fetchKafkaJars(cfg, log) {
+  const k = kafkaPaths(cfg);
+  const pomHash = createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+  const stamp = path.join(k.libs, '.pom-sha256');
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === pomHash) return;
+  requireTool('mvn');
+  const logFile = path.join(cfg.logs, 'kafka-fetch.log');
+  log(`kafka: fetching Kafka ${kafkaVersion()} jars with Maven (first run only) -> ${rel(k.libs)}`, true);
+  const started = Date.now();
+  const tmp = `${k.libs}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await run(
+    'mvn',
+    ['-B', '-q', '-Dstyle.color=never', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`],
+    { cwd: ROOT, logFile },
+  );
+  fs.rmSync(k.libs, { recursive: true, force: true });
+  fs.renameSync(tmp, k.libs);
+  fs.writeFileSync(stamp, `${pomHash}\n`);
+  const jars = fs.readdirSync(k.libs).filter((f) => f.endsWith('.jar')).length;
+  log(`kafka: ${jars} jars fetched in ${fmtSecs(Date.now() - started)}`);
+}
+
+function writeKafkaConfig(cfg) {
+  const k = kafkaPaths(cfg);
+  const p = cfg.ports;
+  const props = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.bootstrap.servers': `${HOST}:${p.kafkaController}`,
+    listeners: `PLAINTEXT://${HOST}:${p.kafka},CONTROLLER://${HOST}:${p.kafkaController}`,
+    'advertised.listeners': `PLAINTEXT://${HOST}:${p.kafka},CONTROLLER://${HOST}:${p.kafkaController}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': k.data,
+    'num.partitions': '3',
+    'auto.create.topics.enable': 'true',
+    'offsets.topic.replication.factor': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    'group.initial.rebalance.delay.ms': '0',
+  };
+  const text =
+    '# generated by scripts/infra.mjs on every start; edit the script, not this file\n' +
+    Object.entries(props)
+      .map(([key, v]) => `${key}=${v}`)
+      .join('\n') +
+    '\n';
+  fs.writeFileSync(k.props, text);
+  fs.writeFileSync(
+    k.log4j,
+    [
+      'status = warn',
+      'appender.out.type = Console',
+      'appender.out.name = STDOUT',
+      'appender.out.layout.type = PatternLayout',
+      'appender.out.layout.pattern = [%d] %p %m (%c)%n',
+      'rootLogger.level = INFO',
+      'rootLogger.appenderRef.out.ref = STDOUT',
+      // the noisiest INFO loggers
+      'logger.request.name = kafka.request.logger',
+      'logger.request.level = WARN',
+      'logger.clients.name = org.apache.kafka.clients',
+      'logger.clients.level = WARN',
+      'logger.config.name = org.apache.kafka.common.config.AbstractConfig',
+      'logger.config.level = WARN',
+      'logger.logcleaner.name = kafka.log.LogCleaner',
+      'logger.logcleaner.level = WARN',
+      '',
+    ].join('\n'),
+  );
+}
+
+function kafkaClusterId() {
+  // Kafka's Uuid: 16 random bytes, base64url without padding, never starting with '-'
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+async function formatKafkaStorage(cfg, log) {
+  const k = kafkaPaths(cfg);
+  const wanted = { controller: `${HOST}:${cfg.ports.kafkaController}` };
+  if (fs.existsSync(path.join(k.data, 'meta.properties'))) {
+    let stamp = null;
+    try {
+      stamp = JSON.parse(fs.readFileSync(k.formatStamp, 'utf8'));
+    } catch {
+      /* formatted by hand */
+    }
+    if (!stamp || stamp.controller === wanted.controller) return;
+    log(`kafka: controller address changed (${stamp.controller} -> ${wanted.controller}); re-formatting ${rel(k.data)}`, true);
+    fs.rmSync(k.data, { recursive: true, force: true });
+  }
+  const clusterId = kafkaClusterId();
+  log(`kafka: formatting KRaft storage (standalone controller, cluster id ${clusterId}) in ${rel(k.data)}`, true);
+  await run(
+    'java',
+    ['-Xmx256m', `-Dlog4j2.configurationFile=${k.log4j}`, '-cp', `${k.libs}/*`, 'kafka.tools.StorageTool',
+      'format', '--standalone', '--cluster-id', clusterId, '--config', k.props],
+    { cwd: k.home, logFile: path.join(cfg.logs, 'kafka-format.log') },
+  );
+  fs.writeFileSync(k.formatStamp, JSON.stringify({ ...wanted, clusterId }) + '\n');
+}
+
+const kafka = {
+  name: 'kafka',
+  tools: (cfg) => (fs.existsSync(path.join(kafkaPaths(cfg).libs, '.pom-sha256')) ? ['java'] : ['java', 'mvn']),
+  timeoutMs: 120_000,
+  ports: (cfg) => [cfg.ports.kafka, cfg.ports.kafkaController],
+  endpoint: (cfg) => `kafka ${HOST}:${cfg.ports.kafka}`,
+  ready: async (cfg, { logFile } = {}) => {
+    if (!(await kafkaAnswers(cfg.ports.kafka))) return false;
+    if (!logFile) return true;
+    try {
+      return fs.readFileSync(logFile, 'utf8').includes('Kafka Server started');
+    } catch {
+      return false;
+    }
+  },
+  async prepare(cfg, log) {
+    requireTool('java');
+    await fetchKafkaJars(cfg, log);
+    writeKafkaConfig(cfg);
+    await formatKafkaStorage(cfg, log);
+    const k = kafkaPaths(cfg);
+    return {
+      cmd: 'java',
+      args: [
+        '-Xms256m',
+        '-Xmx512m',
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${k.log4j}`,
+        '-cp',
+        `${k.libs}/*`,
+        'kafka.Kafka',
+        k.props,
+      ],
+      cwd: k.home,
+      marker: k.props,
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// FerretDB
+
+async function buildFerretDb(cfg, log) {
+  const bin = path.join(cfg.bin, 'ferretdb');
+  const stamp = `${bin}.version`;
+  if (fs.existsSync(bin) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === FERRETDB_VERSION) {
+    return bin;
+  }
+  requireTool('go');
+  const logFile = path.join(cfg.logs, 'ferretdb-build.log');
+  log(`mongodb: building FerretDB ${FERRETDB_VERSION} with go (first run only, a few minutes) -> ${rel(bin)}`, true);
+  const started = Date.now();
+  // `go install ...@v1.24.2` is refused by the module proxy (its version list is not served), and a
+  // binary built as a dependency panics at start: build/version/version.txt is generated at release
+  // time and is not in the module zip. So: download the module, copy it, add version.txt, build.
+  const json = await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
+    cwd: cfg.build,
+    env: goEnv(),
+    logFile,
+    captureStdout: true,
+  });
+  const dir = JSON.parse(json).Dir;
+  if (!dir || !fs.existsSync(dir)) throw new InfraError(`infra: go mod download gave no source dir; see ${rel(logFile)}`);
+  const src = path.join(cfg.build, `ferretdb-${FERRETDB_VERSION}`);
+  fs.rmSync(src, { recursive: true, force: true });
+  fs.cpSync(dir, src, { recursive: true });
+  makeWritable(src);
+  fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  fs.writeFileSync(path.join(src, 'build', 'version', 'package.txt'), 'infra.mjs\n');
+  const tmp = `${bin}.tmp`;
+  await run('go', ['build', '-o', tmp, './cmd/ferretdb'], { cwd: src, env: goEnv(), logFile });
+  fs.renameSync(tmp, bin);
+  fs.writeFileSync(stamp, `${FERRETDB_VERSION}\n`);
+  fs.rmSync(src, { recursive: true, force: true });
+  log(`mongodb: FerretDB built in ${fmtSecs(Date.now() - started)}`);
+  return bin;
+}
+
+const mongodb = {
+  name: 'mongodb',
+  tools: (cfg) => (fs.existsSync(path.join(cfg.bin, 'ferretdb.version')) ? [] : ['go']),
+  timeoutMs: 60_000,
+  ports: (cfg) => [cfg.ports.mongo],
+  endpoint: (cfg) => `mongodb://${HOST}:${cfg.ports.mongo}`,
+  ready: (cfg) => mongoAnswers(cfg.ports.mongo),
+  async prepare(cfg, log) {
+    const bin = await buildFerretDb(cfg, log);
+    const home = path.join(cfg.cache, 'ferretdb');
+    const data = path.join(home, 'data');
+    const state = path.join(home, 'state');
+    fs.mkdirSync(data, { recursive: true });
+    fs.mkdirSync(state, { recursive: true });
+    return {
+      cmd: bin,
+      args: [
+        '--handler=sqlite',
+        `--sqlite-url=file:${data}/`,
+        `--listen-addr=${HOST}:${cfg.ports.mongo}`,
+        `--state-dir=${state}`,
+        '--debug-addr=-',
+        '--telemetry=disable',
+        '--log-level=warn',
+      ],
+      cwd: home,
+      marker: bin,
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Mailpit
+
+async function buildMailpit(cfg, log) {
+  const bin = path.join(cfg.bin, 'mailpit');
+  const stamp = `${bin}.version`;
+  const built = fs.existsSync(stamp) ? fs.readFileSync(stamp, 'utf8').trim() : '';
+  if (fs.existsSync(bin) && built.startsWith(`${MAILPIT_VERSION}+`)) return bin;
+  requireTool('go');
+  const logFile = path.join(cfg.logs, 'mailpit-build.log');
+  log(`mail: building Mailpit ${MAILPIT_VERSION} with go (first run only, a few minutes) -> ${rel(bin)}`, true);
+  const started = Date.now();
+  const env = { ...goEnv(), CGO_ENABLED: '0' };
+  const json = await run('go', ['mod', 'download', '-json', `${MAILPIT_MODULE}@${MAILPIT_VERSION}`], {
+    cwd: cfg.build,
+    env,
+    logFile,
+    captureStdout: true,
+  });
+  const dir = JSON.parse(json).Dir;
+  if (!dir || !fs.existsSync(dir)) throw new InfraError(`infra: go mod download gave no source dir; see ${rel(logFile)}`);
+  const src = path.join(cfg.build, `mailpit-${MAILPIT_VERSION}`);
+  fs.rmSync(src, { recursive: true, force: true });
+  fs.cpSync(dir, src, { recursive: true });
+  makeWritable(src);
+  // The module zip lacks the web UI bundle (server/ui/dist, built by esbuild at release time).
+  // Build it from the module's own package-lock; without it the API still works, the UI page is blank.
+  let flavour = 'api-only';
+  try {
+    await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: src, logFile });
+    await run(process.execPath, ['esbuild.config.mjs'], { cwd: src, env: { MINIFY: 'true' }, logFile });
+    flavour = 'ui';
+  } catch (err) {
+    log(`mail: could not bundle the Mailpit web UI (npm); the HTTP API works, the UI page will be blank. See ${rel(logFile)}`, true);
+  }
+  const tmp = `${bin}.tmp`;
+  const ldflags = `-s -w -X ${MAILPIT_MODULE}/config.Version=${MAILPIT_VERSION}`;
+  await run('go', ['build', `-ldflags=${ldflags}`, '-o', tmp, '.'], { cwd: src, env, logFile });
+  fs.renameSync(tmp, bin);
+  fs.writeFileSync(stamp, `${MAILPIT_VERSION}+${flavour}\n`);
+  fs.rmSync(src, { recursive: true, force: true });
+  log(`mail: Mailpit built in ${fmtSecs(Date.now() - started)}${flavour === 'ui' ? ' (with web UI)' : ''}`);
+  return bin;
+}
+
+const mail = {
+  name: 'mail',
+  tools: (cfg) => (/\+/.test(readText(path.join(cfg.bin, 'mailpit.version'))) ? [] : ['go']),
+  timeoutMs: 60_000,
+  ports: (cfg) => [cfg.ports.smtp, cfg.ports.mailHttp],
+  endpoint: (cfg) => `smtp ${HOST}:${cfg.ports.smtp}, mail UI/API http://${HOST}:${cfg.ports.mailHttp}`,
+  ready: async (cfg) =>
+    (await httpOk(`http://${HOST}:${cfg.ports.mailHttp}/readyz`)) && (await smtpAnswers(cfg.ports.smtp)),
+  async prepare(cfg, log) {
+    const bin = await buildMailpit(cfg, log);
+    const home = path.join(cfg.cache, 'mailpit');
+    fs.mkdirSync(home, { recursive: true });
+    return {
+      cmd: bin,
+      args: [
+        '--smtp',
+        `${HOST}:${cfg.ports.smtp}`,
+        '--listen',
+        `${HOST}:${cfg.ports.mailHttp}`,
+        '--database',
+        path.join(home, 'mailpit.db'),
+        '--max',
+        '0', // keep every message (default prunes beyond 500)
+        '--smtp-disable-rdns',
+        '--disable-version-check',
+      ],
+      cwd: home,
+      marker: bin,
+    };
+  },
+};
+
+const SERVERS = [kafka, mongodb, mail];
+
+/** options.only: server names (kafka, mongodb, mail); default all */
+function selected(options) {
+  const only = options.only ?? [];
+  const unknown = only.filter((n) => !SERVERS.some((s) => s.name === n));
+  if (unknown.length) {
+    throw new InfraError(`infra: unknown server ${unknown.join(', ')} (known: ${SERVERS.map((s) => s.name).join(', ')})`);
+  }
+  return only.length ? SERVERS.filter((s) => only.includes(s.name)) : SERVERS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// up / down / status
+
+async function waitReady(server, cfg, { timeoutMs, child, logFile }) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = null;
+  const onExit = (code, signal) => {
+    exited = signal ?? `exit ${code}`;
+  };
+  child?.once('exit', onExit);
+  try {
+    for (;;) {
+      if (exited) {
+        throw new InfraError(
+          `infra: ${server.name} stopped while starting (${exited}); see ${rel(logFile)}\n${tail(logFile, 20)}`,
+        );
+      }
+      if (await server.ready(cfg, { logFile: child ? logFile : undefined })) return;
+      if (Date.now() > deadline) {
+        const where = logFile ? `; see ${rel(logFile)}\n${tail(logFile, 20)}` : '';
+        throw new InfraError(
+          `infra: ${server.name} did not answer on ${server.ports(cfg).join('/')} within ` +
+            `${fmtSecs(timeoutMs)}${where}`,
+        );
+      }
+      await delay(POLL_MS);
+    }
+  } finally {
+    child?.off('exit', onExit);
+  }
+}
+
+async function ensure(server, cfg, log) {
+  const started = Date.now();
+  const timeoutMs = cfg.startTimeout ?? server.timeoutMs;
+  const logFile = path.join(cfg.logs, `${server.name}.log`);
+  const [mainPort, ...otherPorts] = server.ports(cfg);
+  const owned = ownedProcess(cfg, server.name);
+
+  if (await listening(mainPort)) {
+    try {
+      await waitReady(server, cfg, { timeoutMs });
+    } catch (err) {
+      if (owned) throw err;
+      throw new InfraError(
+        `infra: port ${mainPort} is taken by a process that does not answer as ${server.name} ` +
+          `(not started by infra.mjs); stop it or choose another port (see the *_PORT variables)`,
+      );
+    }
+    const how = owned ? `started earlier by infra.mjs, pid ${owned.pid}` : 'not ours';
+    log(`${server.name}: reusing the server on port ${mainPort} (${how})`);
+    return { name: server.name, state: owned ? 'owned' : 'reused', pid: owned?.pid };
+  }
+
+  if (owned) {
+    // ours, but not listening: a start interrupted earlier, or hung. Replace it.
+    log(`${server.name}: pid ${owned.pid} is not answering; restarting it`);
+    await stopProcess(owned, { timeoutMs: 10_000 });
+  }
+  fs.rmSync(pidFile(cfg, server.name), { force: true });
+
+  for (const port of otherPorts) {
+    if (await listening(port)) {
+      throw new InfraError(
+        `infra: cannot start ${server.name}: port ${port} is already used by another process (see the *_PORT variables)`,
+      );
+    }
+  }
+  const spec = await server.prepare(cfg, log);
+  if (fs.existsSync(logFile)) fs.renameSync(logFile, `${logFile}.1`);
+  const fd = fs.openSync(logFile, 'w');
+  const child = spawn(spec.cmd, spec.args, {
+    cwd: spec.cwd,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: process.env,
+  });
+  fs.closeSync(fd);
+  const spawnError = new Promise((_, reject) =>
+    child.once('error', (err) => reject(new InfraError(`infra: could not start ${server.name}: ${err.message}`))),
+  );
+  spawnError.catch(() => {});
+  if (!child.pid) await spawnError;
+  child.unref();
+  fs.writeFileSync(
+    pidFile(cfg, server.name),
+    JSON.stringify({ pid: child.pid, marker: spec.marker, ports: server.ports(cfg), startedAt: new Date().toISOString() }) +
+      '\n',
+  );
+  log(`${server.name}: started pid ${child.pid}, waiting until it answers (log ${rel(logFile)})`);
+  try {
+    await Promise.race([waitReady(server, cfg, { timeoutMs, child, logFile }), spawnError]);
+  } catch (err) {
+    if (alive(child.pid)) await stopProcess({ pid: child.pid }, { timeoutMs: 5000 });
+    fs.rmSync(pidFile(cfg, server.name), { force: true });
+    throw err;
+  }
+  log(`${server.name}: ready in ${fmtSecs(Date.now() - started)}`);
+  return { name: server.name, state: 'owned', pid: child.pid };
+}
+
+/** options.log wins; options.quiet keeps only first-run notices (fetch, build, format, waiting). */
+function logger(options) {
+  if (options.log) return options.log;
+  return (line, important = false) => {
+    if (!options.quiet || important) console.log(line);
+  };
+}
+
+/**
+ * Start the missing servers, reuse the running ones, resolve when all answer.
+ * @param {{ log?: (line: string, important?: boolean) => void, quiet?: boolean, only?: string[] }} [options]
+ * @returns {Promise<{kafka: {brokers: string[]}, mongodb: {url: string}, smtp: {host: string, port: number}, mail: {url: string}}>}
+ */
+export async function up(options = {}) {
+  const log = logger(options);
+  const cfg = config();
+  mkdirs(cfg);
+  const t0 = Date.now();
+  const servers = selected(options);
+  await withLock(cfg, log, async () => {
+    // preflight: every tool the missing servers need, reported together in one line
+    const needed = [];
+    for (const s of servers) if (!(await listening(s.ports(cfg)[0]))) needed.push(...s.tools(cfg));
+    requireTools(needed);
+    const results = await Promise.allSettled(servers.map((s) => ensure(s, cfg, log)));
+    const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+    if (failures.length) {
+      const messages = [...new Set(failures.map((e) => e.message ?? String(e)))];
+      throw new InfraError(messages.join('\n'));
+    }
+  });
+  const e = endpoints(cfg);
+  log(`infra: ${servers.length === SERVERS.length ? 'all servers' : [...servers.map((x) => x.name)].join(', ')} up in ${fmtSecs(Date.now() - t0)}`);
+  const names = new Set(servers.map((s) => s.name));
+  if (names.has('kafka')) log(`  kafka    ${e.kafka.brokers.join(',')}`);
+  if (names.has('mongodb')) log(`  mongodb  ${e.mongodb.url}`);
+  if (names.has('mail')) log(`  smtp     ${e.smtp.host}:${e.smtp.port}`);
+  if (names.has('mail')) log(`  mail UI  ${e.mail.url}  (API ${e.mail.url}/api/v1/messages)`);
+  return e;
+}
+
+/**
+ * Stop the servers this script started (pid records); servers it did not start keep running.
+ * @param {{ log?: (line: string, important?: boolean) => void, quiet?: boolean, only?: string[] }} [options]
+ */
+export async function down(options = {}) {
+  const log = logger(options);
+  const cfg = config();
+  mkdirs(cfg);
+  const stopped = [];
+  await withLock(cfg, log, async () => {
+    await Promise.all(
+      selected(options)
+        .slice()
+        .reverse()
+        .map(async (server) => {
+          const rec = ownedProcess(cfg, server.name);
+          if (rec) {
+            const how = await stopProcess(rec, { timeoutMs: server.name === 'kafka' ? 60_000 : 15_000 });
+            log(`${server.name}: ${how} (pid ${rec.pid})`);
+            stopped.push(server.name);
+          } else if (await listening(server.ports(cfg)[0])) {
+            log(`${server.name}: left running (not started by infra.mjs)`);
+          } else {
+            log(`${server.name}: not running`);
+          }
+          fs.rmSync(pidFile(cfg, server.name), { force: true });
+        }),
+    );
+  });
+  return stopped;
+}
+
+/**
+ * Each server: up/down, pid, owned (started by `up`) or reused (someone else's).
+ * @param {{ log?: (line: string, important?: boolean) => void, quiet?: boolean, only?: string[] }} [options]
+ */
+export async function status(options = {}) {
+  const log = logger(options);
+  const cfg = config();
+  const rows = await Promise.all(
+    selected(options).map(async (server) => {
+      const rec = ownedProcess(cfg, server.name);
+      const isUp = await server.ready(cfg);
+      const isListening = isUp || (await listening(server.ports(cfg)[0]));
+      const state = isUp ? 'up' : isListening ? 'not answering' : 'down';
+      const owner = rec ? 'owned' : isListening ? 'reused' : '-';
+      return { name: server.name, state, pid: rec?.pid ?? null, owner, endpoint: server.endpoint(cfg) };
+    }),
+  );
+  for (const r of rows) {
+    log(`${r.name.padEnd(8)} ${r.state.padEnd(14)} ${(r.pid ? `pid ${r.pid}` : '-').padEnd(10)} ${r.owner.padEnd(7)} ${r.endpoint}`);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+
+if (isMain) {
+  const [command, ...only] = process.argv.slice(2);
+  const commands = { up, down, status };
+  if (!commands[command]) {
+    console.error('usage: node scripts/infra.mjs up|down|status [kafka|mongodb|mail ...]');
+    process.exit(2);
+  }
+  commands[command]({ only }).then(
+    () => {},
+    (err) => {
+      console.error(err instanceof InfraError ? err.message : err);
+      process.exit(1);
+    },
+  );
+}
