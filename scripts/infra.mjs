@@ -692,7 +692,7 @@ async function buildMailpit(cfg, log) {
     await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: src, logFile });
     await run(process.execPath, ['esbuild.config.mjs'], { cwd: src, env: { MINIFY: 'true' }, logFile });
     flavour = 'ui';
-  } catch (err) {
+  } catch {
     log(`mail: could not bundle the Mailpit web UI (npm); the HTTP API works, the UI page will be blank. See ${rel(logFile)}`, true);
   }
   const tmp = `${bin}.tmp`;

@@ -86,6 +86,7 @@ async function request(method: 'GET' | 'DELETE', path: string): Promise<Response
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(
       `mailbox: ${method} ${url} failed (${reason}); is the mail server up? (node scripts/infra.mjs up)`,
+      { cause: err },
     );
   }
   if (!res.ok) {
@@ -155,12 +156,14 @@ export async function waitForMessages(
   const intervalMs = options.intervalMs ?? 100;
   const deadline = Date.now() + timeoutMs;
   const seen = new Map<string, MailMessage>();
-  let matches: MailMessage[] = [];
+  let matches: MailMessage[];
 
   for (;;) {
     const summaries = await listMessages();
-    for (const s of summaries) {
-      if (!seen.has(s.id)) seen.set(s.id, await getMessage(s.id));
+    const fresh = summaries.filter((s) => !seen.has(s.id)).map((s) => s.id);
+    for (let i = 0; i < fresh.length; i += 16) {
+      const batch = await Promise.all(fresh.slice(i, i + 16).map((id) => getMessage(id)));
+      for (const m of batch) seen.set(m.id, m);
     }
     const live = new Set(summaries.map((s) => s.id));
     matches = summaries
