@@ -141,6 +141,7 @@ describe('Kafka messaging seam (real broker)', () => {
   afterAll(async () => {
     await consumer?.close();
     await publisher?.disconnect();
+    await admin?.deletePrefixedTopicsAndGroups();
     await admin?.disconnect();
   });
 

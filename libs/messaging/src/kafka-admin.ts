@@ -154,7 +154,7 @@ export class MessagingAdmin {
     } finally {
       await this.admin.deleteGroups([inspectGroup]).catch(() => undefined);
     }
-    return records;
+    return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
   }
 
   /**
@@ -215,6 +215,22 @@ export class MessagingAdmin {
     const partitions = offsets.map(({ partition, low }) => ({ partition, offset: low }));
     await this.admin.setOffsets({ groupId: group, topic, partitions });
     return { topic, partitions };
+  }
+
+  /**
+   * Deletes every topic and consumer group under this config's prefix: clean-up for test runs
+   * and throwaway tenants. Refuses to run without a prefix.
+   */
+  async deletePrefixedTopicsAndGroups(): Promise<{ topics: string[]; groups: string[] }> {
+    const prefix = this.config.topicPrefix;
+    if (!prefix) throw new Error('refusing to delete topics without a KAFKA_TOPIC_PREFIX');
+    await this.connect();
+    const { groups: allGroups } = await this.admin.listGroups();
+    const groups = allGroups.map((group) => group.groupId).filter((group) => group.startsWith(prefix));
+    if (groups.length > 0) await this.admin.deleteGroups(groups);
+    const topics = (await this.admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await this.admin.deleteTopics({ topics });
+    return { topics, groups };
   }
 
   private async topicExists(topic: string): Promise<boolean> {
