@@ -41,6 +41,9 @@ const TYPES = {
   streamed: 'it.streamed.v1',
   request: 'it.request.v1',
   ignored: 'it.ignored.v1',
+  slow: 'it.slow.v1',
+  plainInvalid: 'it.plain-invalid.v1',
+  plainFailing: 'it.plain-failing.v1',
 } as const;
 
 /** What the handlers saw; module state so it survives a restart of the Nest app. */
@@ -54,6 +57,9 @@ const seen = {
   streamed: [] as string[],
   requests: [] as string[],
   unmatched: [] as Array<{ payload: UnmatchedRecord; offset: string }>,
+  slowStarted: [] as string[],
+  slowFinished: [] as string[],
+  plainCalls: [] as string[],
 };
 
 @Controller()
@@ -109,7 +115,31 @@ class ItHandlers {
   }
 }
 
-@Module({ controllers: [ItHandlers] })
+/** No exception filter: Nest's default RPC filter sits between the handler and the transport. */
+@Controller()
+class PlainHandlers {
+  @EventPattern<string>(TYPES.plainInvalid)
+  plainInvalid(@Payload() event: CloudEvent): void {
+    seen.plainCalls.push(event.id);
+    throw new NonRetryableError('plain: never valid');
+  }
+
+  @EventPattern<string>(TYPES.plainFailing, { retry: { maxAttempts: 2, backoffMs: 5 } })
+  plainFailing(@Payload() event: CloudEvent): void {
+    seen.plainCalls.push(event.id);
+    throw new Error('plain: store unavailable');
+  }
+
+  /** Long work: shutdown must wait for it (ordered drain). */
+  @EventPattern<string>(TYPES.slow)
+  async slow(@Payload() event: CloudEvent): Promise<void> {
+    seen.slowStarted.push(event.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    seen.slowFinished.push(event.id);
+  }
+}
+
+@Module({ controllers: [ItHandlers, PlainHandlers] })
 class ItModule {}
 
 let counter = 0;
@@ -232,6 +262,23 @@ describe('Kafka messaging seam (real broker)', () => {
     expect(letter).toMatchObject({ attempts: '1', error: expect.stringContaining('payload can never be valid') });
   });
 
+  it('works without the errors filter too: NonRetryableError is recognised, other errors arrive as Nest\'s generic one', async () => {
+    const invalid = event(TYPES.plainInvalid, 'claim-pi', {});
+    const failing = event(TYPES.plainFailing, 'claim-pf', {});
+    await publisher.publish([
+      { topic: EVENTS, event: invalid },
+      { topic: EVENTS, event: failing },
+    ]);
+    const letters = await waitFor(async () => {
+      const found = await admin.listDeadLetters(EVENTS, GROUP);
+      const pair = [found.find((record) => record.id === invalid.id), found.find((record) => record.id === failing.id)];
+      return pair[0] && pair[1] ? pair : undefined;
+    });
+    expect(letters[0]).toMatchObject({ attempts: '1', error: 'plain: never valid' });
+    expect(letters[1]).toMatchObject({ attempts: '2', error: 'Internal server error' });
+    expect(seen.plainCalls.filter((id) => id === failing.id)).toHaveLength(2);
+  });
+
   it('hands an undecodable record to the unmatchedOn handler of its topic', async () => {
     await publisher.publishRaw([
       { topic: REQUESTS, key: 'claim-u', value: '{"mpnId": 12', headers: { ce_type: 'it.request.v1', ce_id: 'raw-1', 'content-type': 'application/json' } },
@@ -277,27 +324,45 @@ describe('Kafka messaging seam (real broker)', () => {
     });
   });
 
+  it('on close, lets the in-flight handler finish and commits it before disconnecting', async () => {
+    const slow = event(TYPES.slow, 'claim-slow', {});
+    await publisher.publish([{ topic: EVENTS, event: slow }]);
+    await waitFor(() => seen.slowStarted.includes(slow.id), { message: 'slow handler started' });
+    await consumer!.close();
+    // close() resolved only after the handler finished, and its offset was committed on the way out.
+    expect(seen.slowFinished).toEqual([slow.id]);
+    expect((await admin.consumerLag(GROUP, [EVENTS])).every((row) => row.lag === 0)).toBe(true);
+
+    consumer = await startConsumer();
+    const marker = event(TYPES.ordered, 'claim-m2', { seq: 0 });
+    await publisher.publish([{ topic: EVENTS, event: marker }]);
+    await waitFor(() => seen.ordered.some((record) => record.id === marker.id), { message: 'marker after drain' });
+    expect(seen.slowStarted).toEqual([slow.id]);
+  });
+
   it('redrives dead letters to the source topic with their original id, once', async () => {
     const poisonId = seen.poisonCalls[0];
     const before = await admin.listDeadLetters(EVENTS, GROUP);
-    expect(before).toHaveLength(3); // the poison record, the NonRetryableError one and the undecodable one
+    // The poison record, two NonRetryableError ones, the undecodable one and the one that failed without the filter.
+    expect(before).toHaveLength(5);
     seen.poisonFixed = true;
 
     const result = await admin.redriveDeadLetters(EVENTS, GROUP);
-    expect(result).toEqual({ deadLetterTopic: `${prefix}${EVENTS}.${GROUP}.dlq`, targetTopic: `${prefix}${EVENTS}`, redriven: 3 });
+    expect(result).toEqual({ deadLetterTopic: `${prefix}${EVENTS}.${GROUP}.dlq`, targetTopic: `${prefix}${EVENTS}`, redriven: 5 });
     await waitFor(() => seen.poisonCalls.filter((id) => id === poisonId).length === 4, { message: 'redriven poison record handled' });
-    // The other two still fail and are dead-lettered again, at the end of the DLQ.
+    // The other four still fail and are dead-lettered again, at the end of the DLQ.
     const after = await waitFor(async () => {
       const letters = await admin.listDeadLetters(EVENTS, GROUP);
-      return letters.length === 5 ? letters : undefined;
-    }, { message: 'two records dead-lettered again' });
-    expect(after.filter((letter) => letter.redriven).map((letter) => letter.offset).sort()).toEqual(before.map((letter) => letter.offset).sort());
+      return letters.length === 9 ? letters : undefined;
+    }, { message: 'four records dead-lettered again' });
+    const position = (letter: { partition: number; offset: string }) => `${letter.partition}@${letter.offset}`;
+    expect(after.filter((letter) => letter.redriven).map(position).sort()).toEqual(before.map(position).sort());
     const fresh = after.filter((letter) => !letter.redriven);
     expect(fresh.map((letter) => letter.id).sort()).toEqual(before.filter((letter) => letter.id !== poisonId).map((letter) => letter.id).sort());
 
     // A second redrive moves only the records dead-lettered since the first one.
     const again = await admin.redriveDeadLetters(EVENTS, GROUP, { limit: 10 });
-    expect(again.redriven).toBe(2);
+    expect(again.redriven).toBe(4);
   });
 
   it('rewinds a group only while it is inactive, then replays from the start', async () => {
@@ -306,6 +371,7 @@ describe('Kafka messaging seam (real broker)', () => {
     await waitFor(async () => (await admin.consumerLag(GROUP, [EVENTS])).every((row) => row.lag === 0), { message: 'everything committed' });
     await consumer!.close();
     const orderedBefore = seen.ordered.length;
+    const slowBefore = seen.slowFinished.length;
     const rewound = await admin.rewindGroup(GROUP, EVENTS);
     expect(rewound.partitions.map((p) => p.offset)).toEqual(['0', '0', '0']);
     expect((await admin.consumerLag(GROUP, [EVENTS])).reduce((sum, row) => sum + row.lag, 0)).toBeGreaterThan(0);
@@ -313,5 +379,6 @@ describe('Kafka messaging seam (real broker)', () => {
     consumer = await startConsumer();
     await waitFor(() => seen.ordered.length >= orderedBefore * 2, { message: 'replayed ordered events', timeoutMs: 30_000 });
     expect(seen.ordered.length).toBe(orderedBefore * 2);
+    await waitFor(() => seen.slowFinished.length === slowBefore + 1, { message: 'slow event replayed' });
   });
 });
