@@ -188,6 +188,19 @@ describe('notifications: exactly once per event and recipient', () => {
     for (const row of await rows()) expect(row.attempts).toBeGreaterThan(1);
   });
 
+  it('a business clock far from wall time (moved by tests) neither delays nor hurries sending', async () => {
+    const ahead = new NotificationService(deliveries, new TemplateRenderer(path.resolve(process.cwd(), 'apps/notifications/templates')), SAMPLE_CONTEXT, {
+      now: () => new Date(Date.now() + 8 * 86_400_000),
+    });
+    const event = consentRequested('clock');
+    await ahead.record(event);
+    const sender = new DeliverySender(deliveries, mailer(MAILPIT), FAST_RETRY);
+    while ((await sender.sendDue()).sent > 0);
+    const rows = await deliveries.findByEvent(event.id);
+    expect(rows.map((r) => r.status)).toEqual(['sent', 'sent']);
+    expect(rows[0].createdAt.getTime()).toBeGreaterThan(Date.now() + 7 * 86_400_000);
+  });
+
   it('sender instances racing over the same deliveries send each email once (leases)', async () => {
     const labels = ['race-1', 'race-2', 'race-3', 'race-4'];
     for (const label of labels) await service.record(consentRequested(label));

@@ -37,6 +37,8 @@ describe('NotificationService.record', () => {
       attempts: 0,
       createdAt: clock.now(),
     });
+    // Due at once in wall-clock time, whatever the business clock says.
+    expect(rows[1].nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now());
     expect(rows[1].subject).toContain('Fabrikam Ltd');
     expect(rows[1].text).toContain('https://consent.cpor.example/v1/consent/TOKEN-');
     expect(rows[1].html).toContain('<a href="https://consent.cpor.example/v1/consent/TOKEN-');

@@ -24,6 +24,7 @@ function setup() {
   let now = new Date('2020-06-01T00:00:00.000Z');
   const queue = new InMemoryDeliveryQueue();
   const mailer = new FakeMailer();
+  queue.now = () => now;
   const sender = new DeliverySender(queue, mailer, options, () => now);
   return { queue, mailer, sender, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
 }

@@ -133,10 +133,11 @@ export class DeliveryRepository {
    * Records a pending delivery; false when it already existed (a replayed or duplicated event).
    * A plain insert on the deterministic _id: the unique key is the exactly-once guard.
    */
-  async insertPending(delivery: NewDelivery, now: Date): Promise<{ created: boolean; id: string; ref: string }> {
+  async insertPending(delivery: NewDelivery, createdAt: Date): Promise<{ created: boolean; id: string; ref: string }> {
     const id = deliveryId(delivery.eventId, delivery.template, delivery.to);
     const ref = deliveryRef(id);
-    const doc: Delivery = { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now };
+    // createdAt is business time (the injectable clock); sending is due now in wall-clock time, like every retry.
+    const doc: Delivery = { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: new Date(), createdAt };
     try {
       await this.deliveries.collection.insertOne(stripUndefined(doc) as never);
       return { created: true, id, ref };

@@ -6,11 +6,14 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
   /** deliveryId -> the current lease (generation and expiry). */
   readonly leases = new Map<string, { generation: number; expiresAt: Date; released: boolean }>();
 
-  async insertPending(delivery: NewDelivery, now: Date): Promise<{ created: boolean; id: string; ref: string }> {
+  /** Wall-clock "now" for new deliveries; specs with a fake sender clock set it. */
+  now: () => Date = () => new Date();
+
+  async insertPending(delivery: NewDelivery, createdAt: Date): Promise<{ created: boolean; id: string; ref: string }> {
     const id = deliveryId(delivery.eventId, delivery.template, delivery.to);
     const ref = deliveryRef(id);
     if (this.rows.has(id)) return { created: false, id, ref };
-    this.rows.set(id, { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now });
+    this.rows.set(id, { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: this.now(), createdAt });
     return { created: true, id, ref };
   }
 
