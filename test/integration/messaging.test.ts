@@ -12,13 +12,13 @@ import { TOPICS } from '../../libs/contracts/src/topics.js';
 import {
   GroupActiveError,
   KafkaEventContext,
-  KafkaEventPattern,
   KafkaHandlerErrorsFilter,
   KafkaPublisher,
   KafkaTransport,
   MessagingAdmin,
   messagingMetrics,
   NonRetryableError,
+  OnEvent,
   unmatchedOn,
   type MessagingConfig,
   type UnmatchedRecord,
@@ -72,7 +72,7 @@ class ItHandlers {
     seen.ordered.push({ id: event.id, subject: event.subject, seq: event.data.seq, partition: context.partition, offset: context.offset });
   }
 
-  @KafkaEventPattern(TYPES.flaky, { retry: { maxAttempts: 5, backoffMs: 20 } })
+  @OnEvent(TYPES.flaky, { retry: { maxAttempts: 5, backoffMs: 20 } })
   flaky(@Payload() event: CloudEvent): void {
     seen.flakyCalls++;
     if (seen.flakyCalls <= 2) throw new Error(`transient failure ${seen.flakyCalls}`);

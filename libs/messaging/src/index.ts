@@ -8,4 +8,4 @@ export * from './routing.js';
 export * from './handler-errors.filter.js';
 export * from './messaging.metrics.js';
 export type { CloudEvent, DecodeResult } from '../../contracts/src/envelope.js';
-export * from './kafka-event-pattern.js';
+export * from './on-event.decorator.js';
