@@ -21,7 +21,7 @@ Topics and groups are logical names (e.g. ${TOPICS.claimEvents}, notifications).
 
 /** Which service reads which topic: every one of these pairs has a DLQ. */
 const SUBSCRIPTIONS: Record<string, string[]> = {
-  intake: [TOPICS.claimRequests, TOPICS.claimEvents],
+  intake: [TOPICS.claimRequests],
   review: [TOPICS.claimEvents],
   consent: [TOPICS.claimEvents],
   eligibility: [TOPICS.claimEvents],
