@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { describe, expect, it } from '@jest/globals';
+import { PATTERN_METADATA } from '@nestjs/microservices/constants.js';
+import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
+import type { NotificationService } from './notification.service.js';
+import { NOTIFYING_EVENT_TYPES } from './notification-plan.js';
+import { NotificationsController } from './notifications.controller.js';
+import { sampleEvent } from './testing/sample-events.js';
+
+function handlerPatterns(): Map<string, string> {
+  const byPattern = new Map<string, string>();
+  const prototype = NotificationsController.prototype as unknown as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const patterns = Reflect.getMetadata(PATTERN_METADATA, prototype[name] as object) as string[] | undefined;
+    for (const pattern of patterns ?? []) byPattern.set(pattern, name);
+  }
+  return byPattern;
+}
+
+describe('NotificationsController', () => {
+  it('subscribes to exactly the event types that send email', () => {
+    expect([...handlerPatterns().keys()].sort()).toEqual([...NOTIFYING_EVENT_TYPES].sort());
+  });
+
+  it('each handler resolves only after the deliveries are recorded (the offset commits after it)', async () => {
+    const order: string[] = [];
+    const service = {
+      record: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        order.push('recorded');
+        return { created: 1, existing: 0 };
+      },
+    } as unknown as NotificationService;
+    const controller = new NotificationsController(service) as unknown as Record<string, (event: unknown) => Promise<void>>;
+    for (const [pattern, method] of handlerPatterns()) {
+      order.length = 0;
+      await controller[method](sampleEvent(pattern));
+      order.push('returned');
+      expect([pattern, order]).toEqual([pattern, ['recorded', 'returned']]);
+    }
+  });
+
+  it('lets a failure propagate, so the transport retries and then dead-letters', async () => {
+    const service = { record: async () => Promise.reject(new Error('store down')) } as unknown as NotificationService;
+    await expect(new NotificationsController(service).submitted(sampleEvent(EVENT_TYPES.submitted))).rejects.toThrow('store down');
+  });
+});
