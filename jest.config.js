@@ -7,6 +7,8 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  // Integration and e2e tests wait on real servers (each wait has its own deadline).
+  testTimeout: 240_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'] },
     {

@@ -7,7 +7,6 @@ import { getMessage, waitForMessages } from '../support/mailbox.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 import { waitFor } from '../support/wait-for.js';
 
-jest.setTimeout(180_000);
 
 function claimRequest(runId: string, partnerId: string) {
   return {

@@ -17,6 +17,7 @@ import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { assessmentIdFor, BusinessCalendar, getEligibilityRules, type Actor } from '../../libs/domain/src/index.js';
 import { ClaimLedger, type LifecycleEventData } from '../../libs/persistence/src/claim-ledger/claim-ledger.js';
 import { claimModel, type ClaimRecord } from '../../libs/persistence/src/claim-ledger/claim-record.js';
+import { ClaimWriteLock, LeaseStore, leaseModel } from '../../libs/persistence/src/leases.js';
 import { deadlineModel, DeadlinePoller, DeadlineStore } from '../../libs/persistence/src/deadlines/deadline-store.js';
 import { openMongoConnection } from '../../libs/persistence/src/mongo-connection.js';
 import type { Clock } from '../../libs/platform/src/clock.js';
@@ -52,7 +53,7 @@ let eligibility: EligibilityService;
 
 beforeAll(async () => {
   connection = await openMongoConnection(MONGO_URL, MONGO_DB);
-  ledger = new ClaimLedger(claimModel(connection), clock, new BusinessCalendar({ timeZone: 'UTC' }), 'cpor/it');
+  ledger = new ClaimLedger(claimModel(connection), new ClaimWriteLock(new LeaseStore(leaseModel(connection))), clock, new BusinessCalendar({ timeZone: 'UTC' }), 'cpor/it');
   requests = new ConsentRequestRepository(consentRequestModel(connection));
   deadlines = new DeadlineStore(deadlineModel(connection), 'consent', clock);
   consent = new ConsentService(ledger, requests, deadlines, signer, clock);

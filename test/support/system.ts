@@ -60,7 +60,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
         .overrideProvider(CLOCK)
         .useValue(clock)
         .compile();
-      const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+      const app = moduleRef.createNestApplication({ logger: process.env.E2E_VERBOSE ? ['log', 'error', 'warn'] : ['error', 'warn'] });
       apps.push(app);
       const { url } = await startService(app, { ...descriptor.options, port: 0 });
       urls[descriptor.options.service] = url;

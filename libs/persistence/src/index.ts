@@ -6,3 +6,4 @@ export * from './poe/poe-store.js';
 export * from './errors.js';
 export * from './mongo-connection.js';
 export * from './trusted.js';
+export * from './leases.js';

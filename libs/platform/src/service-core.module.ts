@@ -7,6 +7,7 @@ import { KafkaPublisher, loadMessagingConfig } from '../../messaging/src/index.j
 import { claimModel } from '../../persistence/src/claim-ledger/claim-record.js';
 import { ClaimLedger } from '../../persistence/src/claim-ledger/claim-ledger.js';
 import { OutboxRelay } from '../../persistence/src/claim-ledger/outbox-relay.js';
+import { ClaimWriteLock, LeaseStore, leaseModel } from '../../persistence/src/leases.js';
 import { openMongoConnection } from '../../persistence/src/mongo-connection.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
@@ -80,16 +81,26 @@ export class ServiceCoreModule {
           },
         },
         {
+          provide: LeaseStore,
+          useFactory: (connection: Connection) => new LeaseStore(leaseModel(connection)),
+          inject: [MONGO_CONNECTION],
+        },
+        {
+          provide: ClaimWriteLock,
+          useFactory: (leases: LeaseStore, config: ServiceConfig) => new ClaimWriteLock(leases, config.claimWriteLock),
+          inject: [LeaseStore, SERVICE_CONFIG],
+        },
+        {
           provide: OutboxRelay,
-          useFactory: (connection: Connection, publisher: KafkaPublisher, config: ServiceConfig) =>
-            new OutboxRelay(claimModel(connection), publisher, { intervalMs: config.pollIntervalMs }),
-          inject: [MONGO_CONNECTION, KafkaPublisher, SERVICE_CONFIG],
+          useFactory: (connection: Connection, leases: LeaseStore, lock: ClaimWriteLock, publisher: KafkaPublisher, config: ServiceConfig) =>
+            new OutboxRelay(claimModel(connection), leases, lock, publisher, { intervalMs: config.pollIntervalMs }),
+          inject: [MONGO_CONNECTION, LeaseStore, ClaimWriteLock, KafkaPublisher, SERVICE_CONFIG],
         },
         {
           provide: ClaimLedger,
-          useFactory: (connection: Connection, clock: Clock, calendar: BusinessCalendar, relay: OutboxRelay) =>
-            new ClaimLedger(claimModel(connection), clock, calendar, `cpor/${service}`, () => relay.nudge()),
-          inject: [MONGO_CONNECTION, CLOCK, BusinessCalendar, OutboxRelay],
+          useFactory: (connection: Connection, lock: ClaimWriteLock, clock: Clock, calendar: BusinessCalendar, relay: OutboxRelay) =>
+            new ClaimLedger(claimModel(connection), lock, clock, calendar, `cpor/${service}`, () => relay.nudge()),
+          inject: [MONGO_CONNECTION, ClaimWriteLock, CLOCK, BusinessCalendar, OutboxRelay],
         },
         {
           provide: TokenVerifier,
@@ -101,7 +112,7 @@ export class ServiceCoreModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
-      exports: [SERVICE_CONFIG, CLOCK, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
+      exports: [SERVICE_CONFIG, CLOCK, LeaseStore, ClaimWriteLock, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
     };
   }
 }

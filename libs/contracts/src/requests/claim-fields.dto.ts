@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsEmail,
   IsFQDN,
   IsIn,
@@ -40,9 +41,9 @@ export class CreateClaimDto {
   @Matches(MPN_ID_PATTERN, { message: 'mpnId must be 6 to 10 digits' })
   mpnId: string;
 
-  @ApiProperty({ type: CustomerDto }) @ValidateNested() @Type(() => CustomerDto) customer: CustomerDto;
-  @ApiProperty({ type: ContactDto }) @ValidateNested() @Type(() => ContactDto) customerContact: ContactDto;
-  @ApiProperty({ type: ContactDto }) @ValidateNested() @Type(() => ContactDto) partnerContact: ContactDto;
+  @ApiProperty({ type: CustomerDto }) @IsDefined() @ValidateNested() @Type(() => CustomerDto) customer: CustomerDto;
+  @ApiProperty({ type: ContactDto }) @IsDefined() @ValidateNested() @Type(() => ContactDto) customerContact: ContactDto;
+  @ApiProperty({ type: ContactDto }) @IsDefined() @ValidateNested() @Type(() => ContactDto) partnerContact: ContactDto;
 
   @ApiProperty({ enum: PRODUCTS, isArray: true })
   @IsArray()

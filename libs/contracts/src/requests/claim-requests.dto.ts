@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { PARTNER_REQUEST_SUBREASONS, type PartnerRequestSubreason } from '../../../domain/src/reasons.js';
 import { CreateClaimDto, EditClaimDto, PoeReferenceDto } from './claim-fields.dto.js';
 
@@ -15,7 +15,7 @@ export class UpstreamRequestBase {
 }
 
 export class CreateClaimRequest extends UpstreamRequestBase {
-  @ValidateNested() @Type(() => CreateClaimDto) claim: CreateClaimDto;
+  @IsDefined() @ValidateNested() @Type(() => CreateClaimDto) claim: CreateClaimDto;
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => PoeReferenceDto) poe?: PoeReferenceDto[];
   /** Submit right away (needs PoE). */
   @IsOptional() @IsBoolean() submit?: boolean;
@@ -26,11 +26,11 @@ export class ClaimTargetRequest extends UpstreamRequestBase {
 }
 
 export class EditClaimRequest extends ClaimTargetRequest {
-  @ValidateNested() @Type(() => EditClaimDto) changes: EditClaimDto;
+  @IsDefined() @ValidateNested() @Type(() => EditClaimDto) changes: EditClaimDto;
 }
 
 export class AddPoeRequest extends ClaimTargetRequest {
-  @ValidateNested() @Type(() => PoeReferenceDto) document: PoeReferenceDto;
+  @IsDefined() @ValidateNested() @Type(() => PoeReferenceDto) document: PoeReferenceDto;
 }
 
 export class SubmitClaimRequest extends ClaimTargetRequest {}

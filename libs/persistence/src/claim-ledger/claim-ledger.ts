@@ -14,6 +14,7 @@ import {
 } from '../../../domain/src/index.js';
 import type { Clock } from '../../../platform/src/clock.js';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
+import type { ClaimWriteLock } from '../leases.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
 
@@ -36,7 +37,7 @@ export interface LedgerResult {
   events: CloudEvent[];
 }
 
-export type ClaimView = Omit<ClaimRecord, 'outbox' | 'appliedCommandIds' | 'outboxLeaseUntil' | 'outboxPending' | 'outboxPublished' | 'reviewQueuedAt'>;
+export type ClaimView = Omit<ClaimRecord, 'outbox' | 'appliedCommandIds' | 'outboxPending' | 'outboxPublished' | 'reviewQueuedAt'>;
 
 /** Payload of every lifecycle event: the event's own fields plus the claim as it stood after it. */
 export interface LifecycleEventData {
@@ -56,7 +57,7 @@ export interface ClaimFilter {
 }
 
 const MAX_CONFLICT_RETRIES = 8;
-const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxLeaseUntil: 0, outboxPending: 0, outboxPublished: 0, reviewQueuedAt: 0 } as const;
+const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxPending: 0, outboxPublished: 0, reviewQueuedAt: 0 } as const;
 
 /**
  * The only way any service changes a claim. Every change is one compare-and-set on
@@ -66,6 +67,7 @@ const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxLeaseUntil: 0, 
 export class ClaimLedger {
   constructor(
     private readonly claims: ClaimModel,
+    private readonly writeLock: ClaimWriteLock,
     private readonly clock: Clock,
     private readonly calendar: BusinessCalendar,
     private readonly source: string,
@@ -92,7 +94,6 @@ export class ClaimLedger {
       outbox,
       outboxPublished: 0,
       outboxPending: true,
-      outboxLeaseUntil: null,
       appliedCommandIds: options.commandId ? [options.commandId] : [],
       reviewQueuedAt: reviewQueuedAt(state),
     };
@@ -124,26 +125,28 @@ export class ClaimLedger {
       const outcome = decide(current.state, command, actor, { now, policy: getPolicy(current.state.policyId), calendar: this.calendar });
       const version = current.version + 1;
       const { outbox, history } = this.record(outcome, version, options);
-      const result = await this.claims
-        .updateOne(
-          { _id: claimId, version: current.version },
-          {
-            $set: {
-              version,
-              state: outcome.state,
-              status: outcome.state.status,
-              updatedAt: now,
-              outboxPending: true,
-              reviewQueuedAt: reviewQueuedAt(outcome.state),
+      const result = await this.writeLock.run(claimId, () =>
+        this.claims
+          .updateOne(
+            { _id: claimId, version: current.version },
+            {
+              $set: {
+                version,
+                state: outcome.state,
+                status: outcome.state.status,
+                updatedAt: now,
+                outboxPending: true,
+                reviewQueuedAt: reviewQueuedAt(outcome.state),
+              },
+              $push: {
+                history,
+                outbox: { $each: outbox },
+                ...(options.commandId ? { appliedCommandIds: options.commandId } : {}),
+              },
             },
-            $push: {
-              history,
-              outbox: { $each: outbox },
-              ...(options.commandId ? { appliedCommandIds: options.commandId } : {}),
-            },
-          },
-        )
-        .exec();
+          )
+          .exec(),
+      );
       if (result.matchedCount === 1) {
         this.onCommitted();
         const claim = toView({ ...current, version, state: outcome.state, status: outcome.state.status, updatedAt: now, history: [...current.history, history] });

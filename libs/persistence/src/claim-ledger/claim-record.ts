@@ -32,7 +32,6 @@ export interface ClaimRecord {
   outbox: OutboxEntry[];
   outboxPublished: number;
   outboxPending: boolean;
-  outboxLeaseUntil: Date | null;
   appliedCommandIds: string[];
   /** Since when the claim waits for a reviewer (submitted, under review, open dispute); null otherwise. */
   reviewQueuedAt: Date | null;
@@ -54,7 +53,6 @@ const claimSchema = new Schema(
     outbox: { type: Array, default: [] },
     outboxPublished: { type: Number, default: 0 },
     outboxPending: { type: Boolean, default: false, index: true },
-    outboxLeaseUntil: { type: Date, default: null },
     appliedCommandIds: { type: [String], default: [] },
     reviewQueuedAt: { type: Date, default: null, index: true },
   },

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { CloudEvent } from '../../../contracts/src/envelope.js';
-import { op } from '../trusted.js';
+import type { ClaimWriteLock, LeaseStore } from '../leases.js';
 import type { ClaimModel, ClaimRecord, OutboxEntry } from './claim-record.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
@@ -12,8 +12,12 @@ export interface OutboxRelayOptions {
   intervalMs: number;
   /** Claims taken per round; their pending events go out in one producer batch. */
   batchSize?: number;
-  /** Wall-clock lease so two relays never publish the same claim's events concurrently. */
+  /** Lease so two relays never publish the same claim's events concurrently. */
   leaseMs?: number;
+}
+
+function leaseKey(claimId: string): string {
+  return `outbox-relay:${claimId}`;
 }
 
 type PendingClaim = Pick<ClaimRecord, '_id' | 'version' | 'outbox' | 'outboxPublished'>;
@@ -32,6 +36,8 @@ export class OutboxRelay {
 
   constructor(
     private readonly claims: ClaimModel,
+    private readonly leases: LeaseStore,
+    private readonly writeLock: ClaimWriteLock,
     private readonly publisher: OutboxPublisher,
     private readonly options: OutboxRelayOptions,
   ) {}
@@ -63,18 +69,15 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 100;
     const leaseMs = this.options.leaseMs ?? 30_000;
     const taken: PendingClaim[] = [];
-    for (let i = 0; i < batchSize; i++) {
-      const now = new Date();
-      const claim = await this.claims
-        .findOneAndUpdate(
-          { outboxPending: true, $or: [{ outboxLeaseUntil: null }, { outboxLeaseUntil: op({ $lte: now }) }] },
-          { $set: { outboxLeaseUntil: new Date(now.getTime() + leaseMs) } },
-          { new: true, projection: { _id: 1, version: 1, outbox: 1, outboxPublished: 1 } },
-        )
-        .lean<PendingClaim>()
-        .exec();
-      if (!claim) break;
-      taken.push(claim);
+    const candidates = await this.claims
+      .find({ outboxPending: true }, { _id: 1, version: 1, outbox: 1, outboxPublished: 1 })
+      .sort({ updatedAt: 1 })
+      .limit(batchSize)
+      .lean<PendingClaim[]>()
+      .exec();
+    for (const claim of candidates) {
+      // One relay per claim at a time keeps its events in order on the partition.
+      if (await this.leases.tryAcquire(leaseKey(claim._id), leaseMs)) taken.push(claim);
     }
     if (taken.length === 0) return 0;
     const records: OutboxEntry[] = taken.flatMap((claim) => claim.outbox.slice(claim.outboxPublished));
@@ -82,26 +85,26 @@ export class OutboxRelay {
       if (records.length > 0) await this.publisher.publish(records.map(({ topic, event }) => ({ topic, event })));
     } catch (error) {
       // Leases are released so the next round (here or on another instance) retries.
-      await Promise.all(taken.map((claim) => this.claims.updateOne({ _id: claim._id }, { $set: { outboxLeaseUntil: null } }).exec()));
+      await Promise.all(taken.map((claim) => this.leases.release(leaseKey(claim._id))));
       throw error;
     }
-    await Promise.all(taken.map((claim) => this.acknowledge(claim)));
+    await Promise.all(taken.map(async (claim) => {
+      await this.acknowledge(claim);
+      await this.leases.release(leaseKey(claim._id));
+    }));
     return records.length;
   }
 
   private async acknowledge(claim: PendingClaim): Promise<void> {
     const sent = claim.outbox.length;
-    const unchanged = await this.claims
-      .updateOne(
-        { _id: claim._id, version: claim.version },
-        { $set: { outboxPublished: sent, outboxPending: false, outboxLeaseUntil: null } },
-      )
-      .exec();
-    if (unchanged.matchedCount === 1) return;
-    // A transition appended more events meanwhile: keep the claim pending for the next round.
-    await this.claims
-      .updateOne({ _id: claim._id }, { $max: { outboxPublished: sent }, $set: { outboxLeaseUntil: null } })
-      .exec();
+    await this.writeLock.run(claim._id, async () => {
+      const unchanged = await this.claims
+        .updateOne({ _id: claim._id, version: claim.version }, { $set: { outboxPublished: sent, outboxPending: false } })
+        .exec();
+      if (unchanged.matchedCount === 1) return;
+      // A transition appended more events meanwhile: keep the claim pending for the next round.
+      await this.claims.updateOne({ _id: claim._id }, { $max: { outboxPublished: sent } }).exec();
+    });
   }
 
   private schedule(): void {

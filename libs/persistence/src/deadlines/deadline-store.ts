@@ -118,7 +118,7 @@ export class DeadlineStore {
           $or: [{ leaseUntil: null }, { leaseUntil: op({ $lte: wallNow }) }],
         },
         { $set: { leaseUntil: new Date(wallNow.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { new: true, sort: { dueAt: 1 } },
+        { returnDocument: 'after', sort: { dueAt: 1 } },
       )
       .lean<Deadline>()
       .exec();
