@@ -66,7 +66,12 @@ function distinctEvents(records: ReceivedRecord[]): ReceivedRecord[] {
   return [...byId.values()];
 }
 
-function actions(history: { entries: Array<{ action: string }> }): string[] {
+interface HistoryEntry {
+  action: string;
+  [field: string]: any;
+}
+
+function actions(history: { entries: HistoryEntry[] }): string[] {
   return history.entries.map((entry) => entry.action);
 }
 
@@ -115,7 +120,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
   async function history(token: string, claimId: string) {
     const response = await http('GET', `${intake}/v1/claims/${claimId}/history`, { token });
     expect(response.status).toBe(200);
-    return response.body as { claimId: string; version: number; entries: Array<Record<string, any>> };
+    return response.body as { claimId: string; version: number; entries: HistoryEntry[] };
   }
 
   function eventsOf(claimId: string): ReceivedRecord[] {

@@ -116,6 +116,8 @@ export class ClaimsController {
     @UploadedFiles() files: UploadedPoe[] = [],
   ) {
     const actor = partnerActor(principal);
+    // Ownership first: another organisation's claim must answer exactly like a missing one.
+    await this.claims.get(actor, claimId);
     const documents = files.length > 0 ? await this.claims.storePoe(actor, claimId, files) : [];
     // Updated PoE is added to the claim first, then named by the dispute (R9).
     for (const document of documents) await this.claims.execute(actor, claimId, { type: 'addPoe', document });
