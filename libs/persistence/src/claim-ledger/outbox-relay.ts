@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import type { CloudEvent } from '../../../contracts/src/envelope.js';
+import { PollingLoop } from '../../../platform/src/polling-loop.js';
 import type { ClaimWriteLock, LeaseStore } from '../leases.js';
 import type { ClaimModel, ClaimRecord, OutboxEntry } from './claim-record.js';
 
@@ -20,7 +20,8 @@ function leaseKey(claimId: string): string {
   return `outbox-relay:${claimId}`;
 }
 
-type PendingClaim = Pick<ClaimRecord, '_id' | 'version' | 'outbox' | 'outboxPublished'>;
+type PendingClaim = Pick<ClaimRecord, '_id' | 'version' | 'outbox' | 'outboxPublished' | 'outboxPending'>;
+const PENDING_PROJECTION = { _id: 1, version: 1, outbox: 1, outboxPublished: 1, outboxPending: 1 } as const;
 
 /**
  * Publishes each claim's unsent outbox events to Kafka (key = claimId, in order) and then
@@ -28,11 +29,7 @@ type PendingClaim = Pick<ClaimRecord, '_id' | 'version' | 'outbox' | 'outboxPubl
  * which consumers absorb because every event keeps its id.
  */
 export class OutboxRelay {
-  private readonly logger = new Logger(OutboxRelay.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly claims: ClaimModel,
@@ -40,28 +37,28 @@ export class OutboxRelay {
     private readonly writeLock: ClaimWriteLock,
     private readonly publisher: OutboxPublisher,
     private readonly options: OutboxRelayOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
+  ) {
+    this.loop = new PollingLoop(OutboxRelay.name, () => this.drain(), options.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Called after each committed transition so events leave without waiting for the poll. */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
+    this.loop.nudge();
+  }
+
+  /** Relays until nothing is pending. */
+  private async drain(): Promise<void> {
+    while (!this.loop.isStopped && (await this.relayOnce()) > 0) {
+      // keep going while there is work
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.runNow();
   }
 
   /** One relay round; returns how many events were published. */
@@ -70,14 +67,18 @@ export class OutboxRelay {
     const leaseMs = this.options.leaseMs ?? 30_000;
     const taken: PendingClaim[] = [];
     const candidates = await this.claims
-      .find({ outboxPending: true }, { _id: 1, version: 1, outbox: 1, outboxPublished: 1 })
+      .find({ outboxPending: true }, { _id: 1 })
       .sort({ updatedAt: 1 })
       .limit(batchSize)
-      .lean<PendingClaim[]>()
+      .lean<Array<{ _id: string }>>()
       .exec();
-    for (const claim of candidates) {
+    for (const candidate of candidates) {
       // One relay per claim at a time keeps its events in order on the partition.
-      if (await this.leases.tryAcquire(leaseKey(claim._id), leaseMs)) taken.push(claim);
+      if (!(await this.leases.tryAcquire(leaseKey(candidate._id), leaseMs))) continue;
+      // Re-read under the lease: another relay may have just published these events.
+      const claim = await this.claims.findById(candidate._id, PENDING_PROJECTION).lean<PendingClaim>().exec();
+      if (claim?.outboxPending) taken.push(claim);
+      else await this.leases.release(leaseKey(candidate._id));
     }
     if (taken.length === 0) return 0;
     const records: OutboxEntry[] = taken.flatMap((claim) => claim.outbox.slice(claim.outboxPublished));
@@ -104,29 +105,6 @@ export class OutboxRelay {
       if (unchanged.matchedCount === 1) return;
       // A transition appended more events meanwhile: keep the claim pending for the next round.
       await this.claims.updateOne({ _id: claim._id }, { $max: { outboxPublished: sent } }).exec();
-    });
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => this.runNow(), this.options.intervalMs);
-  }
-
-  private runNow(): void {
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          while ((await this.relayOnce()) > 0 && !this.stopped) {
-            // keep draining while there is work
-          }
-        } catch (error) {
-          this.logger.warn(`outbox relay round failed: ${(error as Error).message}`);
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = undefined;
-      this.schedule();
     });
   }
 }

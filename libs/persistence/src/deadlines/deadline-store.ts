@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../../../platform/src/clock.js';
+import { PollingLoop } from '../../../platform/src/polling-loop.js';
 import { op } from '../trusted.js';
 
 export type DeadlineStatus = 'pending' | 'fired' | 'cancelled';
@@ -139,32 +140,29 @@ export type DeadlineHandler = (deadline: Deadline) => Promise<void>;
 /** Polls for due deadlines and fires each through its handler; safe with many instances. */
 export class DeadlinePoller {
   private readonly logger = new Logger(DeadlinePoller.name);
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly store: DeadlineStore,
     private readonly handler: DeadlineHandler,
     private readonly options: { intervalMs: number; leaseMs?: number },
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
+  ) {
+    this.loop = new PollingLoop(DeadlinePoller.name, () => this.fireDue(), options.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.round;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Fires every deadline due now; returns how many fired. */
   async fireDue(): Promise<number> {
     let fired = 0;
     for (;;) {
-      if (this.stopped && fired > 0) break;
+      if (this.loop.isStopped && fired > 0) break;
       const deadline = await this.store.leaseDue(this.options.leaseMs ?? 60_000);
       if (!deadline) return fired;
       try {
@@ -177,18 +175,5 @@ export class DeadlinePoller {
       }
     }
     return fired;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.round = this.fireDue()
-        .then(() => undefined)
-        .catch((error: Error) => this.logger.warn(`deadline poll failed: ${error.message}`))
-        .finally(() => {
-          this.round = undefined;
-          this.schedule();
-        });
-    }, this.options.intervalMs);
   }
 }

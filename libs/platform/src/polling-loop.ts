@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+
+/**
+ * Runs `round` every `intervalMs`, one round at a time, until stopped. `nudge()` runs the next
+ * round now (new work arrived); `stop()` waits for the round in flight, so shutdown can close
+ * connections after it. The outbox relay, the deadline pollers and the mail sender share it.
+ */
+export class PollingLoop {
+  private readonly logger: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    name: string,
+    private readonly runRound: () => Promise<unknown>,
+    private readonly intervalMs: number,
+  ) {
+    this.logger = new Logger(name);
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.round;
+  }
+
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.round) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.round = this.runRound()
+        .then(() => undefined)
+        .catch((error: Error) => this.logger.warn(`round failed: ${error.message}`))
+        .finally(() => {
+          this.round = undefined;
+          const now = this.again;
+          this.again = false;
+          this.schedule(now ? 0 : this.intervalMs);
+        });
+    }, delayMs);
+  }
+}
