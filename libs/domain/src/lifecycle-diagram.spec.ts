@@ -3,12 +3,12 @@ import { TRANSITIONS } from './transitions.js';
 import { renderLifecycleDocBlocks, renderStateDiagram } from './lifecycle-diagram.js';
 
 // docs/lifecycle.md holds generated blocks; this spec fails when they differ from the code.
-// To regenerate them: `node scripts/lifecycle-diagram.mjs` (runs this spec with LIFECYCLE_DOC=write).
+// To regenerate them: `UPDATE_DOCS=1 npm run test:unit`.
 const DOC = new URL('../../../docs/lifecycle.md', import.meta.url);
 const block = (name: string) => new RegExp(`(<!-- generated:${name} -->\\n)([\\s\\S]*?)(<!-- /generated:${name} -->)`);
 
 describe('lifecycle diagram and docs', () => {
-  if (process.env.LIFECYCLE_DOC === 'write') {
+  if (process.env.UPDATE_DOCS === '1') {
     it('writes the generated blocks into docs/lifecycle.md', () => {
       let text = readFileSync(DOC, 'utf8');
       for (const [name, content] of Object.entries(renderLifecycleDocBlocks())) {
