@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../../../platform/src/clock.js';
 import { PollingLoop } from '../../../platform/src/polling-loop.js';
+import { LeaseStore, leaseModel } from '../leases.js';
 import { op } from '../trusted.js';
 
 export type DeadlineStatus = 'pending' | 'fired' | 'cancelled';
@@ -16,7 +17,8 @@ export interface Deadline {
   epoch: number;
   dueAt: Date;
   status: DeadlineStatus;
-  leaseUntil: Date | null;
+  /** After a failed firing: not before this wall-clock time. */
+  retryAt: Date | null;
   attempts: number;
   createdAt: Date;
   firedAt?: Date;
@@ -32,7 +34,7 @@ const deadlineSchema = new Schema<Deadline>(
     epoch: { type: Number, required: true },
     dueAt: { type: Date, required: true },
     status: { type: String, required: true },
-    leaseUntil: { type: Date, default: null },
+    retryAt: { type: Date, default: null },
     attempts: { type: Number, default: 0 },
     createdAt: { type: Date, required: true },
     firedAt: { type: Date },
@@ -57,11 +59,15 @@ export interface ScheduleDeadline {
 
 /** Deadlines of one owning service (review, consent...), fired by a leased poller. */
 export class DeadlineStore {
+  private readonly leases: LeaseStore;
+
   constructor(
     private readonly deadlines: Model<Deadline>,
     private readonly owner: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.leases = new LeaseStore(leaseModel(deadlines.db));
+  }
 
   static keyOf(owner: string, kind: string, claimId: string, epoch: number, ref?: string): string {
     return `${owner}:${kind}:${claimId}:${epoch}${ref ? `:${ref}` : ''}`;
@@ -81,7 +87,7 @@ export class DeadlineStore {
             epoch: deadline.epoch,
             dueAt: deadline.dueAt,
             status: 'pending',
-            leaseUntil: null,
+            retryAt: null,
             attempts: 0,
             createdAt: this.clock.now(),
           },
@@ -107,32 +113,48 @@ export class DeadlineStore {
     return this.deadlines.find({ owner: this.owner, claimId, status: 'pending' }).sort({ dueAt: 1 }).lean<Deadline[]>().exec();
   }
 
-  /** Takes one due deadline under a wall-clock lease, or null when none is due. */
+  /** Takes one due deadline under a lease (so one instance fires it), or null when none is due. */
   async leaseDue(leaseMs: number): Promise<Deadline | null> {
-    const wallNow = new Date();
-    return this.deadlines
-      .findOneAndUpdate(
+    const due = await this.deadlines
+      .find(
         {
           owner: this.owner,
           status: 'pending',
           dueAt: op({ $lte: this.clock.now() }),
-          $or: [{ leaseUntil: null }, { leaseUntil: op({ $lte: wallNow }) }],
+          $or: [{ retryAt: null }, { retryAt: op({ $lte: new Date() }) }],
         },
-        { $set: { leaseUntil: new Date(wallNow.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { returnDocument: 'after', sort: { dueAt: 1 } },
+        { _id: 1 },
       )
-      .lean<Deadline>()
+      .sort({ dueAt: 1 })
+      .limit(20)
+      .lean<Array<{ _id: string }>>()
       .exec();
+    for (const { _id } of due) {
+      if (!(await this.leases.tryAcquire(leaseKey(_id), leaseMs))) continue;
+      // Re-read under the lease: another instance may have fired it a moment ago.
+      const deadline = await this.deadlines.findById(_id).lean<Deadline>().exec();
+      if (deadline?.status === 'pending') return deadline;
+      await this.leases.release(leaseKey(_id));
+    }
+    return null;
   }
 
   async markFired(id: string): Promise<void> {
-    await this.deadlines.updateOne({ _id: id }, { $set: { status: 'fired', firedAt: this.clock.now(), leaseUntil: null } }).exec();
+    await this.deadlines.updateOne({ _id: id }, { $set: { status: 'fired', firedAt: this.clock.now() } }).exec();
+    await this.leases.release(leaseKey(id));
   }
 
+  /** Firing failed: retry a little later (wall clock) rather than spin. */
   async release(id: string, error: string): Promise<void> {
-    // Retry later: keep the lease a little so a failing deadline does not spin.
-    await this.deadlines.updateOne({ _id: id }, { $set: { lastError: error.slice(0, 500), leaseUntil: new Date(Date.now() + 2_000) } }).exec();
+    await this.deadlines
+      .updateOne({ _id: id }, { $set: { lastError: error.slice(0, 500), retryAt: new Date(Date.now() + 2_000) }, $inc: { attempts: 1 } })
+      .exec();
+    await this.leases.release(leaseKey(id));
   }
+}
+
+function leaseKey(deadlineId: string): string {
+  return `deadline:${deadlineId}`;
 }
 
 export type DeadlineHandler = (deadline: Deadline) => Promise<void>;
