@@ -22,6 +22,18 @@ export interface RunningSystem {
   /** Run id, handy for unique email addresses and partner ids. */
   runId: string;
   token(claims: { sub?: string; roles: string[]; partnerId?: string }, expiresIn?: string | number): Promise<string>;
+  /**
+   * Stops one service as if its only instance were shut down (HTTP, Kafka consumer, outbox relay,
+   * pollers, SMTP sender); its consumer group is left with no member. The others keep running.
+   */
+  stopService(name: ServiceName): Promise<void>;
+  /**
+   * Starts a stopped service again, in the same run (same topics, database and clock) and on the
+   * same port, so `urls` stay valid. `env` applies to this start only (e.g. `{ SMTP_PORT: '1' }`).
+   */
+  startService(name: ServiceName, env?: Record<string, string>): Promise<void>;
+  /** Whether a service is running (not stopped with `stopService`). */
+  isRunning(name: ServiceName): boolean;
   stop(): Promise<void>;
 }
 
@@ -35,14 +47,16 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
   const runId = randomUUID().slice(0, 8);
   const topicPrefix = `e2e-${runId}.`;
   const mongoDb = `cpor_e2e_${runId}`;
-  Object.assign(process.env, {
+  /** What this run puts into the environment: re-applied when a service restarts (another run may have changed it since). */
+  const runEnv: Record<string, string> = {
     KAFKA_TOPIC_PREFIX: topicPrefix,
     MONGO_DB: mongoDb,
     JWT_SECRET: TEST_JWT_SECRET,
     POLL_INTERVAL_MS: '100',
     NOTIFICATION_RETRY_BASE_MS: '200',
     ...overrides,
-  });
+  };
+  Object.assign(process.env, runEnv);
   const clock = new ManualClock();
   const [{ intakeService }, { reviewService }, { consentService }, { eligibilityService }, { notificationsService }] = await Promise.all([
     import('../../apps/intake/src/service.js'),
@@ -52,26 +66,65 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     import('../../apps/notifications/src/service.js'),
   ]);
   const descriptors: ServiceDescriptor[] = [intakeService, reviewService, consentService, eligibilityService, notificationsService];
-  const apps: INestApplication[] = [];
+  const byName = new Map(descriptors.map((descriptor) => [descriptor.options.service, descriptor]));
+  /** Running apps in start order (stopped in reverse). */
+  const apps = new Map<ServiceName, INestApplication>();
   const urls = {} as Record<ServiceName, string>;
+
+  async function boot(descriptor: ServiceDescriptor, port: number): Promise<string> {
+    const moduleRef = await Test.createTestingModule({ imports: [descriptor.module as never] })
+      .overrideProvider(CLOCK)
+      .useValue(clock)
+      .compile();
+    const app = moduleRef.createNestApplication({ logger: process.env.E2E_VERBOSE ? ['log', 'error', 'warn'] : ['error', 'warn'] });
+    apps.set(descriptor.options.service, app);
+    const { url } = await startService(app, { ...descriptor.options, port });
+    return url;
+  }
+
   try {
     for (const descriptor of descriptors) {
-      const moduleRef = await Test.createTestingModule({ imports: [descriptor.module as never] })
-        .overrideProvider(CLOCK)
-        .useValue(clock)
-        .compile();
-      const app = moduleRef.createNestApplication({ logger: process.env.E2E_VERBOSE ? ['log', 'error', 'warn'] : ['error', 'warn'] });
-      apps.push(app);
-      const { url } = await startService(app, { ...descriptor.options, port: 0 });
-      urls[descriptor.options.service] = url;
+      const name = descriptor.options.service;
+      urls[name] = await boot(descriptor, 0);
       // Notifications derive the customer's link from consent's public address.
-      if (descriptor.options.service === 'consent') process.env.CONSENT_PUBLIC_BASE_URL = url;
-      if (descriptor.options.service === 'intake') process.env.PARTNER_PORTAL_URL = url + '/v1';
+      if (name === 'consent') runEnv.CONSENT_PUBLIC_BASE_URL = process.env.CONSENT_PUBLIC_BASE_URL = urls[name];
+      if (name === 'intake') runEnv.PARTNER_PORTAL_URL = process.env.PARTNER_PORTAL_URL = urls[name] + '/v1';
     }
   } catch (error) {
-    await Promise.allSettled(apps.map((app) => app.close()));
+    await Promise.allSettled([...apps.values()].map((app) => app.close()));
     throw error;
   }
+
+  async function stopService(name: ServiceName): Promise<void> {
+    const app = apps.get(name);
+    if (!app) throw new Error(`${name} is not running`);
+    apps.delete(name);
+    await app.close();
+  }
+
+  async function restartService(name: ServiceName, env: Record<string, string> = {}): Promise<void> {
+    if (apps.has(name)) throw new Error(`${name} is already running; stopService('${name}') first`);
+    const descriptor = byName.get(name)!;
+    const port = Number(new URL(urls[name]).port);
+    const applied = { ...runEnv, ...env };
+    const saved = Object.fromEntries(Object.keys(applied).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, applied);
+    try {
+      // Configuration is read while the module compiles and the service starts; after that the env is restored.
+      await boot(descriptor, port);
+    } catch (error) {
+      const app = apps.get(name);
+      apps.delete(name);
+      await app?.close().catch(() => undefined);
+      throw error;
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  }
+
   return {
     urls,
     clock,
@@ -79,8 +132,12 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     mongoDb,
     runId,
     token: (claims, expiresIn) => mintToken(TEST_JWT_SECRET, { sub: claims.sub ?? `user-${runId}`, roles: claims.roles, partnerId: claims.partnerId }, expiresIn),
+    stopService,
+    startService: restartService,
+    isRunning: (name) => apps.has(name),
     stop: async () => {
-      for (const app of apps.reverse()) await app.close();
+      for (const app of [...apps.values()].reverse()) await app.close();
+      apps.clear();
     },
   };
 }
