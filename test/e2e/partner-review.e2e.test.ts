@@ -397,6 +397,28 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     expect(stale.body.error).toBe('version-conflict');
   });
 
+  it('R10: an If-Match the API cannot read is refused with 400 on both APIs, never silently ignored', async () => {
+    const { token, tag } = await newPartner();
+    const claim = await submittedClaim(token, tag);
+    for (const ifMatch of ['"abc"', '"3", "4"', '']) {
+      const edit = await http('PATCH', `${intake}/v1/claims/${claim.id}`, { token, body: { mpnId: '4444444' }, headers: { 'if-match': ifMatch } });
+      expect({ ifMatch, status: edit.status }).toEqual({ ifMatch, status: 400 });
+      expect(edit.body.message).toMatch(/If-Match/);
+      const start = await http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer, headers: { 'if-match': ifMatch } });
+      expect({ ifMatch, status: start.status }).toEqual({ ifMatch, status: 400 });
+    }
+    expect((await http('GET', `${intake}/v1/claims/${claim.id}`, { token })).body).toMatchObject({ status: 'Submitted', mpnId: '1234567', version: claim.version });
+    // The forms the API documents are read: "7", 7, W/"7", and * (any version).
+    const quoted = await http('PATCH', `${intake}/v1/claims/${claim.id}`, { token, body: { mpnId: '5555555' }, headers: { 'if-match': `"${claim.version}"` } });
+    expect(quoted.status).toBe(200);
+    const bare = await http('PATCH', `${intake}/v1/claims/${claim.id}`, { token, body: { mpnId: '5555556' }, headers: { 'if-match': String(quoted.body.version) } });
+    expect(bare.status).toBe(200);
+    const weak = await http('PATCH', `${intake}/v1/claims/${claim.id}`, { token, body: { mpnId: '5555557' }, headers: { 'if-match': `W/"${bare.body.version}"` } });
+    expect(weak.status).toBe(200);
+    const any = await http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer, headers: { 'if-match': '*' } });
+    expect(any.status).toBe(200);
+  });
+
   it('R10, R12: concurrent edits and review starts without If-Match always leave a history and state consistent with the winner order', async () => {
     const { token, tag } = await newPartner();
     const outcomes: string[] = [];
@@ -558,6 +580,41 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     // Gone from the reviewers' queue.
     const queue = await http('GET', `${review}/v1/reviews/queue?limit=200`, { token: reviewer });
     expect(queue.body.items.map((item: { claimId: string }) => item.claimId)).not.toContain(claim.id);
+  });
+
+  it('R4, R5, R8: a reviewer decides only under review, with a reviewer reason and a comment; refusals name the status', async () => {
+    const { token, tag } = await newPartner();
+    const claim = await submittedClaim(token, tag);
+    for (const [action, body] of [
+      ['approve', {}],
+      ['reject', { reason: 'insufficient-poe', comment: 'No' }],
+      ['request-info', { reasons: ['missing-all-poe'], comment: 'Please upload the PoE' }],
+    ] as const) {
+      const early = await http('POST', `${review}/v1/reviews/${claim.id}/${action}`, { token: reviewer, body });
+      expect({ action, status: early.status }).toEqual({ action, status: 409 });
+      expect(early.body).toMatchObject({ error: 'invalid-state', details: { currentStatus: 'Submitted', allowedStates: ['UnderReview'] } });
+    }
+    expect((await http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer })).status).toBe(200);
+    const twice = await http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer });
+    expect(twice.status).toBe(409);
+    expect(twice.body.details).toMatchObject({ currentStatus: 'UnderReview', allowedStates: ['Submitted'] });
+
+    // Partner-side and timer reasons are not the reviewer's to give; a rejection needs a comment (the email says why).
+    const partnerReason = await http('POST', `${review}/v1/reviews/${claim.id}/reject`, { token: reviewer, body: { reason: 'no-partner-response', comment: 'x' } });
+    expect(partnerReason.status).toBe(400);
+    expect(partnerReason.body.details.errors.join(' ')).toMatch(/reason/);
+    const noComment = await http('POST', `${review}/v1/reviews/${claim.id}/reject`, { token: reviewer, body: { reason: 'insufficient-poe' } });
+    expect(noComment.status).toBe(400);
+    expect(noComment.body.details.errors.join(' ')).toMatch(/comment/);
+    const noReasons = await http('POST', `${review}/v1/reviews/${claim.id}/request-info`, { token: reviewer, body: { reasons: [], comment: 'x' } });
+    expect(noReasons.status).toBe(400);
+    expect(noReasons.body.details.errors.join(' ')).toMatch(/reasons/);
+    const noDispute = await http('POST', `${review}/v1/reviews/${claim.id}/dispute-decision`, { token: reviewer, body: { decision: 'overturned', comment: 'x' } });
+    expect(noDispute.status).toBe(409);
+
+    const missing = await http('GET', `${review}/v1/reviews/${randomUUID()}`, { token: reviewer });
+    expect(missing.status).toBe(404);
+    expect((await http('GET', `${intake}/v1/claims/${claim.id}`, { token })).body).toMatchObject({ status: 'UnderReview', version: 4 });
   });
 
   it('R11, R12: partner and reviewer comments both show in the history with their actor kinds', async () => {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -13,11 +13,17 @@ import { ClaimsService, type UploadedPoe } from './claims.service.js';
 
 const uploads = FilesInterceptor('files', 10, { limits: { fileSize: POE_MAX_BYTES, files: 10 } });
 
-/** Parses `If-Match: "7"` (or 7) into the version the caller read. */
+/**
+ * Parses `If-Match: "7"` (or 7, W/"7") into the version the caller read; `*` means any version.
+ * A value we cannot read is refused: ignoring it would drop the protection the caller asked for.
+ */
 function expectedVersion(ifMatch: string | undefined): number | undefined {
-  if (ifMatch === undefined) return undefined;
-  const version = Number(ifMatch.replace(/^W\//, '').replaceAll('"', ''));
-  return Number.isInteger(version) ? version : undefined;
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  const version = Number(ifMatch.trim().replace(/^W\//, '').replaceAll('"', ''));
+  if (!Number.isInteger(version) || version < 1) {
+    throw new BadRequestException(`If-Match must be the claim version you read, e.g. "7" (got ${JSON.stringify(ifMatch.slice(0, 40))})`);
+  }
+  return version;
 }
 
 /** The partner API (R1, R2, R9-R12): a partner acts only on its own organisation's claims. */
