@@ -91,6 +91,8 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     expect(claim.status).toBe('Approved');
     const deadline = claim.consent.deadline;
     expect(Date.parse(deadline)).toBeGreaterThan(system.clock.now().getTime());
+    // Seven calendar days in the business time zone (a DST change moves it by an hour at most).
+    expect(Math.abs(Date.parse(deadline) - Date.parse(claim.consent.requestedAt) - 7 * 24 * HOUR_MS)).toBeLessThanOrEqual(HOUR_MS);
     expect(mail.to).toEqual([fields.customerContact.email]);
     expect(mail.subject).toBe(`Partner of record association for ${fields.customer.name}: decline before ${emailDate(deadline)} if you disagree`);
     expect(mail.text).toContain(`decline it before ${emailDate(deadline)} with this link:\n${link}`);
@@ -210,6 +212,34 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     });
   });
 
+  it('R7: the consent page shows what the partner typed as text, and a double-clicked decline rejects the claim once', async () => {
+    const fields = claimFields(`${tag}-double`, {
+      customer: { tenantId: randomUUID(), name: `Northwind <b onmouseover="x()">R&D</b> ${tag}`, domain: 'northwind.example' },
+      partnerContact: { name: `Pat "<i>" O'Partner`, email: `partner-${tag}-double@fabrikam.example` },
+    });
+    const { claim, link } = await consentEmailFor(await driver.approved(fields), fields);
+    const page = await http('GET', link);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`Northwind &lt;b onmouseover=&quot;x()&quot;&gt;R&amp;D&lt;/b&gt; ${tag}`);
+    expect(page.text).toContain('Pat &quot;&lt;i&gt;&quot; O&#39;Partner');
+    expect(page.text).not.toContain('<b onmouseover');
+    expect(page.text).not.toContain('<i>');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+
+    // Three POSTs at once (a double click, a retrying client): one decline.
+    const answers = await Promise.all([1, 2, 3].map(() => http('POST', link)));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses).toContain(200);
+    for (const status of statuses) expect([200, 410]).toContain(status);
+    const rejected = await driver.waitForClaim(claim.id, (c) => c.status === 'Rejected', 'declined');
+    expect(rejected.version).toBe(claim.version + 1);
+    expect((await driver.historyActions(claim.id)).filter((action) => action === 'declineConsent')).toHaveLength(1);
+    expect(distinct(kafka.on(TOPICS.claimEvents).filter((r) => r.key === claim.id && r.headers.ce_type === EVENT_TYPES.rejected)).length).toBeLessThanOrEqual(1);
+    await waitForMail(fields.partnerContact.email, `Rejected: CPOR claim ${claim.id}`);
+    expect((await http('POST', link)).status).toBe(410);
+    declinedClaims.push(rejected);
+  });
+
   it('R7, R13: after the window the claim is assessed exactly once, per product with reasons (opt-out and a non-GUID id are not eligible), recorded and announced', async () => {
     const cases = [
       {
@@ -267,6 +297,7 @@ describe('customer consent, eligibility hand-off and every notification', () => 
         eligible: c.eligible,
         approvalEpoch: claim.statusEpoch,
         consentDeadline: claim.consent.deadline,
+        approvedAt: claim.approvedAt,
       });
       expect(assessment.results).toEqual(c.results);
 
@@ -324,6 +355,12 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     const queued = await driver.queueItem(s.id);
     expect(queued.sla?.sla).toBe('review-start');
     const slaDue = queued.sla!.dueAt;
+    // U: under review and never decided (R4 breach once its decision SLA passes).
+    const uFields = claimFields(`${tag}-undecided`);
+    const u = await driver.underReview(uFields);
+    const undecided = await driver.queueItem(u.id);
+    expect(undecided.sla?.sla).toBe('decision');
+    const decisionDue = undecided.sla!.dueAt;
 
     // --- Emails before any deadline passes.
     const lPartner = lFields.partnerContact.email;
@@ -360,7 +397,7 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     expect(rejectMail.text).toContain(`How to dispute: if you disagree, open the claim at the link above and dispute the rejection before ${emailDate(rRejected.rejection.disputeUntil)}`);
 
     // --- The consent window and the review-start SLA pass.
-    const until = Math.max(Date.parse(lApproved.consent.deadline), Date.parse(slaDue), Date.parse(iPar.infoRequest.dueAt));
+    const until = Math.max(Date.parse(lApproved.consent.deadline), Date.parse(slaDue), Date.parse(decisionDue), Date.parse(iPar.infoRequest.dueAt));
     system.clock.advance(until - system.clock.now().getTime() + HOUR_MS);
 
     const eligibilityMail = await waitForMail(lPartner, `CPOR claim ${l.id} for ${lFields.customer.name} sent to eligibility assessment`);
@@ -375,6 +412,10 @@ describe('customer consent, eligibility hand-off and every notification', () => 
       expect(sla.text).toContain('SLA: Review start (R3): the review did not start in time');
       expect(sla.text).toContain(`Was due: ${emailDate(slaDue)}`);
       expect(sla.text).toContain('Current status: Submitted');
+      const decision = await waitForMail(address, `SLA breached: CPOR claim ${u.id} (${uFields.customer.name})`);
+      expect(decision.text).toContain('SLA: Review decision (R4): no decision was made in time');
+      expect(decision.text).toContain(`Was due: ${emailDate(decisionDue)}`);
+      expect(decision.text).toContain('Current status: Under review');
     }
     // R6: the info request was not answered in time either, so I is rejected for no partner response (disputable).
     const noResponse = await waitForMail(iFields.partnerContact.email, `Rejected: CPOR claim ${i.id}`);
@@ -404,13 +445,16 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     await subjects(rFields.partnerContact.email, [rp.submitted, rp.started, rp.rejected]);
     await subjects(sFields.partnerContact.email, [partnerMails(s.id, sFields.customer.name).submitted]);
     await subjects(sFields.customerContact.email, []);
-    await subjects(REVIEWERS_EMAIL, [`SLA breached: CPOR claim ${s.id} (${sFields.customer.name})`]);
-    await subjects(OPS_EMAIL, [`SLA breached: CPOR claim ${s.id} (${sFields.customer.name})`]);
+    const up = partnerMails(u.id, uFields.customer.name);
+    await subjects(uFields.partnerContact.email, [up.submitted, up.started]);
+    const breaches = [`SLA breached: CPOR claim ${s.id} (${sFields.customer.name})`, `SLA breached: CPOR claim ${u.id} (${uFields.customer.name})`];
+    await subjects(REVIEWERS_EMAIL, breaches);
+    await subjects(OPS_EMAIL, breaches);
   });
 
   it('R7: a declined claim is never assessed, even after its window would have ended; no email of this run went out twice', async () => {
     // The tests above moved the clock weeks past every declined claim's deadline, and later windows were closed since.
-    expect(declinedClaims).toHaveLength(2);
+    expect(declinedClaims).toHaveLength(3);
     for (const declined of declinedClaims) {
       expect(Date.parse(declined.consent.deadline)).toBeLessThan(system.clock.now().getTime());
       const now = await driver.claim(declined.id);

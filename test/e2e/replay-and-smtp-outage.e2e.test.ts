@@ -114,6 +114,11 @@ describe('replays and SMTP outages: every effect exactly once', () => {
     system.clock.advance(until - system.clock.now().getTime() + HOUR_MS);
     await driver.waitForHistoryAction(a.id, 'recordEligibility');
     await driver.waitForClaim(i.id, (c) => c.status === 'Rejected', 'rejected for no partner response');
+    // W: approved after that, so its consent window is still open during the replays.
+    const wFields = claimFields(`${tag}-window`);
+    const w = await driver.approved(wFields);
+    const wWindow = await driver.waitForConsentRequested(w.id);
+    const wLink = consentLinkIn((await waitForMail(wFields.customerContact.email, 'Partner of record association')).text, system.urls.consent);
 
     // Every email of the lifecycle has arrived.
     const expected: Record<string, number> = {
@@ -124,6 +129,8 @@ describe('replays and SMTP outages: every effect exactly once', () => {
       [rFields.partnerContact.email]: 3, // submitted, review started, rejected
       [iFields.partnerContact.email]: 4, // submitted, review started, info requested, rejected (no partner response)
       [sFields.partnerContact.email]: 1, // submitted
+      [wFields.partnerContact.email]: 3, // submitted, review started, approved
+      [wFields.customerContact.email]: 1,
       [REVIEWERS_EMAIL]: 1, // SLA breach (R3) of s
       [OPS_EMAIL]: 1,
     };
@@ -134,7 +141,7 @@ describe('replays and SMTP outages: every effect exactly once', () => {
     }, { message: `${expectedTotal} emails of the lifecycle`, timeoutMs: 30_000 });
     expect(countByRecipient(before)).toEqual(expected);
     const plannedBefore = await planned();
-    const versionsBefore = await Promise.all([a, d, r, i, s].map(async (claim) => (await driver.claim(claim.id)).version));
+    const versionsBefore = await Promise.all([a, d, r, i, s, w].map(async (claim) => (await driver.claim(claim.id)).version));
     const eligibilityBefore = kafka.on(TOPICS.claimEligibility).length;
     expect(distinctIds(kafka.on(TOPICS.claimEligibility))).toHaveLength(1);
 
@@ -152,9 +159,9 @@ describe('replays and SMTP outages: every effect exactly once', () => {
     // --- Replay consent and eligibility: no second consent request, no second assessment.
     await replay('consent');
     await replay('eligibility');
-    const versionsAfter = await Promise.all([a, d, r, i, s].map(async (claim) => (await driver.claim(claim.id)).version));
-    expect(versionsAfter).toEqual([versionsBefore[0], versionsBefore[1], versionsBefore[2] + 1, versionsBefore[3], versionsBefore[4]]); // r: the barrier comment
-    for (const claim of [a, d]) {
+    const versionsAfter = await Promise.all([a, d, r, i, s, w].map(async (claim) => (await driver.claim(claim.id)).version));
+    expect(versionsAfter).toEqual([versionsBefore[0], versionsBefore[1], versionsBefore[2] + 1, ...versionsBefore.slice(3)]); // r: the barrier comment
+    for (const claim of [a, d, w]) {
       expect(distinctIds(eventsOf(claim.id, EVENT_TYPES.consentRequested))).toHaveLength(1);
     }
     expect(distinctIds(eventsOf(a.id, EVENT_TYPES.consentPeriodElapsed))).toHaveLength(1);
@@ -164,11 +171,26 @@ describe('replays and SMTP outages: every effect exactly once', () => {
     // The consent links answer as before: used stays used, expired stays expired.
     expect((await http('GET', declineLink)).status).toBe(410);
     expect((await http('GET', aLink)).text).toContain('This link has expired');
+    expect((await http('GET', wLink)).status).toBe(200);
     expect(await planned()).toBe(plannedBefore + 1);
+
+    // W's window (re-requested by the replayed approval, idempotently) ends once: one assessment, one email.
+    system.clock.advance(Date.parse(wWindow.consent.deadline) - system.clock.now().getTime() + HOUR_MS);
+    await driver.waitForHistoryAction(w.id, 'recordEligibility');
+    await waitForMail(wFields.partnerContact.email, `CPOR claim ${w.id} for ${wFields.customer.name} sent to eligibility assessment`);
+    expect(distinctIds(eventsOf(w.id, EVENT_TYPES.consentRequested))).toHaveLength(1);
+    expect(distinctIds(eventsOf(w.id, EVENT_TYPES.consentPeriodElapsed))).toHaveLength(1);
+    await waitFor(() => kafka.on(TOPICS.claimEligibility).some((record) => record.key === w.id), { message: 'W assessed downstream' });
+    expect(distinctIds(kafka.on(TOPICS.claimEligibility))).toHaveLength(2);
+
     await driver.review(r.id, 'comments', { text: 'Second replay barrier' });
     await waitForMailTo(rFields.partnerContact.email, (mails) => mails.length === expected[rFields.partnerContact.email] + 2, 'second barrier');
     const afterAll = await mailsTo(tag);
-    expect(countByRecipient(afterAll)).toEqual({ ...expected, [rFields.partnerContact.email]: expected[rFields.partnerContact.email] + 2 });
+    expect(countByRecipient(afterAll)).toEqual({
+      ...expected,
+      [rFields.partnerContact.email]: expected[rFields.partnerContact.email] + 2,
+      [wFields.partnerContact.email]: expected[wFields.partnerContact.email] + 1,
+    });
     expect(duplicateMessageIds(afterAll)).toEqual([]);
   });
 
