@@ -747,6 +747,16 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
 
       const after = await http('GET', `${intake}/v1/claims/${claim.id}`, { token: owner.token });
       expect(after.body).toMatchObject({ mpnId: '1234567', version: 1 });
+
+      // The same command for the owning organisation is applied (it was the organisation that was refused).
+      const ownId = randomUUID();
+      await kafka.sendEvent(TOPICS.claimRequests, { id: ownId, type: REQUEST_TYPES.edit, subject: claim.id, data: { ...request, partnerId: owner.partnerId } });
+      const edited = await waitFor(async () => {
+        const view = await http('GET', `${intake}/v1/claims/${claim.id}`, { token: owner.token });
+        return view.body?.mpnId === '9999999' ? view.body : undefined;
+      }, { message: "the owner's upstream edit", timeoutMs: 30_000 });
+      expect(edited.version).toBe(2);
+      expect((await history(owner.token, claim.id)).entries[1]).toMatchObject({ action: 'edit', actor: { kind: 'upstream' } });
     });
 
     it('R2: an upstream submit without PoE is answered on the rejected topic with the domain error', async () => {
