@@ -452,6 +452,58 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     await subjects(OPS_EMAIL, breaches);
   });
 
+  it('R8, R9: a withdrawal and the dispute emails (received, sustained, overturned) reach the partner with their dates', async () => {
+    const partner = await driver.partner();
+    // Withdrawn at the partner's request: final, not disputable.
+    const wFields = claimFields(`${tag}-withdrawn`);
+    const w = await driver.submitted(wFields);
+    const withdrawn = await http('POST', `${system.urls.intake}/v1/claims/${w.id}/withdraw`, { token: partner, body: { subReason: 'wrong-mpn', comment: 'Typo in the MPN ID' } });
+    expect(withdrawn.status).toBe(200);
+    const final = await waitForMail(wFields.partnerContact.email, `Rejected: CPOR claim ${w.id}`);
+    expect(final.text).toContain('Reason: Partner request: the partner asked to have the association rejected\nThe claim was created using an incorrect MPN ID');
+    expect(final.text).toContain('This rejection cannot be disputed.');
+    expect(final.text).not.toContain('How to dispute');
+
+    // Rejected, disputed, sustained; and rejected, disputed, overturned.
+    const disputed = async (name: string) => {
+      const fields = claimFields(`${tag}-${name}`);
+      const claim = await driver.underReview(fields);
+      await driver.review(claim.id, 'reject', { reason: 'missing-products', comment: 'Dynamics 365 is not in the PoE.' });
+      const rejected = await driver.waitForClaim(claim.id, (c) => c.status === 'Rejected', 'rejected');
+      const response = await http('POST', `${system.urls.intake}/v1/claims/${claim.id}/disputes`, { token: partner, body: { justification: 'Page 3 lists Dynamics 365.' } });
+      expect(response.status).toBe(200);
+      const open = response.body.disputes.at(-1);
+      const received = await waitForMail(fields.partnerContact.email, `Dispute received: CPOR claim ${claim.id}`);
+      expect(received.text).toContain(`We received your dispute ${open.id} of the rejection`);
+      expect(received.text).toContain(`A PoE reviewer should answer by ${emailDate(open.dueAt)}.`);
+      return { fields, claim: rejected, dispute: open };
+    };
+    const x = await disputed('sustained');
+    await driver.review(x.claim.id, 'dispute-decision', { decision: 'sustained', comment: 'Page 3 is not signed by the customer.' });
+    const sustained = await waitForMail(x.fields.partnerContact.email, `Dispute declined: CPOR claim ${x.claim.id} for ${x.fields.customer.name} stays rejected`);
+    expect(sustained.text).toContain(`decided on your dispute ${x.dispute.id}`);
+    expect(sustained.text).toContain('Page 3 is not signed by the customer.');
+    expect(sustained.text).toContain(`you can open another dispute before ${emailDate(x.claim.rejection.disputeUntil)}`);
+
+    const y = await disputed('overturned');
+    await driver.review(y.claim.id, 'dispute-decision', { decision: 'overturned', comment: 'Page 3 settles it.' });
+    const again = await driver.queueItem(y.claim.id);
+    expect(again.sla?.sla).toBe('decision');
+    const overturned = await waitForMail(y.fields.partnerContact.email, `Dispute accepted: CPOR claim ${y.claim.id} for ${y.fields.customer.name} is under review again`);
+    expect(overturned.text).toContain(`accepted your dispute ${y.dispute.id}`);
+    expect(overturned.text).toContain('Page 3 settles it.');
+    expect(overturned.text).toContain(`A new decision is expected by ${emailDate(again.sla!.dueAt)}.`);
+
+    for (const [fields, claim, last] of [
+      [x.fields, x.claim, `Dispute declined: CPOR claim ${x.claim.id} for ${x.fields.customer.name} stays rejected`],
+      [y.fields, y.claim, `Dispute accepted: CPOR claim ${y.claim.id} for ${y.fields.customer.name} is under review again`],
+    ] as const) {
+      const about = `CPOR claim ${claim.id} for ${fields.customer.name}`;
+      const mails = await waitForMailTo(fields.partnerContact.email, (all) => all.length >= 5, 'five emails');
+      expect(mails.map((m) => m.subject).sort()).toEqual([`${about} received`, `Review started: ${about}`, `Rejected: ${about}`, `Dispute received: ${about}`, last].sort());
+    }
+  });
+
   it('R7: a declined claim is never assessed, even after its window would have ended; no email of this run went out twice', async () => {
     // The tests above moved the clock weeks past every declined claim's deadline, and later windows were closed since.
     expect(declinedClaims).toHaveLength(3);
