@@ -320,6 +320,18 @@ describe('decide', () => {
       expect(s.refuse({ type: 'expirePartnerResponse', statusEpoch: 4 }, system, bd(T0, 5)).details.currentStatus).toBe('Submitted');
     });
 
+    it('R6: once the response window has closed the partner can no longer edit, add PoE or resubmit', () => {
+      const s = new Scenario().partnerActionRequired();
+      const due = bd(T0, 5);
+      for (const command of [{ type: 'submit' }, { type: 'edit', changes: { mpnId: '7654321' } }, { type: 'addPoe', document: poeDoc('doc-late') }] as ClaimCommand[]) {
+        const err = s.refuse(command, partner, due);
+        expect(err.code).toBe('window-closed');
+        expect(err.details).toMatchObject({ reason: 'partner-response-window', dueAt: due });
+      }
+      // One millisecond earlier the resubmission is still in time.
+      expect(s.run({ type: 'submit' }, partner, plusMs(due, -1)).state.status).toBe('Submitted');
+    });
+
     it('R6: a stale PAR timer from an earlier info request is refused', () => {
       const s = new Scenario().partnerActionRequired();
       s.run({ type: 'submit' }, partner, bd(T0, 1));

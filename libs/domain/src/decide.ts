@@ -255,7 +255,8 @@ const HANDLERS: Handlers = {
     };
   },
 
-  edit({ claim, command, policy }) {
+  edit({ claim, command, policy, now }) {
+    assertPartnerResponseOpen(claim, now, 'edit');
     const errors: string[] = [];
     const changes = isRecord(command.changes) ? (command.changes as Record<string, unknown>) : undefined;
     const named = changes ? Object.keys(changes).filter((k) => changes[k] !== undefined) : [];
@@ -289,6 +290,7 @@ const HANDLERS: Handlers = {
 
   addPoe({ claim, command, actor, nowIso, policy, now }) {
     if (claim.status === 'Rejected') assertDisputeCanOpen(claim, policy, now, 'addPoe');
+    assertPartnerResponseOpen(claim, now, 'addPoe');
     const errors: string[] = [];
     checkPoeDocument(errors, 'document', command.document);
     if (!errors.length && claim.poe.some((d) => d.documentId === command.document.documentId)) {
@@ -306,6 +308,7 @@ const HANDLERS: Handlers = {
   },
 
   submit({ claim, now, nowIso, policy, calendar }) {
+    assertPartnerResponseOpen(claim, now, 'submit');
     // R2: no review without proof of execution.
     if (claim.poe.length === 0) {
       throw invalidState('Submit needs at least one PoE document: upload the proof of execution first', {
@@ -642,6 +645,21 @@ function assertDisputeCanOpen(claim: ClaimState, policy: Policy, now: Date, acti
       'window-closed',
       `The ${policy.disputeWindowDays}-day dispute window closed at ${rejected.disputeUntil}; to pursue this, submit a new claim with updated PoE`,
       { action, reason: 'dispute-window', disputeUntil: rejected.disputeUntil },
+    );
+  }
+}
+
+/**
+ * R6: in PartnerActionRequired the partner acts only until the response deadline; after it the
+ * claim is rejected for no partner response, whether or not the timer has fired yet.
+ */
+function assertPartnerResponseOpen(claim: ClaimState, now: Date, action: ClaimAction): void {
+  if (claim.status !== 'PartnerActionRequired' || !claim.infoRequest) return;
+  if (now.getTime() >= Date.parse(claim.infoRequest.dueAt)) {
+    throw new DomainError(
+      'window-closed',
+      `The partner response window closed at ${claim.infoRequest.dueAt}; the claim is rejected for no partner response`,
+      { action, reason: 'partner-response-window', dueAt: claim.infoRequest.dueAt },
     );
   }
 }
