@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '../../libs/domain/src/index.js';
-import { ClaimLedger, claimModel, ClaimWriteLock, LeaseStore, leaseModel, OutboxRelay, openMongoConnection, VersionConflictError, type OutboxPublisher } from '../../libs/persistence/src/index.js';
+import { ClaimLedger, claimModel, ClaimWriteLock, LeaseStore, leaseModel, OutboxRelay, openMongoConnection, outboxPendingModel, VersionConflictError, type OutboxPublisher } from '../../libs/persistence/src/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const partner: Actor = { kind: 'partner', id: 'user-1', partnerId: 'p-1', roles: ['incentives-admin'] };
@@ -127,5 +127,19 @@ describe('claim ledger on the real MongoDB-wire server', () => {
       'cpor.claim.poe-added.v1',
       'cpor.claim.submitted.v1',
     ]);
+  });
+
+  it('a claim whose pending-marker was lost (crash between the two writes) is found again by the sweep', async () => {
+    const relay = new OutboxRelay(claimModel(connection), leases, lock, publisher, { intervalMs: 50 });
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    await outboxPendingModel(connection).deleteOne({ _id: claimId }).exec();
+    while ((await relay.relayOnce()) > 0) {
+      // drain the others
+    }
+    expect(published.some((record) => record.key === claimId)).toBe(false);
+    await relay.sweep();
+    await relay.relayOnce();
+    expect(published.filter((record) => record.key === claimId).map((record) => record.type)).toEqual(['cpor.claim.created.v1']);
   });
 });

@@ -17,6 +17,7 @@ import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import type { ClaimWriteLock } from '../leases.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
+import { markOutboxPending, outboxPendingModel, type OutboxPendingModel } from './outbox-pending.js';
 
 export interface LedgerCommandOptions {
   /** Id of the request or event that caused this command: a second delivery changes nothing. */
@@ -65,6 +66,8 @@ const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxPending: 0, out
  * outbox in the same document write, so state and events can never disagree.
  */
 export class ClaimLedger {
+  private readonly pendingMarkers: OutboxPendingModel;
+
   constructor(
     private readonly claims: ClaimModel,
     private readonly writeLock: ClaimWriteLock,
@@ -72,7 +75,9 @@ export class ClaimLedger {
     private readonly calendar: BusinessCalendar,
     private readonly source: string,
     private readonly onCommitted: () => void = () => undefined,
-  ) {}
+  ) {
+    this.pendingMarkers = outboxPendingModel(claims.db);
+  }
 
   async create(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
     const now = this.clock.now();
@@ -98,7 +103,10 @@ export class ClaimLedger {
       reviewQueuedAt: reviewQueuedAt(state),
     };
     try {
-      await this.claims.collection.insertOne(record as never);
+      await this.writeLock.run(state.id, async () => {
+        await this.claims.collection.insertOne(record as never);
+        await markOutboxPending(this.pendingMarkers, state.id);
+      });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       const existing = await this.claims.findById(state.id).lean<ClaimRecord>().exec();
@@ -125,8 +133,8 @@ export class ClaimLedger {
       const outcome = decide(current.state, command, actor, { now, policy: getPolicy(current.state.policyId), calendar: this.calendar });
       const version = current.version + 1;
       const { outbox, history } = this.record(outcome, version, options);
-      const result = await this.writeLock.run(claimId, () =>
-        this.claims
+      const result = await this.writeLock.run(claimId, async () => {
+        const written = await this.claims
           .updateOne(
             { _id: claimId, version: current.version },
             {
@@ -145,8 +153,10 @@ export class ClaimLedger {
               },
             },
           )
-          .exec(),
-      );
+          .exec();
+        if (written.matchedCount === 1) await markOutboxPending(this.pendingMarkers, claimId);
+        return written;
+      });
       if (result.matchedCount === 1) {
         this.onCommitted();
         const claim = toView({ ...current, version, state: outcome.state, status: outcome.state.status, updatedAt: now, history: [...current.history, history] });

@@ -2,6 +2,7 @@ import type { CloudEvent } from '../../../contracts/src/envelope.js';
 import { PollingLoop } from '../../../platform/src/polling-loop.js';
 import type { ClaimWriteLock, LeaseStore } from '../leases.js';
 import type { ClaimModel, ClaimRecord, OutboxEntry } from './claim-record.js';
+import { markOutboxPending, outboxPendingModel, type OutboxPendingModel } from './outbox-pending.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
 export interface OutboxPublisher {
@@ -15,6 +16,9 @@ export interface OutboxRelayOptions {
   /** Lease so two relays never publish the same claim's events concurrently. */
   leaseMs?: number;
 }
+
+/** How often the relay re-checks the claims themselves for events without a marker. */
+const SWEEP_INTERVAL_MS = 5 * 60_000;
 
 function leaseKey(claimId: string): string {
   return `outbox-relay:${claimId}`;
@@ -30,6 +34,8 @@ const PENDING_PROJECTION = { _id: 1, version: 1, outbox: 1, outboxPublished: 1, 
  */
 export class OutboxRelay {
   private readonly loop: PollingLoop;
+  private readonly markers: OutboxPendingModel;
+  private lastSweep = 0;
 
   constructor(
     private readonly claims: ClaimModel,
@@ -39,6 +45,7 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.loop = new PollingLoop(OutboxRelay.name, () => this.drain(), options.intervalMs);
+    this.markers = outboxPendingModel(claims.db);
   }
 
   start(): void {
@@ -56,6 +63,10 @@ export class OutboxRelay {
 
   /** Relays until nothing is pending. */
   private async drain(): Promise<void> {
+    if (Date.now() - this.lastSweep > SWEEP_INTERVAL_MS) {
+      this.lastSweep = Date.now();
+      await this.sweep();
+    }
     while (!this.loop.isStopped && (await this.relayOnce()) > 0) {
       // keep going while there is work
     }
@@ -66,19 +77,18 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 100;
     const leaseMs = this.options.leaseMs ?? 30_000;
     const taken: PendingClaim[] = [];
-    const candidates = await this.claims
-      .find({ outboxPending: true }, { _id: 1 })
-      .sort({ updatedAt: 1 })
-      .limit(batchSize)
-      .lean<Array<{ _id: string }>>()
-      .exec();
+    const candidates = await this.markers.find({}, { _id: 1 }).sort({ since: 1 }).limit(batchSize).lean<Array<{ _id: string }>>().exec();
     for (const candidate of candidates) {
       // One relay per claim at a time keeps its events in order on the partition.
       if (!(await this.leases.tryAcquire(leaseKey(candidate._id), leaseMs))) continue;
       // Re-read under the lease: another relay may have just published these events.
       const claim = await this.claims.findById(candidate._id, PENDING_PROJECTION).lean<PendingClaim>().exec();
-      if (claim?.outboxPending) taken.push(claim);
-      else await this.leases.release(leaseKey(candidate._id));
+      if (claim?.outboxPending) {
+        taken.push(claim);
+      } else {
+        await this.clearMarker(candidate._id);
+        await this.leases.release(leaseKey(candidate._id));
+      }
     }
     if (taken.length === 0) return 0;
     const records: OutboxEntry[] = taken.flatMap((claim) => claim.outbox.slice(claim.outboxPublished));
@@ -96,13 +106,30 @@ export class OutboxRelay {
     return records.length;
   }
 
+  /** Re-creates markers lost between a claim write and its marker write (a crash). */
+  async sweep(): Promise<void> {
+    const pending = await this.claims.find({ outboxPending: true }, { _id: 1 }).lean<Array<{ _id: string }>>().exec();
+    for (const { _id } of pending) await markOutboxPending(this.markers, _id);
+  }
+
+  /** Drops the marker of a claim with nothing left to send (under its write lock). */
+  private async clearMarker(claimId: string): Promise<void> {
+    await this.writeLock.run(claimId, async () => {
+      const claim = await this.claims.findById(claimId, { outboxPending: 1 }).lean<{ outboxPending?: boolean }>().exec();
+      if (!claim?.outboxPending) await this.markers.deleteOne({ _id: claimId }).exec();
+    });
+  }
+
   private async acknowledge(claim: PendingClaim): Promise<void> {
     const sent = claim.outbox.length;
     await this.writeLock.run(claim._id, async () => {
       const unchanged = await this.claims
         .updateOne({ _id: claim._id, version: claim.version }, { $set: { outboxPublished: sent, outboxPending: false } })
         .exec();
-      if (unchanged.matchedCount === 1) return;
+      if (unchanged.matchedCount === 1) {
+        await this.markers.deleteOne({ _id: claim._id }).exec();
+        return;
+      }
       // A transition appended more events meanwhile: keep the claim pending for the next round.
       await this.claims.updateOne({ _id: claim._id }, { $max: { outboxPublished: sent } }).exec();
     });
