@@ -4,6 +4,7 @@ import { PATTERN_METADATA } from '@nestjs/microservices/constants.js';
 import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
 import type { NotificationService } from './notification.service.js';
 import { NOTIFYING_EVENT_TYPES } from './notification-plan.js';
+import { NonRetryableError } from '../../../libs/messaging/src/index.js';
 import { NotificationsController } from './notifications.controller.js';
 import { sampleEvent } from './testing/sample-events.js';
 
@@ -43,5 +44,23 @@ describe('NotificationsController', () => {
   it('lets a failure propagate, so the transport retries and then dead-letters', async () => {
     const service = { record: async () => Promise.reject(new Error('store down')) } as unknown as NotificationService;
     await expect(new NotificationsController(service).submitted(sampleEvent(EVENT_TYPES.submitted))).rejects.toThrow('store down');
+  });
+
+  it('dead-letters at once (no retry, nothing recorded) an event without the claim its emails are made of', async () => {
+    const recorded: unknown[] = [];
+    const service = { record: async (event: unknown) => recorded.push(event) } as unknown as NotificationService;
+    const controller = new NotificationsController(service);
+    const good = sampleEvent(EVENT_TYPES.consentRequested);
+    const broken = [
+      { ...good, data: undefined },
+      { ...good, data: { ...good.data, claim: undefined } },
+      { ...good, data: { claimId: good.data.claimId, claim: { id: good.data.claimId, statusEpoch: 1 } } },
+      { ...good, data: { ...good.data, claim: { ...good.data.claim, partnerContact: undefined } } },
+    ];
+    for (const event of broken) {
+      await expect(controller.consentRequested(event as never)).rejects.toBeInstanceOf(NonRetryableError);
+    }
+    await expect(controller.consentRequested(broken[2] as never)).rejects.toThrow(/missing claim.customer, claim.partnerContact, claim.customerContact, claim.products/);
+    expect(recorded).toEqual([]);
   });
 });
