@@ -226,4 +226,85 @@ describe('replays and SMTP outages: every effect exactly once', () => {
     );
     expect(duplicateMessageIds(mails)).toEqual([]);
   });
+
+  it('R7, R13: consent and eligibility are down when the window ends; the window closes and the claim is assessed once when they are back', async () => {
+    const fields = claimFields(`${tag}-down`);
+    const approved = await driver.approved(fields);
+    const window = await driver.waitForConsentRequested(approved.id);
+    await waitForMail(fields.customerContact.email, 'Partner of record association');
+    await system.stopService('consent');
+    await system.stopService('eligibility');
+    system.clock.advance(Date.parse(window.consent.deadline) - system.clock.now().getTime() + HOUR_MS);
+    expect((await driver.claim(approved.id)).consent.elapsedAt).toBeUndefined();
+
+    // Consent back: its poller closes the window; the partner hears of it; nothing is assessed without eligibility.
+    await system.startService('consent');
+    await driver.waitForHistoryAction(approved.id, 'elapseConsent');
+    await waitForMail(fields.partnerContact.email, 'sent to eligibility assessment');
+    expect(kafka.on(TOPICS.claimEligibility).filter((r) => r.key === approved.id)).toHaveLength(0);
+
+    // Eligibility back: it reads the event it missed and assesses once.
+    await system.startService('eligibility');
+    const actions = await driver.waitForHistoryAction(approved.id, 'recordEligibility');
+    expect(actions.filter((action) => action === 'elapseConsent' || action === 'recordEligibility')).toEqual(['elapseConsent', 'recordEligibility']);
+    await waitFor(() => kafka.on(TOPICS.claimEligibility).some((r) => r.key === approved.id), { message: 'assessment downstream' });
+    await waitForNoLag(admin, 'eligibility', TOPICS.claimEvents);
+    expect(distinctIds(kafka.on(TOPICS.claimEligibility).filter((r) => r.key === approved.id))).toHaveLength(1);
+    expect(distinctIds(eventsOf(approved.id, EVENT_TYPES.consentPeriodElapsed))).toHaveLength(1);
+  });
+
+  it('poison records on the lifecycle topic are dead-lettered by consent, eligibility and notifications with their error; the claim behind them still flows', async () => {
+    const fields = claimFields(`${tag}-poison`);
+    const draft = await driver.draft(fields);
+    const key = draft.id; // same key = same partition as the real claim's events that follow
+    const headers = (type: string, id: string) => ({
+      ce_specversion: '1.0',
+      ce_id: id,
+      ce_type: type,
+      ce_source: 'urn:test:poison',
+      ce_subject: key,
+      ce_time: new Date().toISOString(),
+      'content-type': 'application/json',
+    });
+    const ids = { undecodable: randomUUID(), approved: randomUUID(), elapsed: randomUUID(), consentRequested: randomUUID(), noClaim: randomUUID() };
+    await kafka.send(TOPICS.claimEvents, { key, value: '{"claimId":', headers: headers(EVENT_TYPES.approved, ids.undecodable) });
+    await kafka.send(TOPICS.claimEvents, { key, value: JSON.stringify({ claimId: key }), headers: headers(EVENT_TYPES.approved, ids.approved) });
+    await kafka.send(TOPICS.claimEvents, { key, value: JSON.stringify({ claimId: key }), headers: headers(EVENT_TYPES.consentPeriodElapsed, ids.elapsed) });
+    await kafka.send(TOPICS.claimEvents, {
+      key,
+      value: JSON.stringify({ claimId: key, deadline: new Date().toISOString(), claim: { id: key, statusEpoch: 1 } }),
+      headers: headers(EVENT_TYPES.consentRequested, ids.consentRequested),
+    });
+    await kafka.send(TOPICS.claimEvents, { key, value: JSON.stringify({ claimId: key }), headers: headers(EVENT_TYPES.submitted, ids.noClaim) });
+
+    // The real claim behind them, on the same partition, goes through consent and notifications.
+    await http('POST', `${system.urls.intake}/v1/claims/${draft.id}/submit`, { token: await driver.partner() });
+    await driver.review(draft.id, 'start');
+    await driver.review(draft.id, 'approve', {});
+    await driver.waitForConsentRequested(draft.id);
+    await waitForMail(fields.customerContact.email, 'Partner of record association');
+
+    const letters = async (group: string) =>
+      waitFor(async () => {
+        const all = await admin.listDeadLetters(TOPICS.claimEvents, group);
+        const mine = all.filter((letter) => letter.key === key);
+        return mine.length > 0 ? mine : undefined;
+      }, { message: `dead letters of ${group}`, timeoutMs: 30_000 });
+    const byId = (all: Array<{ id: string | null; attempts: string | null }>) => Object.fromEntries(all.map((l) => [l.id, l.attempts]));
+    const consent = await letters('consent');
+    expect(byId(consent)).toEqual({ [ids.undecodable]: '0', [ids.approved]: '1' });
+    expect(consent.find((l) => l.id === ids.approved)!.error).toContain('has no claimId/claim state');
+    expect(consent.find((l) => l.id === ids.undecodable)!.error).toMatch(/undecodable/);
+    const eligibility = await letters('eligibility');
+    expect(byId(eligibility)).toEqual({ [ids.undecodable]: '0', [ids.elapsed]: '1' });
+    expect(eligibility.find((l) => l.id === ids.elapsed)!.error).toContain('has no claim state');
+    // Notifications: an event without the claim its emails need is neither retried nor silently skipped.
+    const notifications = await waitFor(async () => {
+      const mine = await letters('notifications');
+      return mine.length >= 4 ? mine : undefined;
+    }, { message: 'four notifications dead letters', timeoutMs: 30_000 });
+    expect(byId(notifications)).toEqual({ [ids.undecodable]: '0', [ids.elapsed]: '1', [ids.consentRequested]: '1', [ids.noClaim]: '1' });
+    expect(notifications.find((l) => l.id === ids.consentRequested)!.error).toContain('has no usable claim state (missing claim.customer, claim.partnerContact, claim.customerContact, claim.products)');
+    expect(notifications.find((l) => l.id === ids.noClaim)!.error).toContain('has no usable claim state');
+  });
 });
