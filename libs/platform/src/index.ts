@@ -9,3 +9,4 @@ export * from './service-config.js';
 export * from './service-core.module.js';
 export * from './tokens.js';
 export * from './auth/actors.js';
+export * from './http/if-match.js';

@@ -1,10 +1,10 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { CommentDto, CreateClaimDto, EditClaimDto } from '../../../../libs/contracts/src/requests/index.js';
 import { PARTNER_ROLES } from '../../../../libs/domain/src/index.js';
-import { CurrentPrincipal, partnerActor, RequireRoles, type Principal } from '../../../../libs/platform/src/index.js';
+import { CurrentPrincipal, partnerActor, RequireRoles, type Principal, parseIfMatch } from '../../../../libs/platform/src/index.js';
 import { POE_MAX_BYTES } from '../poe/poe-file-type.js';
 import { DisputeClaimDto, WithdrawClaimDto } from './claim-commands.dto.js';
 import { toClaimResponse, toHistoryResponse } from './claim-response.js';
@@ -12,19 +12,6 @@ import { ListClaimsQuery } from './list-claims.query.js';
 import { ClaimsService, type UploadedPoe } from './claims.service.js';
 
 const uploads = FilesInterceptor('files', 10, { limits: { fileSize: POE_MAX_BYTES, files: 10 } });
-
-/**
- * Parses `If-Match: "7"` (or 7, W/"7") into the version the caller read; `*` means any version.
- * A value we cannot read is refused: ignoring it would drop the protection the caller asked for.
- */
-function expectedVersion(ifMatch: string | undefined): number | undefined {
-  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
-  const version = Number(ifMatch.trim().replace(/^W\//, '').replaceAll('"', ''));
-  if (!Number.isInteger(version) || version < 1) {
-    throw new BadRequestException(`If-Match must be the claim version you read, e.g. "7" (got ${JSON.stringify(ifMatch.slice(0, 40))})`);
-  }
-  return version;
-}
 
 /** The partner API (R1, R2, R9-R12): a partner acts only on its own organisation's claims. */
 @ApiTags('claims')
@@ -139,7 +126,7 @@ export class ClaimsController {
   private async run(principal: Principal, claimId: string, command: Parameters<ClaimsService['execute']>[2], ifMatch?: string) {
     const actor = partnerActor(principal);
     await this.claims.get(actor, claimId);
-    const result = await this.claims.execute(actor, claimId, command, { expectedVersion: expectedVersion(ifMatch) });
+    const result = await this.claims.execute(actor, claimId, command, { expectedVersion: parseIfMatch(ifMatch) });
     return toClaimResponse(result.claim);
   }
 }

@@ -1,23 +1,10 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { CommentDto } from '../../../../libs/contracts/src/requests/index.js';
 import { REVIEWER_ROLE, type ClaimCommand } from '../../../../libs/domain/src/index.js';
-import { CurrentPrincipal, RequireRoles, reviewerActor, type Principal } from '../../../../libs/platform/src/index.js';
+import { CurrentPrincipal, RequireRoles, reviewerActor, type Principal, parseIfMatch } from '../../../../libs/platform/src/index.js';
 import { ApproveDto, DisputeDecisionDto, QueueQuery, RejectDto, RequestInfoDto } from './review-commands.dto.js';
 import { ReviewsService } from './reviews.service.js';
-
-/**
- * Parses `If-Match: "7"` (or 7, W/"7") into the version the caller read; `*` means any version.
- * A value we cannot read is refused: ignoring it would drop the protection the caller asked for.
- */
-function expectedVersion(ifMatch: string | undefined): number | undefined {
-  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
-  const version = Number(ifMatch.trim().replace(/^W\//, '').replaceAll('"', ''));
-  if (!Number.isInteger(version) || version < 1) {
-    throw new BadRequestException(`If-Match must be the claim version you read, e.g. "7" (got ${JSON.stringify(ifMatch.slice(0, 40))})`);
-  }
-  return version;
-}
 
 /** The PoE reviewer API (R3-R5, R8, R9, R11). */
 @ApiTags('reviews')
@@ -76,7 +63,7 @@ export class ReviewsController {
   }
 
   private async run(principal: Principal, claimId: string, command: ClaimCommand, ifMatch?: string) {
-    const { claim } = await this.reviews.execute(reviewerActor(principal), claimId, command, expectedVersion(ifMatch));
+    const { claim } = await this.reviews.execute(reviewerActor(principal), claimId, command, parseIfMatch(ifMatch));
     return { ...claim.state, id: claim._id, version: claim.version };
   }
 }
