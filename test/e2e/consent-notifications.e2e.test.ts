@@ -94,6 +94,7 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     // Seven calendar days in the business time zone (a DST change moves it by an hour at most).
     expect(Math.abs(Date.parse(deadline) - Date.parse(claim.consent.requestedAt) - 7 * 24 * HOUR_MS)).toBeLessThanOrEqual(HOUR_MS);
     expect(mail.to).toEqual([fields.customerContact.email]);
+    expect(mail.from).toBe('no-reply@cpor.local');
     expect(mail.subject).toBe(`Partner of record association for ${fields.customer.name}: decline before ${emailDate(deadline)} if you disagree`);
     expect(mail.text).toContain(`decline it before ${emailDate(deadline)} with this link:\n${link}`);
     expect(mail.text).toContain(`Partner MPN ID: ${fields.mpnId}`);
