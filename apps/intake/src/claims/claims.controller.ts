@@ -73,11 +73,8 @@ export class ClaimsController {
     @Param('claimId', ParseUUIDPipe) claimId: string,
     @UploadedFiles() files: UploadedPoe[] = [],
   ) {
-    const actor = partnerActor(principal);
-    const documents = await this.claims.storePoe(actor, claimId, files);
-    let last;
-    for (const document of documents) last = await this.claims.execute(actor, claimId, { type: 'addPoe', document });
-    return toClaimResponse(last!.claim);
+    const { claim } = await this.claims.attachPoe(partnerActor(principal), claimId, files);
+    return toClaimResponse(claim);
   }
 
   @Post(':claimId/submit')
@@ -111,9 +108,8 @@ export class ClaimsController {
     const actor = partnerActor(principal);
     // Ownership first: another organisation's claim must answer exactly like a missing one.
     await this.claims.get(actor, claimId);
-    const documents = files.length > 0 ? await this.claims.storePoe(actor, claimId, files) : [];
     // Updated PoE is added to the claim first, then named by the dispute (R9).
-    for (const document of documents) await this.claims.execute(actor, claimId, { type: 'addPoe', document });
+    const { documents } = files.length > 0 ? await this.claims.attachPoe(actor, claimId, files) : { documents: [] };
     const result = await this.claims.execute(actor, claimId, {
       type: 'dispute',
       disputeId: randomUUID(),

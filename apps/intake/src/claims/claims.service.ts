@@ -46,8 +46,26 @@ export class ClaimsService {
     return this.ledger.execute(claimId, command, actor, options);
   }
 
-  /** Stores each file (checked by its bytes and size) and adds it to the claim as PoE. */
-  async storePoe(actor: Actor, claimId: string, files: UploadedPoe[]): Promise<Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>>> {
+  /**
+   * Stores the files and adds each to the claim as PoE. A file the claim refuses (wrong state,
+   * closed window) is deleted again, so no stored document is left without a claim pointing to it.
+   */
+  async attachPoe(actor: Actor, claimId: string, files: UploadedPoe[]): Promise<{ claim: ClaimView; documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> }> {
+    const documents = await this.storePoe(actor, claimId, files);
+    let claim = await this.get(actor, claimId);
+    for (const [index, document] of documents.entries()) {
+      try {
+        claim = (await this.ledger.execute(claimId, { type: 'addPoe', document }, actor)).claim;
+      } catch (error) {
+        await Promise.all(documents.slice(index).map((unused) => this.poeStore.delete(unused.documentId)));
+        throw error;
+      }
+    }
+    return { claim, documents };
+  }
+
+  /** Stores each file (checked by its bytes and size). */
+  private async storePoe(actor: Actor, claimId: string, files: UploadedPoe[]): Promise<Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>>> {
     await this.get(actor, claimId);
     const problems: string[] = [];
     if (files.length === 0) problems.push('file: at least one file is required');

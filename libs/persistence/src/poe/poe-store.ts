@@ -38,4 +38,8 @@ export class PoeStore {
     for await (const chunk of this.bucket.openDownloadStream(String(documentId) as never)) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
+
+  async delete(documentId: string): Promise<void> {
+    await this.bucket.delete(String(documentId) as never);
+  }
 }
