@@ -2,7 +2,8 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
 import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
-import { KafkaHandlerErrorsFilter, NonRetryableError } from '../../../libs/messaging/src/index.js';
+import { KafkaHandlerErrorsFilter } from '../../../libs/messaging/src/index.js';
+import { assertLifecycleEvent } from '../../../libs/platform/src/lifecycle-event.js';
 import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
 import { ConsentService } from './consent.service.js';
 
@@ -19,13 +20,5 @@ export class ConsentEventsController {
   async approved(@Payload() event: CloudEvent<LifecycleEventData>): Promise<void> {
     assertLifecycleEvent(event);
     await this.consent.onApproved(event);
-  }
-}
-
-/** A lifecycle event without its claim cannot be handled by any retry: dead-letter it at once. */
-export function assertLifecycleEvent(event: CloudEvent<LifecycleEventData>): void {
-  const data = event?.data;
-  if (!data || typeof data.claimId !== 'string' || typeof data.claim?.statusEpoch !== 'number') {
-    throw new NonRetryableError(`event ${event?.id} (${event?.type}) has no claimId/claim state`);
   }
 }

@@ -2,7 +2,8 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
 import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
-import { KafkaHandlerErrorsFilter, NonRetryableError } from '../../../libs/messaging/src/index.js';
+import { KafkaHandlerErrorsFilter } from '../../../libs/messaging/src/index.js';
+import { assertLifecycleEvent } from '../../../libs/platform/src/lifecycle-event.js';
 import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
 import { EligibilityService } from './eligibility.service.js';
 
@@ -17,11 +18,7 @@ export class EligibilityEventsController {
 
   @EventPattern(EVENT_TYPES.consentPeriodElapsed)
   async consentPeriodElapsed(@Payload() event: CloudEvent<LifecycleEventData>): Promise<void> {
-    const claim = event?.data?.claim;
-    // Without the claim no retry can help: dead-letter it at once.
-    if (!claim || typeof claim.id !== 'string' || typeof claim.statusEpoch !== 'number' || !Array.isArray(claim.products)) {
-      throw new NonRetryableError(`event ${event?.id} (${event?.type}) has no claim state`);
-    }
+    assertLifecycleEvent(event, ['products']);
     await this.eligibility.onConsentPeriodElapsed(event);
   }
 }

@@ -2,11 +2,15 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
 import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
-import { KafkaHandlerErrorsFilter, NonRetryableError } from '../../../libs/messaging/src/index.js';
+import { KafkaHandlerErrorsFilter } from '../../../libs/messaging/src/index.js';
 import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
+import { assertLifecycleEvent } from '../../../libs/platform/src/lifecycle-event.js';
 import { NotificationService } from './notification.service.js';
 
 type LifecycleEvent = CloudEvent<LifecycleEventData>;
+
+/** What every email reads from the claim: an event without it is dead-lettered, not retried. */
+const NOTIFIED_CLAIM_FIELDS = ['customer.name', 'partnerContact.email', 'customerContact.email', 'products'];
 
 /**
  * Lifecycle events that send email. Each handler only queues the deliveries durably (the offset is
@@ -22,81 +26,61 @@ export class NotificationsController {
 
   @EventPattern(EVENT_TYPES.submitted)
   async submitted(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.reviewStarted)
   async reviewStarted(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.infoRequested)
   async infoRequested(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.rejected)
   async rejected(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.disputed)
   async disputed(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.disputeDecided)
   async disputeDecided(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.commented)
   async commented(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.slaBreached)
   async slaBreached(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.consentRequested)
   async consentRequested(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
   }
 
   @EventPattern(EVENT_TYPES.consentPeriodElapsed)
   async consentPeriodElapsed(@Payload() event: LifecycleEvent): Promise<void> {
-    assertNotifiable(event);
+    assertLifecycleEvent(event, NOTIFIED_CLAIM_FIELDS);
     await this.notifications.record(event);
-  }
-}
-
-/**
- * The claim fields every email needs (names, contacts, products). Lifecycle events from the claim
- * ledger always carry them; anything else is a poison record for ops to inspect in the DLQ.
- */
-export function assertNotifiable(event: LifecycleEvent): void {
-  const data = event?.data as Partial<LifecycleEventData> | undefined;
-  const claim = data?.claim as Partial<LifecycleEventData['claim']> | undefined;
-  const problems = [
-    typeof data?.claimId === 'string' ? '' : 'claimId',
-    typeof claim?.id === 'string' ? '' : 'claim.id',
-    typeof claim?.customer?.name === 'string' ? '' : 'claim.customer',
-    typeof claim?.partnerContact?.email === 'string' ? '' : 'claim.partnerContact',
-    typeof claim?.customerContact?.email === 'string' ? '' : 'claim.customerContact',
-    Array.isArray(claim?.products) ? '' : 'claim.products',
-  ].filter(Boolean);
-  if (problems.length > 0) {
-    throw new NonRetryableError(`event ${event?.id} (${event?.type}) has no usable claim state (missing ${problems.join(', ')})`);
   }
 }

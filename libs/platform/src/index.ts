@@ -10,3 +10,4 @@ export * from './service-core.module.js';
 export * from './tokens.js';
 export * from './auth/actors.js';
 export * from './http/if-match.js';
+export * from './lifecycle-event.js';

@@ -7,6 +7,7 @@ import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '..
 import { OnEvent } from '../../../../libs/messaging/src/on-event.decorator.js';
 import { ClaimLedger, DeadlinePoller, DeadlineStore, deadlineModel, type Deadline, type LifecycleEventData } from '../../../../libs/persistence/src/index.js';
 import { CLOCK, MONGO_CONNECTION, SERVICE_CONFIG, type Clock, type ServiceConfig } from '../../../../libs/platform/src/index.js';
+import { assertLifecycleEvent } from '../../../../libs/platform/src/lifecycle-event.js';
 import { planReviewDeadlines, type ReviewDeadlineKind } from './review-deadline-plan.js';
 
 const SYSTEM: Actor = { kind: 'system', id: 'review-deadlines' };
@@ -78,6 +79,7 @@ export class ReviewDeadlineEvents {
     EVENT_TYPES.disputeDecided,
   ])
   async onLifecycleEvent(@Payload() event: CloudEvent<LifecycleEventData>) {
+    assertLifecycleEvent(event, ['statusChangedAt']);
     await this.deadlines.apply(event.type, event.data.claim);
   }
 }
