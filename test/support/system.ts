@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CLOCK, mintToken, startService, type ServiceName, type ServiceStartOptions } from '../../libs/platform/src/index.js';
+import { MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
+import { openMongoConnection } from '../../libs/persistence/src/index.js';
 import { ManualClock } from './manual-clock.js';
 
 export const TEST_JWT_SECRET = 'cpor-test-secret';
@@ -138,6 +140,20 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     stop: async () => {
       for (const app of [...apps.values()].reverse()) await app.close();
       apps.clear();
+      await removeRunData(topicPrefix, mongoDb);
     },
   };
+}
+
+/** A finished run leaves nothing behind: its database, topics and consumer groups are deleted. */
+async function removeRunData(topicPrefix: string, mongoDb: string): Promise<void> {
+  const connection = await openMongoConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', mongoDb);
+  await connection.dropDatabase();
+  await connection.close();
+  const admin = new MessagingAdmin({ ...messagingConfigFromEnv('cpor-tests-cleanup'), topicPrefix });
+  try {
+    await admin.deletePrefixedTopicsAndGroups();
+  } finally {
+    await admin.disconnect();
+  }
 }
