@@ -11,6 +11,7 @@ export class PollingLoop {
   private round: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  private stopRequested = false;
 
   constructor(
     name: string,
@@ -20,17 +21,20 @@ export class PollingLoop {
     this.logger = new Logger(name);
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
+  /** True once stop() was called: long rounds check it to end early. */
+  get stopping(): boolean {
+    return this.stopRequested;
   }
 
   start(): void {
     this.stopped = false;
+    this.stopRequested = false;
     this.schedule(this.intervalMs);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopRequested = true;
     if (this.timer) clearTimeout(this.timer);
     await this.round;
   }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { PollingLoop } from '../../../../libs/platform/src/polling-loop.js';
 import { describeMailError, type MailSender } from '../mail/smtp-mailer.js';
 import { notificationMetrics } from '../notifications.metrics.js';
 import type { SenderOptions } from '../notifications.settings.js';
@@ -17,11 +18,7 @@ export function retryDelayMs(failedAttempts: number, options: Pick<SenderOptions
  */
 export class DeliverySender {
   private readonly logger = new Logger(DeliverySender.name);
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<unknown> | undefined;
-  private stopped = true;
-  private stopping = false;
-  private again = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -29,30 +26,22 @@ export class DeliverySender {
     private readonly options: SenderOptions,
     /** Wall-clock time: retries and leases are about real SMTP, not the business clock. */
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.stopping = false;
-    this.schedule(0);
+  ) {
+    this.loop = new PollingLoop(DeliverySender.name, () => this.sendDue(), options.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.round;
+  start(): void {
+    this.loop.start();
+    this.loop.nudge();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** New deliveries were recorded: look now instead of at the next tick. */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.round) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.schedule(0);
+    this.loop.nudge();
   }
 
   /**
@@ -61,7 +50,7 @@ export class DeliverySender {
    */
   async sendDue(): Promise<{ sent: number; failed: number }> {
     let sent = 0;
-    while (!this.stopping) {
+    while (!this.loop.stopping) {
       const delivery = await this.deliveries.leaseNext(this.now(), this.options.leaseMs);
       if (!delivery) break;
       if (!(await this.sendOne(delivery))) return { sent, failed: 1 };
@@ -97,20 +86,5 @@ export class DeliverySender {
     notificationMetrics.sent.inc({ template: delivery.template });
     this.logger.log(`delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) sent`);
     return true;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.round = this.sendDue()
-        .catch((error: Error) => this.logger.warn(`delivery round failed: ${error.message}`))
-        .finally(() => {
-          this.round = undefined;
-          const now = this.again;
-          this.again = false;
-          this.schedule(now ? 0 : this.options.intervalMs);
-        });
-    }, delayMs);
   }
 }

@@ -67,7 +67,7 @@ export class OutboxRelay {
       this.lastSweep = Date.now();
       await this.sweep();
     }
-    while (!this.loop.isStopped && (await this.relayOnce()) > 0) {
+    while (!this.loop.stopping && (await this.relayOnce()) > 0) {
       // keep going while there is work
     }
   }

@@ -184,7 +184,7 @@ export class DeadlinePoller {
   async fireDue(): Promise<number> {
     let fired = 0;
     for (;;) {
-      if (this.loop.isStopped && fired > 0) break;
+      if (this.loop.stopping && fired > 0) break;
       const deadline = await this.store.leaseDue(this.options.leaseMs ?? 60_000);
       if (!deadline) return fired;
       try {
