@@ -4,6 +4,7 @@ import {
   DEFAULT_RETRY_POLICY,
   describeError,
   isNonRetryable,
+  isTransient,
   NonRetryableError,
   resolveRetryPolicy,
   runWithRetries,
@@ -110,6 +111,22 @@ describe('runWithRetries', () => {
     expect(failures).toEqual([1, 2, 3, 4]);
   });
 
+  it('keeps retrying past maxAttempts while the store or broker is unreachable, then handles the record', async () => {
+    const { sleeps, hooks: h } = hooks();
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { name: 'MongoServerSelectionError' });
+    let calls = 0;
+    const outcome = await runWithRetries(
+      async () => {
+        calls++;
+        if (calls < 9) throw outage;
+      },
+      policy,
+      h,
+    );
+    expect(outcome).toEqual({ status: 'handled', attempts: 9 });
+    expect(sleeps).toEqual([100, 200, 300, 300, 300, 300, 300, 300]);
+  });
+
   it('does not retry a NonRetryableError', async () => {
     const { sleeps, hooks: h } = hooks();
     const outcome = await runWithRetries(async () => Promise.reject(new NonRetryableError('never valid')), policy, h);
@@ -142,5 +159,21 @@ describe('runWithRetries', () => {
         { sleep: () => Promise.reject(rebalance), shouldContinue: () => true },
       ),
     ).rejects.toBe(rebalance);
+  });
+});
+
+describe('isTransient', () => {
+  it('recognises store and broker outages, also as a cause, and errors that opt in', () => {
+    expect(isTransient(Object.assign(new Error('x'), { name: 'MongoNetworkError' }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('x'), { name: 'KafkaJSConnectionError' }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isTransient(new Error('wrapped', { cause: Object.assign(new Error('x'), { name: 'MongooseServerSelectionError' }) }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('claim locked'), { transient: true }))).toBe(true);
+  });
+
+  it('treats everything else as a fault of the record or the handler', () => {
+    expect(isTransient(new Error('boom'))).toBe(false);
+    expect(isTransient(new TypeError('cannot read properties of undefined'))).toBe(false);
+    expect(isTransient(undefined)).toBe(false);
   });
 });

@@ -56,6 +56,28 @@ export function isNonRetryable(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { nonRetryable?: unknown }).nonRetryable === true;
 }
 
+const TRANSIENT_ERROR_NAMES =
+  /^(Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed)Error|MongooseServerSelectionError|KafkaJS(Connection|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|Timeout)Error)$/;
+const TRANSIENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+/**
+ * An outage of what the handler depends on (the store or the broker unreachable, a claim lock
+ * held by a writer) says nothing about the record. Dead-lettering it after a few quick attempts
+ * would turn a short outage into lost effects, so such records are retried, with the capped
+ * backoff, for as long as the outage lasts (the partition waits; nothing is skipped).
+ * Errors can also opt in with `transient: true`.
+ */
+export function isTransient(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const candidate = current as { name?: unknown; code?: unknown; transient?: unknown; cause?: unknown };
+    if (candidate.transient === true) return true;
+    if (typeof candidate.name === 'string' && TRANSIENT_ERROR_NAMES.test(candidate.name)) return true;
+    if (typeof candidate.code === 'string' && TRANSIENT_ERROR_CODES.has(candidate.code)) return true;
+    current = candidate.cause;
+  }
+  return false;
+}
+
 /** One line of error text for logs and the `dlq_error` header. */
 export function describeError(error: unknown, maxLength = 1_000): string {
   let text: string;
@@ -68,7 +90,7 @@ export function describeError(error: unknown, maxLength = 1_000): string {
 
 export type AttemptOutcome =
   | { status: 'handled'; attempts: number }
-  /** Attempts ran out, or the error was non-retryable: dead-letter the record. */
+  /** Attempts ran out (for an error that is not transient), or the error was non-retryable: dead-letter the record. */
   | { status: 'failed'; attempts: number; error: unknown }
   /** The consumer is stopping or the partition was revoked/seeked: leave the record unresolved. */
   | { status: 'aborted'; attempts: number; error: unknown };
@@ -89,7 +111,7 @@ export async function runWithRetries(attempt: (attemptNumber: number) => Promise
       return { status: 'handled', attempts: attemptNumber };
     } catch (error) {
       hooks.onFailure?.(error, attemptNumber);
-      if (isNonRetryable(error) || attemptNumber >= policy.maxAttempts) {
+      if (isNonRetryable(error) || (attemptNumber >= policy.maxAttempts && !isTransient(error))) {
         return { status: 'failed', attempts: attemptNumber, error };
       }
       if (!hooks.shouldContinue()) return { status: 'aborted', attempts: attemptNumber, error };

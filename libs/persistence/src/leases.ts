@@ -62,7 +62,7 @@ export class ClaimWriteLock {
     const key = `claim-write:${claimId}`;
     const deadline = Date.now() + this.waitMs;
     for (let attempt = 0; !(await this.leases.tryAcquire(key, this.ttlMs)); attempt++) {
-      if (Date.now() > deadline) throw new Error(`claim ${claimId} is locked by another writer`);
+      if (Date.now() > deadline) throw Object.assign(new Error(`claim ${claimId} is locked by another writer`), { transient: true });
       await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 50)));
     }
     try {

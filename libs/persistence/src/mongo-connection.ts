@@ -7,10 +7,13 @@ import mongoose, { type Connection } from 'mongoose';
 mongoose.set('sanitizeFilter', true);
 mongoose.set('strictQuery', 'throw');
 
-export async function openMongoConnection(url: string, dbName: string): Promise<Connection> {
+export async function openMongoConnection(url: string, dbName: string, serverSelectionTimeoutMS = 10_000): Promise<Connection> {
   const connection = mongoose.createConnection(url, {
     dbName,
-    serverSelectionTimeoutMS: 10_000,
+    serverSelectionTimeoutMS,
+    // While the store is unreachable an operation fails (and is retried by its caller) instead of
+    // waiting in mongoose's buffer, where no caller can tell an outage from a slow query.
+    bufferCommands: false,
     // FerretDB (CI) has no retryable writes; MongoDB does not need them for single-document CAS.
     retryWrites: false,
     autoIndex: true,

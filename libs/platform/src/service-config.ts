@@ -7,6 +7,8 @@ export interface ServiceConfig {
   httpPort: number;
   mongoUrl: string;
   mongoDb: string;
+  /** How long one operation waits for an unreachable store before failing (and being retried). */
+  mongoServerSelectionTimeoutMs: number;
   claimPolicyId: string;
   calendar: { timeZone: string; country?: string; region?: string; extraHolidays: string[] };
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string };
@@ -44,6 +46,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     httpPort: portVar !== undefined ? Number(portVar) : DEFAULT_PORTS[service],
     mongoUrl: env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
     mongoDb: env.MONGO_DB ?? 'cpor',
+    mongoServerSelectionTimeoutMs: Number(env.MONGO_SERVER_SELECTION_TIMEOUT_MS ?? 10_000),
     claimPolicyId: env.CLAIM_POLICY_ID ?? 'cpor-2020-06',
     calendar: {
       timeZone: env.BUSINESS_TIME_ZONE ?? 'America/New_York',

@@ -69,7 +69,7 @@ export class ServiceCoreModule {
         },
         {
           provide: MONGO_CONNECTION,
-          useFactory: (config: ServiceConfig) => openMongoConnection(config.mongoUrl, config.mongoDb),
+          useFactory: (config: ServiceConfig) => openMongoConnection(config.mongoUrl, config.mongoDb, config.mongoServerSelectionTimeoutMs),
           inject: [SERVICE_CONFIG],
         },
         {

@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { DomainError } from '../../../domain/src/index.js';
+import { isTransient } from '../../../messaging/src/retry-policy.js';
 import { VersionConflictError } from '../../../persistence/src/errors.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -41,6 +42,13 @@ export class HttpErrorFilter implements ExceptionFilter {
         message: Array.isArray(message) ? 'Request is invalid' : message,
         ...(Array.isArray(message) ? { details: { errors: message } } : {}),
       });
+      return;
+    }
+    if (isTransient(exception)) {
+      // The store or broker is unreachable (or the claim is busy): the request may simply be retried.
+      this.logger.warn(`dependency unavailable: ${(exception as Error).name}`);
+      (response as unknown as { setHeader(name: string, value: string): void }).setHeader('Retry-After', '5');
+      response.status(503).json({ statusCode: 503, error: 'unavailable', message: 'A dependency is unavailable; retry shortly' });
       return;
     }
     this.logger.error(`unhandled error: ${(exception as Error)?.message ?? String(exception)}`, (exception as Error)?.stack);

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { REQUEST_TYPES } from '../../libs/contracts/src/event-types.js';
+import { TOPICS } from '../../libs/contracts/src/topics.js';
+import { http } from '../support/http.js';
+import { TestKafkaClient } from '../support/kafka-client.js';
+import { claimFields, LifecycleDriver } from '../support/lifecycle-driver.js';
+import { startSystem, type RunningSystem } from '../support/system.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait-for.js';
+
+// The store goes away for longer than a handler's retry budget (5 attempts): the records wait,
+// nothing is dead-lettered or rejected, and everything is applied once the store is back.
+describe('store outage', () => {
+  const mongo = new URL(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
+  const proxy = new TcpProxy(mongo.hostname, Number(mongo.port || 27017));
+  let system: RunningSystem;
+  let kafka: TestKafkaClient;
+
+  beforeAll(async () => {
+    const port = await proxy.start();
+    system = await startSystem({ MONGO_URL: `mongodb://127.0.0.1:${port}`, MONGO_SERVER_SELECTION_TIMEOUT_MS: '500' });
+    kafka = new TestKafkaClient(system.topicPrefix);
+    await kafka.connect();
+    await kafka.collect([TOPICS.claimRequestsRejected, `${TOPICS.claimRequests}.intake.dlq`, `${TOPICS.claimEvents}.review.dlq`]);
+  });
+
+  afterAll(async () => {
+    await proxy.restore();
+    await kafka?.disconnect();
+    await system?.stop();
+    await proxy.close();
+  });
+
+  it('HTTP answers 503 while the store is down; Kafka records wait and are applied once when it returns', async () => {
+    const driver = new LifecycleDriver(system);
+    const submitted = await driver.submitted(claimFields(`${system.runId}-before`));
+    const partnerId = driver.partnerId;
+
+    await proxy.cut();
+    const during = await http('POST', `${system.urls.review}/v1/reviews/${submitted.id}/start`, { token: await driver.reviewer() });
+    expect(during.status).toBe(503);
+    expect(during.headers.get('retry-after')).toBe('5');
+
+    const requestId = randomUUID();
+    await kafka.sendEvent(TOPICS.claimRequests, {
+      id: requestId,
+      type: REQUEST_TYPES.create,
+      subject: partnerId,
+      data: { partnerId, requestedBy: 'crm', claim: claimFields(`${system.runId}-during`) },
+    });
+    // Longer than 5 attempts with their backoff (about 1.5 s plus 0.5 s per failed attempt).
+    const metrics = async () => (await http('GET', `${system.urls.intake}/metrics`)).text;
+    await waitFor(async () => {
+      const failures = /cpor_messages_failed_total\{[^}]*group="intake"[^}]*\} (\d+)/.exec(await metrics());
+      return Number(failures?.[1] ?? 0) >= 6;
+    }, { timeoutMs: 60_000, message: 'the intake handler failing more often than its retry budget' });
+
+    await proxy.restore();
+    const created = await waitFor(async () => {
+      const list = await http('GET', `${system.urls.intake}/v1/claims?customer=${encodeURIComponent(`Northwind ${system.runId}-during`)}`, { token: await driver.partner() });
+      return list.body?.items?.[0];
+    }, { timeoutMs: 60_000, message: 'the request sent during the outage applied' });
+    expect(created.status).toBe('Editing');
+
+    const retried = await http('POST', `${system.urls.review}/v1/reviews/${submitted.id}/start`, { token: await driver.reviewer() });
+    expect(retried.status).toBe(200);
+    expect(kafka.on(`${TOPICS.claimRequests}.intake.dlq`)).toEqual([]);
+    expect(kafka.on(TOPICS.claimRequestsRejected)).toEqual([]);
+    const list = await http('GET', `${system.urls.intake}/v1/claims`, { token: await driver.partner() });
+    expect(list.body.total).toBe(2);
+  });
+});
