@@ -88,6 +88,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private consumer?: Consumer;
   private publisher?: KafkaPublisher;
   private state: ConsumerHealth = { running: false, crashed: false, assignedPartitions: 0 };
+  private closing = false;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: KafkaTransportOptions) {
     super();
@@ -110,6 +112,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     // disconnect() = stop fetching, wait for the batch in flight (its loop sees isRunning() false
     // after the current record), commit resolved offsets, leave the group.
     await this.consumer?.disconnect();
@@ -155,26 +159,54 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.publisher = new KafkaPublisher(config, this.kafka);
     await this.publisher.connect();
 
-    this.consumer = this.kafka.consumer({
+    await this.startConsumer();
+    this.logger.log(`consuming ${topics.join(', ')} as group ${this.groupId}`);
+  }
+
+  private async startConsumer(): Promise<void> {
+    const { config, topics } = this.options;
+    const consumer = this.kafka!.consumer({
       groupId: groupName(config, this.groupId),
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
     });
-    this.watchConsumer(this.consumer);
-    await this.consumer.connect();
-    await this.consumer.subscribe({
+    this.consumer = consumer;
+    this.watchConsumer(consumer);
+    await consumer.connect();
+    await consumer.subscribe({
       topics: topics.map((topic) => topicName(config, topic)),
       fromBeginning: this.options.fromBeginning ?? true,
     });
-    await this.consumer.run({
+    await consumer.run({
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       autoCommitInterval: this.options.autoCommitIntervalMs ?? 1_000,
       autoCommitThreshold: this.options.autoCommitThreshold ?? 100,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
-    this.logger.log(`consuming ${topics.join(', ')} as group ${this.groupId}`);
+  }
+
+  /**
+   * kafkajs does not restart after a non-retriable crash: the process would stay up consuming
+   * nothing. Replace the consumer (same group, committed offsets) with a growing pause.
+   */
+  private scheduleRestart(attempt = 1): void {
+    if (this.closing) return;
+    const delay = Math.min(1_000 * 2 ** (attempt - 1), 60_000);
+    this.restartTimer = setTimeout(() => {
+      void (async () => {
+        if (this.closing) return;
+        try {
+          await this.consumer?.disconnect().catch(() => undefined);
+          await this.startConsumer();
+          this.logger.warn(`consumer ${this.groupId} restarted after a crash`);
+        } catch (error) {
+          this.logger.error(`consumer ${this.groupId} restart failed: ${describeError(error)}`);
+          this.scheduleRestart(attempt + 1);
+        }
+      })();
+    }, delay);
   }
 
   private watchConsumer(consumer: Consumer): void {
@@ -187,7 +219,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       const lastError = describeError(payload.error);
       // With restart=true kafkajs rejoins by itself (GROUP_JOIN clears this); otherwise it is dead.
       this.state = { running: false, crashed: !payload.restart, lastError, assignedPartitions: 0 };
-      this.logger.error(`consumer ${this.groupId} crashed (${payload.restart ? 'restarting' : 'not restarting'}): ${lastError}`);
+      this.logger.error(`consumer ${this.groupId} crashed (${payload.restart ? 'kafkajs restarts it' : 'replacing it'}): ${lastError}`);
+      if (!payload.restart) this.scheduleRestart();
     });
     const stopped = () => {
       this.state = { ...this.state, running: false, assignedPartitions: 0 };
