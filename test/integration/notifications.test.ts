@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { DeliverySender } from '../../apps/notifications/src/deliveries/delivery-sender.js';
-import { DeliveryRepository, deliveryLeaseModel, deliveryModel, type Delivery } from '../../apps/notifications/src/deliveries/delivery.repository.js';
+import { DeliveryRepository, deliveryModel, type Delivery } from '../../apps/notifications/src/deliveries/delivery.repository.js';
 import { SmtpMailer, type SmtpSettings } from '../../apps/notifications/src/mail/smtp-mailer.js';
 import { NotificationService } from '../../apps/notifications/src/notification.service.js';
 import { SAMPLE_CONTEXT, sampleEvent } from '../../apps/notifications/src/testing/sample-events.js';
@@ -41,10 +41,8 @@ const mailers: SmtpMailer[] = [];
 
 beforeAll(async () => {
   connection = await openMongoConnection(MONGO_URL, MONGO_DB);
-  const model = deliveryModel(connection);
-  const leases = deliveryLeaseModel(connection);
-  await Promise.all([model.init(), leases.init()]);
-  deliveries = new DeliveryRepository(model, leases);
+  await deliveryModel(connection).init();
+  deliveries = DeliveryRepository.forConnection(connection);
   const renderer = new TemplateRenderer(path.resolve(process.cwd(), 'apps/notifications/templates'), { strict: true });
   service = new NotificationService(deliveries, renderer, SAMPLE_CONTEXT, clock);
 });
@@ -208,7 +206,7 @@ describe('notifications: exactly once per event and recipient', () => {
 
     // Three instances (as three processes would), each with its own repository and SMTP connection.
     const senders = [1, 2, 3].map(
-      () => new DeliverySender(new DeliveryRepository(deliveryModel(connection), deliveryLeaseModel(connection)), mailer(MAILPIT), FAST_RETRY),
+      () => new DeliverySender(DeliveryRepository.forConnection(connection), mailer(MAILPIT), FAST_RETRY),
     );
     await Promise.all(senders.map(async (sender) => {
       while ((await sender.sendDue()).sent > 0);

@@ -2,43 +2,62 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKeyError } from './errors.js';
 
 interface Lease {
+  /** `${key}#${generation}` */
   _id: string;
+  key: string;
+  generation: number;
   until: Date;
 }
 
-const leaseSchema = new Schema<Lease>({ _id: { type: String, required: true }, until: { type: Date, required: true } }, { collection: 'leases', versionKey: false });
+const leaseSchema = new Schema<Lease>(
+  {
+    _id: { type: String, required: true },
+    key: { type: String, required: true },
+    generation: { type: Number, required: true },
+    until: { type: Date, required: true },
+  },
+  { collection: 'leases', versionKey: false },
+);
+leaseSchema.index({ key: 1, generation: -1 });
 
 export function leaseModel(connection: Connection): Model<Lease> {
   return (connection.models.Lease as Model<Lease> | undefined) ?? connection.model<Lease>('Lease', leaseSchema);
 }
 
 /**
- * Mutual exclusion that holds on every MongoDB-wire server: acquiring is an insert of a unique
- * `_id`, which even FerretDB (whose updates are read-modify-write, not atomic) applies atomically.
- * An expired lease (its holder died) is taken over by deleting exactly that lease first.
- * Wall-clock time: leases are about process liveness, not business time.
+ * Mutual exclusion that holds on every MongoDB-wire server. A lease is taken by INSERTING
+ * `${key}#${generation}`: a unique `_id` is the one write even FerretDB (whose updates are
+ * read-modify-write, not atomic) applies atomically, so only one taker can win a generation.
+ * An expired lease (its holder died) is taken over by inserting the next generation, so a
+ * takeover can race no more than a first acquisition can. Releasing deletes the holder's own
+ * generation. Wall-clock time: leases are about process liveness, not business time.
  */
 export class LeaseStore {
+  /** The generation this instance holds, per key. */
+  private readonly held = new Map<string, string>();
+
   constructor(private readonly leases: Model<Lease>) {}
 
   async tryAcquire(key: string, ttlMs: number): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await this.leases.collection.insertOne({ _id: key, until: new Date(Date.now() + ttlMs) } as never);
-        return true;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
-      const held = await this.leases.findById(key).lean<Lease>().exec();
-      if (held && held.until.getTime() > Date.now()) return false;
-      // Expired (or just released): remove that very lease, then race for a fresh one.
-      if (held) await this.leases.deleteOne({ _id: key, until: held.until }).exec();
+    const latest = await this.leases.findOne({ key }).sort({ generation: -1 }).lean<Lease>().exec();
+    if (latest && latest.until.getTime() > Date.now()) return false;
+    const generation = (latest?.generation ?? 0) + 1;
+    const id = `${key}#${generation}`;
+    try {
+      await this.leases.collection.insertOne({ _id: id, key, generation, until: new Date(Date.now() + ttlMs) } as never);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
     }
-    return false;
+    this.held.set(key, id);
+    return true;
   }
 
   async release(key: string): Promise<void> {
-    await this.leases.deleteOne({ _id: key }).exec();
+    const id = this.held.get(key);
+    if (!id) return;
+    this.held.delete(key);
+    await this.leases.deleteOne({ _id: id }).exec();
   }
 }
 

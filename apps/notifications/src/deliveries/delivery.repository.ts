@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../../../../libs/persistence/src/errors.js';
+import { LeaseStore, leaseModel } from '../../../../libs/persistence/src/leases.js';
 import { op } from '../../../../libs/persistence/src/trusted.js';
 import type { RecipientRole } from '../notification-plan.js';
 
@@ -40,21 +41,6 @@ export interface Delivery {
 /** A delivery this instance holds the lease of, and may send. */
 export type LeasedDelivery = Delivery & { leaseId: string };
 
-/**
- * One lease of one delivery. Leases are taken by INSERTING `${deliveryId}#${generation}`: a unique
- * key is the one write FerretDB makes atomic (concurrent conditional updates and findOneAndUpdate
- * can all "win" there), so only one instance can hold generation n. The next generation may be
- * taken only once generation n is released or expired (its holder failed or died).
- */
-export interface DeliveryLease {
-  _id: string;
-  deliveryId: string;
-  generation: number;
-  expiresAt: Date;
-  releasedAt?: Date;
-  createdAt: Date;
-}
-
 export type NewDelivery = Pick<Delivery, 'eventId' | 'eventType' | 'claimId' | 'template' | 'role' | 'to' | 'toName' | 'subject' | 'text' | 'html'>;
 
 const deliverySchema = new Schema<Delivery>(
@@ -83,25 +69,8 @@ const deliverySchema = new Schema<Delivery>(
 );
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 
-const leaseSchema = new Schema<DeliveryLease>(
-  {
-    _id: { type: String, required: true },
-    deliveryId: { type: String, required: true },
-    generation: { type: Number, required: true },
-    expiresAt: { type: Date, required: true },
-    releasedAt: { type: Date },
-    createdAt: { type: Date, required: true },
-  },
-  { collection: 'delivery_leases', versionKey: false },
-);
-leaseSchema.index({ deliveryId: 1, generation: -1 });
-
 export function deliveryModel(connection: Connection): Model<Delivery> {
   return (connection.models.Delivery as Model<Delivery> | undefined) ?? connection.model<Delivery>('Delivery', deliverySchema);
-}
-
-export function deliveryLeaseModel(connection: Connection): Model<DeliveryLease> {
-  return (connection.models.DeliveryLease as Model<DeliveryLease> | undefined) ?? connection.model<DeliveryLease>('DeliveryLease', leaseSchema);
 }
 
 export function deliveryId(eventId: string, template: string, email: string): string {
@@ -122,11 +91,11 @@ const CANDIDATES = 20;
 export class DeliveryRepository {
   constructor(
     private readonly deliveries: Model<Delivery>,
-    private readonly leases: Model<DeliveryLease>,
+    private readonly leases: LeaseStore,
   ) {}
 
   static forConnection(connection: Connection): DeliveryRepository {
-    return new DeliveryRepository(deliveryModel(connection), deliveryLeaseModel(connection));
+    return new DeliveryRepository(deliveryModel(connection), new LeaseStore(leaseModel(connection)));
   }
 
   /**
@@ -156,25 +125,12 @@ export class DeliveryRepository {
       .lean<Array<{ _id: string }>>()
       .exec();
     for (const { _id } of due) {
-      const latest = await this.leases.findOne({ deliveryId: _id }).sort({ generation: -1 }).lean<DeliveryLease>().exec();
-      if (latest && !latest.releasedAt && latest.expiresAt > now) continue; // another instance is sending it
-      const leaseId = `${_id}#${(latest?.generation ?? 0) + 1}`;
-      try {
-        await this.leases.collection.insertOne({
-          _id: leaseId,
-          deliveryId: _id,
-          generation: (latest?.generation ?? 0) + 1,
-          expiresAt: new Date(now.getTime() + leaseMs),
-          createdAt: now,
-        } as never);
-      } catch (error) {
-        if (isDuplicateKeyError(error)) continue; // another instance took this generation first
-        throw error;
-      }
+      const leaseId = `delivery:${_id}`;
+      if (!(await this.leases.tryAcquire(leaseId, leaseMs))) continue; // another instance is sending it
       // Re-read under the lease: the row we listed may have been sent, or failed and rescheduled, meanwhile.
       const current = await this.deliveries.findById(_id).lean<Delivery>().exec();
       if (current && current.status === 'pending' && current.nextAttemptAt <= now) return { ...current, leaseId };
-      await this.release(leaseId, now);
+      await this.leases.release(leaseId);
     }
     return null;
   }
@@ -186,6 +142,7 @@ export class DeliveryRepository {
         { $set: { status: 'sent', sentAt, messageId }, $inc: { attempts: 1 }, $unset: { text: 1, html: 1 } },
       )
       .exec();
+    await this.leases.release(delivery.leaseId);
   }
 
   /** Records the failed attempt and frees the lease so the retry is not held back by it. */
@@ -193,7 +150,7 @@ export class DeliveryRepository {
     await this.deliveries
       .updateOne({ _id: delivery._id, status: 'pending' }, { $set: { nextAttemptAt, lastError: lastError.slice(0, 300) }, $inc: { attempts: 1 } })
       .exec();
-    await this.release(delivery.leaseId, now);
+    await this.leases.release(delivery.leaseId);
   }
 
   async findByEvent(eventId: string): Promise<Delivery[]> {
@@ -206,10 +163,6 @@ export class DeliveryRepository {
 
   async countPending(): Promise<number> {
     return this.deliveries.countDocuments({ status: 'pending' }).exec();
-  }
-
-  private async release(leaseId: string, now: Date): Promise<void> {
-    await this.leases.updateOne({ _id: leaseId }, { $set: { releasedAt: now } }).exec();
   }
 }
 
