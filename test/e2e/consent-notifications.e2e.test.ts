@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ASSESSMENT_TYPE, EVENT_TYPES } from '../../libs/contracts/src/event-types.js';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { http } from '../support/http.js';
-import { TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
+import { distinctEvents, TestKafkaClient } from '../support/kafka-client.js';
 import {
   claimFields,
   consentLinkIn,
@@ -33,16 +33,6 @@ function pageDate(iso: string): string {
   return `${new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso))} UTC`;
 }
 
-/** Distinct CloudEvents (the topics are at-least-once: a repeat keeps its id and content). */
-function distinct(records: ReceivedRecord[]): ReceivedRecord[] {
-  const byId = new Map<string, ReceivedRecord>();
-  for (const record of records) {
-    const first = byId.get(record.headers.ce_id);
-    if (first) expect(record.value).toBe(first.value);
-    else byId.set(record.headers.ce_id, record);
-  }
-  return [...byId.values()];
-}
 
 /** Flips one character in the middle of the token's signature. */
 function tamperSignature(link: string): string {
@@ -79,7 +69,7 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     return { claim: withConsent, mail, link: consentLinkIn(mail.text, system.urls.consent) };
   }
 
-  const events = (claimId: string, type: string) => distinct(kafka.on(TOPICS.claimEvents).filter((r) => r.key === claimId && r.headers.ce_type === type));
+  const events = (claimId: string, type: string) => distinctEvents(kafka.on(TOPICS.claimEvents).filter((r) => r.key === claimId && r.headers.ce_type === type));
 
   it('R7, R8: the customer declines through the emailed link; the claim is rejected (customer decline) and the partner is told, with no dispute', async () => {
     const fields = claimFields(`${tag}-decline`, { products: ['microsoft-365', 'business-applications'], activity: 'deployment' });
@@ -235,7 +225,7 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     const rejected = await driver.waitForClaim(claim.id, (c) => c.status === 'Rejected', 'declined');
     expect(rejected.version).toBe(claim.version + 1);
     expect((await driver.historyActions(claim.id)).filter((action) => action === 'declineConsent')).toHaveLength(1);
-    expect(distinct(kafka.on(TOPICS.claimEvents).filter((r) => r.key === claim.id && r.headers.ce_type === EVENT_TYPES.rejected)).length).toBeLessThanOrEqual(1);
+    expect(distinctEvents(kafka.on(TOPICS.claimEvents).filter((r) => r.key === claim.id && r.headers.ce_type === EVENT_TYPES.rejected)).length).toBeLessThanOrEqual(1);
     await waitForMail(fields.partnerContact.email, `Rejected: CPOR claim ${claim.id}`);
     expect((await http('POST', link)).status).toBe(410);
     declinedClaims.push(rejected);
@@ -317,7 +307,7 @@ describe('customer consent, eligibility hand-off and every notification', () => 
 
     // Exactly one: one assessment record per claim downstream, one lifecycle event each step.
     for (const claim of windows) {
-      expect(distinct(kafka.on(TOPICS.claimEligibility).filter((r) => r.key === claim.id))).toHaveLength(1);
+      expect(distinctEvents(kafka.on(TOPICS.claimEligibility).filter((r) => r.key === claim.id))).toHaveLength(1);
       expect(events(claim.id, EVENT_TYPES.consentPeriodElapsed)).toHaveLength(1);
       expect(events(claim.id, EVENT_TYPES.eligibilityAssessed)).toHaveLength(1);
       expect(events(claim.id, EVENT_TYPES.consentRequested)).toHaveLength(1);

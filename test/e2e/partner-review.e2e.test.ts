@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { REQUEST_TYPES } from '../../libs/contracts/src/event-types.js';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { http } from '../support/http.js';
-import { TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
+import { distinctEvents, TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -52,19 +52,6 @@ function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * The lifecycle topic is at-least-once: a repeated record keeps its CloudEvents id. Drops repeats
- * after checking that each one is exactly the record first seen with that id.
- */
-function distinctEvents(records: ReceivedRecord[]): ReceivedRecord[] {
-  const byId = new Map<string, ReceivedRecord>();
-  for (const record of records) {
-    const first = byId.get(record.headers.ce_id);
-    if (first) expect(record.value).toBe(first.value);
-    else byId.set(record.headers.ce_id, record);
-  }
-  return [...byId.values()];
-}
 
 interface HistoryEntry {
   action: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { http } from '../support/http.js';
-import { TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
+import { distinctEvents, TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -28,16 +28,6 @@ function claimFields(tag: string) {
   };
 }
 
-/** At-least-once topic: repeats keep their id (and must be identical); count each event once. */
-function distinctEvents(records: ReceivedRecord[]): ReceivedRecord[] {
-  const byId = new Map<string, ReceivedRecord>();
-  for (const record of records) {
-    const first = byId.get(record.headers.ce_id);
-    if (first) expect(record.value).toBe(first.value);
-    else byId.set(record.headers.ce_id, record);
-  }
-  return [...byId.values()];
-}
 
 describe('review deadlines: SLA breaches, partner response, dispute window', () => {
   let system: RunningSystem;

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 
 export interface ReceivedRecord {
@@ -90,4 +91,18 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
     out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
   }
   return out;
+}
+
+/**
+ * The topics are at-least-once: a repeated record keeps its CloudEvents id. Returns each event
+ * once, after checking that every repeat is exactly the record first seen with that id.
+ */
+export function distinctEvents(records: ReceivedRecord[]): ReceivedRecord[] {
+  const byId = new Map<string, ReceivedRecord>();
+  for (const record of records) {
+    const first = byId.get(record.headers.ce_id);
+    if (first) expect(record.value).toBe(first.value);
+    else byId.set(record.headers.ce_id, record);
+  }
+  return [...byId.values()];
 }
