@@ -35,7 +35,7 @@ export async function startService(app: INestApplication, options: ServiceStartO
   app.get(ConsumerRegistry).add(options.service, transport);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();
-  await app.listen(options.port ?? config.httpPort, '127.0.0.1');
+  await app.listen(options.port ?? config.httpPort, config.httpHost);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   new Logger(options.service).log(`${options.service} listening on ${url} (OpenAPI: ${url}/docs)`);
   return { url };

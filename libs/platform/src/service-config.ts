@@ -5,6 +5,8 @@
 export interface ServiceConfig {
   service: ServiceName;
   httpPort: number;
+  /** Interface to listen on: loopback by default; `0.0.0.0` in a container. */
+  httpHost: string;
   mongoUrl: string;
   mongoDb: string;
   /** How long one operation waits for an unreachable store before failing (and being retried). */
@@ -44,6 +46,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
   return {
     service,
     httpPort: portVar !== undefined ? Number(portVar) : DEFAULT_PORTS[service],
+    httpHost: env.HTTP_HOST ?? '127.0.0.1',
     mongoUrl: env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
     mongoDb: env.MONGO_DB ?? 'cpor',
     mongoServerSelectionTimeoutMs: Number(env.MONGO_SERVER_SELECTION_TIMEOUT_MS ?? 10_000),
