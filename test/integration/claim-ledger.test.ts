@@ -108,7 +108,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await expect(ledger.execute(claimId, { type: 'submit' }, partner)).rejects.toBeInstanceOf(DomainError);
   });
 
-  it('relays every pending event once, in order per claim, and nothing after that', async () => {
+  it('relays every pending event once, in order per claim, then drops it from the document', async () => {
     const relay = new OutboxRelay(claimModel(connection), leases, lock, publisher, { intervalMs: 50 });
     published.length = 0;
     const claimId = randomUUID();
@@ -120,6 +120,11 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     expect(mine.map((record) => record.type)).toEqual(['cpor.claim.created.v1', 'cpor.claim.poe-added.v1']);
     expect(total).toBeGreaterThanOrEqual(2);
     expect(await relay.relayOnce()).toBe(0);
+    // Relayed events leave the document (Kafka has them); the history keeps their ids.
+    const relayed = await claimModel(connection).findById(claimId).lean().exec();
+    expect(relayed!.outbox).toEqual([]);
+    expect(relayed!.outboxPending).toBe(false);
+    expect(relayed!.history.flatMap((entry) => entry.eventIds)).toHaveLength(2);
     await ledger.execute(claimId, { type: 'submit' }, partner);
     await relay.relayOnce();
     expect(published.filter((record) => record.key === claimId).map((record) => record.type)).toEqual([

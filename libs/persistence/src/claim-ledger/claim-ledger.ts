@@ -38,7 +38,7 @@ export interface LedgerResult {
   events: CloudEvent[];
 }
 
-export type ClaimView = Omit<ClaimRecord, 'outbox' | 'appliedCommandIds' | 'outboxPending' | 'outboxPublished' | 'reviewQueuedAt'>;
+export type ClaimView = Omit<ClaimRecord, 'outbox' | 'appliedCommandIds' | 'outboxPending' | 'reviewQueuedAt'>;
 
 /** Payload of every lifecycle event: the event's own fields plus the claim as it stood after it. */
 export interface LifecycleEventData {
@@ -58,7 +58,7 @@ export interface ClaimFilter {
 }
 
 const MAX_CONFLICT_RETRIES = 8;
-const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxPending: 0, outboxPublished: 0, reviewQueuedAt: 0 } as const;
+const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxPending: 0, reviewQueuedAt: 0 } as const;
 
 /**
  * The only way any service changes a claim. Every change is one compare-and-set on
@@ -97,7 +97,6 @@ export class ClaimLedger {
       state,
       history: [history],
       outbox,
-      outboxPublished: 0,
       outboxPending: true,
       appliedCommandIds: options.commandId ? [options.commandId] : [],
       reviewQueuedAt: reviewQueuedAt(state),

@@ -2,7 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { CloudEvent } from '../../../contracts/src/envelope.js';
 import type { ClaimState, ClaimStatus, HistoryEntry } from '../../../domain/src/index.js';
 
-/** One event waiting in (or already relayed from) a claim's embedded outbox. */
+/** One event waiting in a claim's embedded outbox (the relay removes it once Kafka has it). */
 export interface OutboxEntry {
   topic: string;
   event: CloudEvent;
@@ -30,7 +30,6 @@ export interface ClaimRecord {
   state: ClaimState;
   history: HistoryRecord[];
   outbox: OutboxEntry[];
-  outboxPublished: number;
   outboxPending: boolean;
   appliedCommandIds: string[];
   /** Since when the claim waits for a reviewer (submitted, under review, open dispute); null otherwise. */
@@ -51,7 +50,6 @@ const claimSchema = new Schema(
     state: { type: Schema.Types.Mixed, required: true },
     history: { type: Array, default: [] },
     outbox: { type: Array, default: [] },
-    outboxPublished: { type: Number, default: 0 },
     outboxPending: { type: Boolean, default: false, index: true },
     appliedCommandIds: { type: [String], default: [] },
     reviewQueuedAt: { type: Date, default: null, index: true },

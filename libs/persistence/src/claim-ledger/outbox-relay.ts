@@ -24,8 +24,8 @@ function leaseKey(claimId: string): string {
   return `outbox-relay:${claimId}`;
 }
 
-type PendingClaim = Pick<ClaimRecord, '_id' | 'version' | 'outbox' | 'outboxPublished' | 'outboxPending'>;
-const PENDING_PROJECTION = { _id: 1, version: 1, outbox: 1, outboxPublished: 1, outboxPending: 1 } as const;
+type PendingClaim = Pick<ClaimRecord, '_id' | 'version' | 'outbox' | 'outboxPending'>;
+const PENDING_PROJECTION = { _id: 1, version: 1, outbox: 1, outboxPending: 1 } as const;
 
 /**
  * Publishes each claim's unsent outbox events to Kafka (key = claimId, in order) and then
@@ -91,7 +91,7 @@ export class OutboxRelay {
       }
     }
     if (taken.length === 0) return 0;
-    const records: OutboxEntry[] = taken.flatMap((claim) => claim.outbox.slice(claim.outboxPublished));
+    const records: OutboxEntry[] = taken.flatMap((claim) => claim.outbox);
     try {
       if (records.length > 0) await this.publisher.publish(records.map(({ topic, event }) => ({ topic, event })));
     } catch (error) {
@@ -120,18 +120,26 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Removes the published events from the claim's outbox, so the document keeps only what is
+   * still to send (Kafka holds the rest). A compare-and-set on the version: a transition that
+   * appended events meanwhile keeps them, and they go out in the next round.
+   */
   private async acknowledge(claim: PendingClaim): Promise<void> {
-    const sent = claim.outbox.length;
+    const published = new Set(claim.outbox.map((entry) => entry.event.id));
     await this.writeLock.run(claim._id, async () => {
-      const unchanged = await this.claims
-        .updateOne({ _id: claim._id, version: claim.version }, { $set: { outboxPublished: sent, outboxPending: false } })
-        .exec();
-      if (unchanged.matchedCount === 1) {
-        await this.markers.deleteOne({ _id: claim._id }).exec();
-        return;
+      let current: PendingClaim | null = claim;
+      for (let attempt = 0; current && attempt < 3; attempt++) {
+        const remaining = current.outbox.filter((entry) => !published.has(entry.event.id));
+        const written = await this.claims
+          .updateOne({ _id: claim._id, version: current.version }, { $set: { outbox: remaining, outboxPending: remaining.length > 0 } })
+          .exec();
+        if (written.matchedCount === 1) {
+          if (remaining.length === 0) await this.markers.deleteOne({ _id: claim._id }).exec();
+          return;
+        }
+        current = await this.claims.findById(claim._id, PENDING_PROJECTION).lean<PendingClaim>().exec();
       }
-      // A transition appended more events meanwhile: keep the claim pending for the next round.
-      await this.claims.updateOne({ _id: claim._id }, { $max: { outboxPublished: sent } }).exec();
     });
   }
 }
