@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-
-export interface ConsumerHealth {
-  running: boolean;
-  crashed: boolean;
-  lastError?: string;
-  assignedPartitions: number;
-}
+import type { ConsumerHealth } from '../../messaging/src/kafka-transport.js';
 
 /** Consumers report here so readiness reflects whether this instance is really consuming. */
 @Injectable()

@@ -157,13 +157,6 @@ export class DeliveryRepository {
     return this.deliveries.find({ eventId }).sort({ _id: 1 }).lean<Delivery[]>().exec();
   }
 
-  async findByRef(ref: string): Promise<Delivery | null> {
-    return this.deliveries.findOne({ ref }).lean<Delivery>().exec();
-  }
-
-  async countPending(): Promise<number> {
-    return this.deliveries.countDocuments({ status: 'pending' }).exec();
-  }
 }
 
 /** What the service and the sender need from the store (unit tests give an in-memory one). */
