@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { BusinessCalendar, type Actor, type ClaimCommand } from '../../libs/domain/src/index.js';
 import { KafkaPublisher, MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
-import { ClaimLedger, claimModel, ClaimWriteLock, LeaseStore, leaseModel, openMongoConnection } from '../../libs/persistence/src/index.js';
+import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } from '../../libs/persistence/src/index.js';
 import { SystemClock } from '../../libs/platform/src/clock.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
@@ -66,7 +66,7 @@ async function benchPublishing(): Promise<void> {
 async function benchLedger(): Promise<void> {
   const connection = await openMongoConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', `cpor_bench_${randomUUID().slice(0, 8)}`);
   const claims = claimModel(connection);
-  const ledger = new ClaimLedger(claims, new ClaimWriteLock(new LeaseStore(leaseModel(connection))), new SystemClock(), new BusinessCalendar({ timeZone: 'UTC' }), 'cpor/bench');
+  const ledger = new ClaimLedger(claims, claimTransitionModel(connection), new SystemClock(), new BusinessCalendar({ timeZone: 'UTC' }), 'cpor/bench');
   const create = (claimId: string): Extract<ClaimCommand, { type: 'create' }> => ({
     type: 'create',
     claimId,

@@ -171,6 +171,12 @@ describe('isTransient', () => {
     expect(isTransient(Object.assign(new Error('claim locked'), { transient: true }))).toBe(true);
   });
 
+  it('treats a busy store as an outage: SQLite and PostgreSQL lock errors as FerretDB reports them', () => {
+    expect(isTransient(Object.assign(new Error('SQLITE_BUSY: database is locked (5)'), { name: 'MongoServerError', code: 1 }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('ERROR: deadlock detected (SQLSTATE 40P01)'), { name: 'MongoServerError' }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('E11000 duplicate key error'), { name: 'MongoServerError', code: 11000 }))).toBe(false);
+  });
+
   it('treats everything else as a fault of the record or the handler', () => {
     expect(isTransient(new Error('boom'))).toBe(false);
     expect(isTransient(new TypeError('cannot read properties of undefined'))).toBe(false);

@@ -59,10 +59,12 @@ export function isNonRetryable(error: unknown): boolean {
 const TRANSIENT_ERROR_NAMES =
   /^(Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed)Error|MongooseServerSelectionError|KafkaJS(Connection|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|Timeout)Error)$/;
 const TRANSIENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+/** The store is there but busy: SQLite's lock (FerretDB on SQLite under write load), PostgreSQL's lock and connection limits. */
+const TRANSIENT_STORE_MESSAGES = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|deadlock detected|could not serialize access|too many clients|canceling statement due to (lock|statement) timeout|operation exceeded time limit/i;
 
 /**
- * An outage of what the handler depends on (the store or the broker unreachable, a claim lock
- * held by a writer) says nothing about the record. Dead-lettering it after a few quick attempts
+ * An outage of what the handler depends on (the store or the broker unreachable or busy)
+ * says nothing about the record. Dead-lettering it after a few quick attempts
  * would turn a short outage into lost effects, so such records are retried, with the capped
  * backoff, for as long as the outage lasts (the partition waits; nothing is skipped).
  * Errors can also opt in with `transient: true`.
@@ -73,6 +75,7 @@ export function isTransient(error: unknown): boolean {
     if (candidate.transient === true) return true;
     if (typeof candidate.name === 'string' && TRANSIENT_ERROR_NAMES.test(candidate.name)) return true;
     if (typeof candidate.code === 'string' && TRANSIENT_ERROR_CODES.has(candidate.code)) return true;
+    if (typeof (current as { message?: unknown }).message === 'string' && TRANSIENT_STORE_MESSAGES.test((current as { message: string }).message)) return true;
     current = candidate.cause;
   }
   return false;

@@ -7,4 +7,4 @@ export * from './errors.js';
 export * from './mongo-connection.js';
 export * from './trusted.js';
 export * from './leases.js';
-export * from './claim-ledger/outbox-pending.js';
+export * from './claim-ledger/claim-transition.js';

@@ -60,34 +60,3 @@ export class LeaseStore {
     await this.leases.deleteOne({ _id: id }).exec();
   }
 }
-
-/**
- * Serialises the writes to one claim document across processes. FerretDB applies an update as
- * read-modify-write of the whole document, so two concurrent updates of one claim (a transition
- * and the relay's acknowledgement, or two transitions) could silently drop one; under this lock
- * the version-filtered update is a true compare-and-set. With real MongoDB, where a filtered
- * update is atomic, it can be switched off (`CLAIM_WRITE_LOCK=off`).
- */
-export class ClaimWriteLock {
-  constructor(
-    private readonly leases: LeaseStore,
-    private readonly enabled = true,
-    private readonly ttlMs = 10_000,
-    private readonly waitMs = 5_000,
-  ) {}
-
-  async run<T>(claimId: string, write: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return write();
-    const key = `claim-write:${claimId}`;
-    const deadline = Date.now() + this.waitMs;
-    for (let attempt = 0; !(await this.leases.tryAcquire(key, this.ttlMs)); attempt++) {
-      if (Date.now() > deadline) throw Object.assign(new Error(`claim ${claimId} is locked by another writer`), { transient: true });
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 50)));
-    }
-    try {
-      return await write();
-    } finally {
-      await this.leases.release(key);
-    }
-  }
-}

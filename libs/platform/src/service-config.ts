@@ -17,8 +17,6 @@ export interface ServiceConfig {
   consent: { linkSecret: string; publicBaseUrl: string };
   smtp: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
   pollIntervalMs: number;
-  /** Per-claim write lock; needed on FerretDB, optional on MongoDB (see ClaimWriteLock). */
-  claimWriteLock: boolean;
 }
 
 export const SERVICE_NAMES = ['intake', 'review', 'consent', 'eligibility', 'notifications'] as const;
@@ -71,6 +69,5 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       from: env.MAIL_FROM ?? 'CPOR Claims <no-reply@cpor.local>',
     },
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
-    claimWriteLock: env.CLAIM_WRITE_LOCK !== 'off',
   };
 }

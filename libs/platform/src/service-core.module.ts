@@ -6,8 +6,9 @@ import { BusinessCalendar } from '../../domain/src/index.js';
 import { KafkaPublisher, loadMessagingConfig } from '../../messaging/src/index.js';
 import { claimModel } from '../../persistence/src/claim-ledger/claim-record.js';
 import { ClaimLedger } from '../../persistence/src/claim-ledger/claim-ledger.js';
+import { claimTransitionModel } from '../../persistence/src/claim-ledger/claim-transition.js';
 import { OutboxRelay } from '../../persistence/src/claim-ledger/outbox-relay.js';
-import { ClaimWriteLock, LeaseStore, leaseModel } from '../../persistence/src/leases.js';
+import { LeaseStore, leaseModel } from '../../persistence/src/leases.js';
 import { openMongoConnection } from '../../persistence/src/mongo-connection.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
@@ -86,21 +87,16 @@ export class ServiceCoreModule {
           inject: [MONGO_CONNECTION],
         },
         {
-          provide: ClaimWriteLock,
-          useFactory: (leases: LeaseStore, config: ServiceConfig) => new ClaimWriteLock(leases, config.claimWriteLock),
-          inject: [LeaseStore, SERVICE_CONFIG],
-        },
-        {
           provide: OutboxRelay,
-          useFactory: (connection: Connection, leases: LeaseStore, lock: ClaimWriteLock, publisher: KafkaPublisher, config: ServiceConfig) =>
-            new OutboxRelay(claimModel(connection), leases, lock, publisher, { intervalMs: config.pollIntervalMs }),
-          inject: [MONGO_CONNECTION, LeaseStore, ClaimWriteLock, KafkaPublisher, SERVICE_CONFIG],
+          useFactory: (connection: Connection, leases: LeaseStore, publisher: KafkaPublisher, config: ServiceConfig) =>
+            new OutboxRelay(claimTransitionModel(connection), leases, publisher, { intervalMs: config.pollIntervalMs }),
+          inject: [MONGO_CONNECTION, LeaseStore, KafkaPublisher, SERVICE_CONFIG],
         },
         {
           provide: ClaimLedger,
-          useFactory: (connection: Connection, lock: ClaimWriteLock, clock: Clock, calendar: BusinessCalendar, relay: OutboxRelay) =>
-            new ClaimLedger(claimModel(connection), lock, clock, calendar, `cpor/${service}`, () => relay.nudge()),
-          inject: [MONGO_CONNECTION, ClaimWriteLock, CLOCK, BusinessCalendar, OutboxRelay],
+          useFactory: (connection: Connection, clock: Clock, calendar: BusinessCalendar, relay: OutboxRelay) =>
+            new ClaimLedger(claimModel(connection), claimTransitionModel(connection), clock, calendar, `cpor/${service}`, () => relay.nudge()),
+          inject: [MONGO_CONNECTION, CLOCK, BusinessCalendar, OutboxRelay],
         },
         {
           provide: TokenVerifier,
@@ -112,7 +108,7 @@ export class ServiceCoreModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
-      exports: [SERVICE_CONFIG, CLOCK, LeaseStore, ClaimWriteLock, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
+      exports: [SERVICE_CONFIG, CLOCK, LeaseStore, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
     };
   }
 }

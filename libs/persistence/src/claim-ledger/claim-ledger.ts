@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { CloudEvent } from '../../../contracts/src/envelope.js';
 import { TOPICS } from '../../../contracts/src/topics.js';
 import {
@@ -14,10 +15,9 @@ import {
 } from '../../../domain/src/index.js';
 import type { Clock } from '../../../platform/src/clock.js';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
-import type { ClaimWriteLock } from '../leases.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
-import { markOutboxPending, outboxPendingModel, type OutboxPendingModel } from './outbox-pending.js';
+import { transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 export interface LedgerCommandOptions {
   /** Id of the request or event that caused this command: a second delivery changes nothing. */
@@ -38,7 +38,7 @@ export interface LedgerResult {
   events: CloudEvent[];
 }
 
-export type ClaimView = Omit<ClaimRecord, 'outbox' | 'appliedCommandIds' | 'outboxPending' | 'reviewQueuedAt'>;
+export type ClaimView = Omit<ClaimRecord, 'appliedCommandIds' | 'reviewQueued' | 'reviewQueuedAt'>;
 
 /** Payload of every lifecycle event: the event's own fields plus the claim as it stood after it. */
 export interface LifecycleEventData {
@@ -57,128 +57,124 @@ export interface ClaimFilter {
   createdTo?: Date;
 }
 
+/** Store round trips and races seen by one ledger, for the benchmark and metrics. */
+export interface LedgerStats {
+  transitions: number;
+  roundTrips: number;
+  conflicts: number;
+  snapshotRepairs: number;
+}
+
 const MAX_CONFLICT_RETRIES = 8;
-const VIEW_PROJECTION = { outbox: 0, appliedCommandIds: 0, outboxPending: 0, reviewQueuedAt: 0 } as const;
+const VIEW_PROJECTION = { appliedCommandIds: 0, reviewQueued: 0, reviewQueuedAt: 0 } as const;
+
+/** The snapshot as the ledger reads it, plus the log rows it has not caught up with yet. */
+interface Current {
+  snapshot: ClaimRecord | null;
+  tail: ClaimTransition[];
+}
 
 /**
- * The only way any service changes a claim. Every change is one compare-and-set on
- * {_id, version} that appends the history entry and the resulting events to the embedded
- * outbox in the same document write, so state and events can never disagree.
+ * The only way any service changes a claim. A transition is three store round trips:
+ *   1. read the claim's snapshot (`claims`);
+ *   2. insert its row `<claimId>:<version>` into the transition log (`claim_transitions`): the
+ *      compare-and-set. The store's unique key lets exactly one of several writers deciding from
+ *      the same version in; the others get a duplicate key, i.e. a conflict. The row carries the
+ *      new state, the history entry and the events (it is the outbox), so state and events can
+ *      never disagree;
+ *   3. advance the snapshot (an update filtered on the version it was read at).
+ * No lock and no lease decides who writes. The snapshot is a cache of the log: a writer whose
+ * snapshot lags (a writer that died between 2 and 3, or a slow one) finds the newer rows by `_id`
+ * after its insert conflicts, decides again on them and repairs the snapshot.
  */
 export class ClaimLedger {
-  private readonly pendingMarkers: OutboxPendingModel;
+  readonly stats: LedgerStats = { transitions: 0, roundTrips: 0, conflicts: 0, snapshotRepairs: 0 };
+  private readonly logger = new Logger(ClaimLedger.name);
 
   constructor(
     private readonly claims: ClaimModel,
-    private readonly writeLock: ClaimWriteLock,
+    private readonly transitions: ClaimTransitionModel,
     private readonly clock: Clock,
     private readonly calendar: BusinessCalendar,
     private readonly source: string,
     private readonly onCommitted: () => void = () => undefined,
-  ) {
-    this.pendingMarkers = outboxPendingModel(claims.db);
-  }
+  ) {}
 
   async create(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
     const now = this.clock.now();
     const outcome = decide(null, command, actor, { now, policy: getPolicy(command.policyId), calendar: this.calendar });
-    const version = 1;
-    const { outbox, history } = this.record(outcome, version, options);
-    const state = outcome.state;
-    const record: ClaimRecord = {
-      _id: state.id,
-      version,
-      partnerId: state.partnerId,
-      status: state.status,
-      customerTenantId: state.customer.tenantId,
-      customerName: state.customer.name,
-      createdAt: now,
-      updatedAt: now,
-      state,
-      history: [history],
-      outbox,
-      outboxPending: true,
-      appliedCommandIds: options.commandId ? [options.commandId] : [],
-      reviewQueuedAt: reviewQueuedAt(state),
-    };
+    const claimId = outcome.state.id;
+    const transition = this.transition(outcome, 1, options);
     try {
-      await this.writeLock.run(state.id, async () => {
-        await this.claims.collection.insertOne(record as never);
-        await markOutboxPending(this.pendingMarkers, state.id);
-      });
+      await this.insert(transition);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const existing = await this.claims.findById(state.id).lean<ClaimRecord>().exec();
-      if (existing && options.commandId && existing.appliedCommandIds.includes(options.commandId)) {
-        return { applied: false, claim: toView(existing), events: [] };
+      const current = await this.load(claimId);
+      if (options.commandId && commandApplied(current, options.commandId)) {
+        return { applied: false, claim: toView(await this.catchUp(current)), events: [] };
       }
-      throw new DomainError('invalid-command', `Claim ${state.id} already exists`, { errors: ['claim id already exists'] });
+      throw new DomainError('invalid-command', `Claim ${claimId} already exists`, { errors: ['claim id already exists'] });
     }
-    this.onCommitted();
-    return { applied: true, claim: toView(record), events: outbox.map((entry) => entry.event) };
+    const claim = await this.advanceAfterCommit({ snapshot: null, tail: [transition] });
+    return { applied: true, claim, events: transition.outbox.map((entry) => entry.event) };
   }
 
   async execute(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
+    const current: Current = { snapshot: await this.readSnapshot(claimId), tail: [] };
+    if (!current.snapshot) current.tail = await this.readTail(claimId, 0);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.claims.findById(claimId).lean<ClaimRecord>().exec();
-      if (!current) throw new DomainError('not-found', `Claim ${claimId} not found`, {});
-      if (options.commandId && current.appliedCommandIds.includes(options.commandId)) {
-        return { applied: false, claim: toView(current), events: [] };
+      const latest = latestOf(current);
+      if (!latest) throw new DomainError('not-found', `Claim ${claimId} not found`, {});
+      if (options.commandId && commandApplied(current, options.commandId)) {
+        return { applied: false, claim: toView(await this.catchUp(current)), events: [] };
       }
-      if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+      if (options.expectedVersion !== undefined && options.expectedVersion !== latest.version) {
+        // The snapshot may lag behind the log: look for newer rows before calling it a conflict.
+        const newer = await this.readTail(claimId, latest.version);
+        if (newer.length > 0) {
+          current.tail.push(...newer);
+          continue;
+        }
         throw new VersionConflictError(claimId, options.expectedVersion);
       }
       const now = this.clock.now();
-      const outcome = decide(current.state, command, actor, { now, policy: getPolicy(current.state.policyId), calendar: this.calendar });
-      const version = current.version + 1;
-      const { outbox, history } = this.record(outcome, version, options);
-      const result = await this.writeLock.run(claimId, async () => {
-        const written = await this.claims
-          .updateOne(
-            { _id: claimId, version: current.version },
-            {
-              $set: {
-                version,
-                state: outcome.state,
-                status: outcome.state.status,
-                updatedAt: now,
-                outboxPending: true,
-                reviewQueuedAt: reviewQueuedAt(outcome.state),
-              },
-              $push: {
-                history,
-                outbox: { $each: outbox },
-                ...(options.commandId ? { appliedCommandIds: options.commandId } : {}),
-              },
-            },
-          )
-          .exec();
-        if (written.matchedCount === 1) await markOutboxPending(this.pendingMarkers, claimId);
-        return written;
-      });
-      if (result.matchedCount === 1) {
-        this.onCommitted();
-        const claim = toView({ ...current, version, state: outcome.state, status: outcome.state.status, updatedAt: now, history: [...current.history, history] });
-        return { applied: true, claim, events: outbox.map((entry) => entry.event) };
+      const outcome = decide(latest.state, command, actor, { now, policy: getPolicy(latest.state.policyId), calendar: this.calendar });
+      const transition = this.transition(outcome, latest.version + 1, options);
+      try {
+        await this.insert(transition);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        this.stats.conflicts++;
+        current.tail.push(...(await this.readTail(claimId, latest.version)));
+        if (options.commandId && commandApplied(current, options.commandId)) continue;
+        if (!options.retryOnConflict || options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
+          throw new VersionConflictError(claimId, options.expectedVersion ?? latest.version);
+        }
+        continue;
       }
-      if (!options.retryOnConflict || options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
-        throw new VersionConflictError(claimId, current.version);
-      }
+      current.tail.push(transition);
+      const claim = await this.advanceAfterCommit(current);
+      return { applied: true, claim, events: transition.outbox.map((entry) => entry.event) };
     }
   }
 
+  /** The claim as it stands: the snapshot, caught up with any newer log row. */
   async get(claimId: string): Promise<ClaimView | null> {
-    return this.claims.findById(claimId, VIEW_PROJECTION).lean<ClaimView>().exec();
+    const current = await this.load(claimId);
+    if (!current.snapshot && current.tail.length === 0) return null;
+    return toView(await this.catchUp(current));
   }
 
   async list(filter: ClaimFilter, page: { limit: number; offset: number }, sort: 'newest' | 'oldest' = 'newest'): Promise<{ items: ClaimView[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.partnerId !== undefined) query.partnerId = String(filter.partnerId);
-    if (filter.statuses?.length) query.status = op({ $in: filter.statuses.map(String) });
+    if (filter.statuses?.length === 1) query.status = String(filter.statuses[0]);
+    else if (filter.statuses?.length) query.status = op({ $in: filter.statuses.map(String) });
     if (filter.customer !== undefined) query.$or = [{ customerTenantId: String(filter.customer) }, { customerName: String(filter.customer) }];
     if (filter.createdFrom || filter.createdTo) {
       query.createdAt = op({ ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}), ...(filter.createdTo ? { $lte: filter.createdTo } : {}) });
     }
+    this.stats.roundTrips += 2;
     const [items, total] = await Promise.all([
       this.claims
         .find(query, VIEW_PROJECTION)
@@ -192,9 +188,10 @@ export class ClaimLedger {
     return { items, total };
   }
 
-  /** The reviewers' queue: claims waiting for a reviewer, oldest first. */
+  /** The reviewers' queue: claims waiting for a reviewer, oldest first (an equality filter the store pushes down). */
   async reviewQueue(page: { limit: number; offset: number }): Promise<{ items: ClaimView[]; total: number }> {
-    const query = { reviewQueuedAt: op({ $ne: null }) };
+    const query = { reviewQueued: true };
+    this.stats.roundTrips += 2;
     const [items, total] = await Promise.all([
       this.claims.find(query, VIEW_PROJECTION).sort({ reviewQueuedAt: 1, _id: 1 }).skip(page.offset).limit(page.limit).lean<ClaimView[]>().exec(),
       this.claims.countDocuments(query).exec(),
@@ -202,12 +199,105 @@ export class ClaimLedger {
     return { items, total };
   }
 
-  private record(
+  /** The snapshot and every log row newer than it. */
+  private async load(claimId: string): Promise<Current> {
+    const snapshot = await this.readSnapshot(claimId);
+    return { snapshot, tail: await this.readTail(claimId, snapshot?.version ?? 0) };
+  }
+
+  private async readSnapshot(claimId: string): Promise<ClaimRecord | null> {
+    this.stats.roundTrips++;
+    return this.claims.findById(claimId).lean<ClaimRecord>().exec();
+  }
+
+  /** Log rows after `version`, in order, each found by its `_id` (the one filter every backend pushes down). */
+  private async readTail(claimId: string, version: number): Promise<ClaimTransition[]> {
+    const tail: ClaimTransition[] = [];
+    for (let next = version + 1; ; next++) {
+      this.stats.roundTrips++;
+      const row = await this.transitions.findById(transitionId(claimId, next)).lean<ClaimTransition>().exec();
+      if (!row) return tail;
+      tail.push(row);
+    }
+  }
+
+  private async insert(transition: ClaimTransition): Promise<void> {
+    this.stats.roundTrips++;
+    await this.transitions.collection.insertOne(transition as never);
+  }
+
+  /**
+   * After the compare-and-set: the transition is committed (it is in the log and will be
+   * relayed), so a failure to advance the snapshot is not the caller's failure. It is logged,
+   * and the next reader or writer of the claim repairs the snapshot from the log.
+   */
+  private async advanceAfterCommit(current: Current): Promise<ClaimView> {
+    this.stats.transitions++;
+    this.onCommitted();
+    const merged = mergeSnapshot(current);
+    try {
+      await this.writeSnapshot(current.snapshot, merged);
+    } catch (error) {
+      this.logger.warn(`claim ${merged._id}: snapshot left at an older version (${(error as Error).name}); it is repaired from the log on the next read`);
+    }
+    return toView(merged);
+  }
+
+  /** Brings a lagging snapshot up to the log's newest row (best effort: the log is the truth). */
+  private async catchUp(current: Current): Promise<ClaimRecord> {
+    const merged = mergeSnapshot(current);
+    if (current.tail.length > 0) {
+      this.stats.snapshotRepairs++;
+      await this.writeSnapshot(current.snapshot, merged).catch((error: Error) => this.logger.warn(`claim ${merged._id}: snapshot repair failed (${error.name})`));
+    }
+    return merged;
+  }
+
+  /**
+   * Writes the snapshot `next` over `base` (the version it was built on). Filtered on that
+   * version, so a writer whose base is no longer current changes nothing; every snapshot any
+   * writer writes is a state the log committed, so a lost update here only leaves the snapshot
+   * behind, and readers catch up from the log.
+   */
+  private async writeSnapshot(base: ClaimRecord | null, next: ClaimRecord): Promise<void> {
+    this.stats.roundTrips++;
+    if (!base) {
+      try {
+        await this.claims.collection.insertOne(next as never);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+      return;
+    }
+    const added = next.history.slice(base.history.length);
+    const addedCommandIds = next.appliedCommandIds.slice(base.appliedCommandIds.length);
+    await this.claims
+      .updateOne(
+        { _id: base._id, version: base.version },
+        {
+          $set: {
+            version: next.version,
+            state: next.state,
+            status: next.status,
+            customerTenantId: next.customerTenantId,
+            customerName: next.customerName,
+            updatedAt: next.updatedAt,
+            reviewQueued: next.reviewQueued,
+            reviewQueuedAt: next.reviewQueuedAt,
+          },
+          $push: { history: { $each: added }, appliedCommandIds: { $each: addedCommandIds } },
+        },
+      )
+      .exec();
+  }
+
+  private transition(
     outcome: { state: ClaimState; events: Array<{ type: string; data: Record<string, unknown> }>; history: HistoryRecord | Omit<HistoryRecord, 'version' | 'eventIds'> },
     version: number,
     options: LedgerCommandOptions,
-  ): { outbox: OutboxEntry[]; history: HistoryRecord } {
-    const time = this.clock.now().toISOString();
+  ): ClaimTransition {
+    const at = this.clock.now();
+    const time = at.toISOString();
     const claimId = outcome.state.id;
     const correlationId = options.correlationId ?? options.commandId ?? randomUUID();
     const actor = { kind: outcome.history.actor.kind, id: outcome.history.actor.id };
@@ -236,17 +326,59 @@ export class ClaimLedger {
       outbox.push({ topic: extra.topic, event: envelope(extra.id, extra.type, extra.data) });
     }
     const history: HistoryRecord = { ...outcome.history, version, eventIds: outbox.map((entry) => entry.event.id) };
-    return { outbox, history };
+    return {
+      _id: transitionId(claimId, version),
+      claimId,
+      version,
+      at,
+      ...(options.commandId ? { commandId: options.commandId } : {}),
+      state: outcome.state,
+      history,
+      outbox,
+      pending: true,
+    };
   }
 }
 
-function reviewQueuedAt(state: ClaimState): Date | null {
-  if (state.status === 'Submitted' || state.status === 'UnderReview') return new Date(state.statusChangedAt);
-  const dispute = state.status === 'Rejected' ? openDispute(state) : undefined;
-  return dispute ? new Date(dispute.openedAt) : null;
+function latestOf(current: Current): { version: number; state: ClaimState } | null {
+  const row = current.tail.at(-1);
+  if (row) return row;
+  return current.snapshot;
 }
 
-function toView(record: ClaimRecord | ClaimView): ClaimView {
+function commandApplied(current: Current, commandId: string): boolean {
+  return Boolean(current.snapshot?.appliedCommandIds.includes(commandId) || current.tail.some((row) => row.commandId === commandId));
+}
+
+/** The snapshot the log says the claim has: `current.snapshot` advanced by every row of the tail. */
+function mergeSnapshot(current: Current): ClaimRecord {
+  const base = current.snapshot;
+  const last = current.tail.at(-1);
+  if (!last) return base!;
+  const state = last.state;
+  return {
+    _id: state.id,
+    version: last.version,
+    partnerId: state.partnerId,
+    status: state.status,
+    customerTenantId: state.customer.tenantId,
+    customerName: state.customer.name,
+    createdAt: base?.createdAt ?? current.tail[0].at,
+    updatedAt: last.at,
+    state,
+    history: [...(base?.history ?? []), ...current.tail.map((row) => row.history)],
+    appliedCommandIds: [...(base?.appliedCommandIds ?? []), ...current.tail.flatMap((row) => (row.commandId ? [row.commandId] : []))],
+    ...reviewQueue(state),
+  };
+}
+
+function reviewQueue(state: ClaimState): { reviewQueued: boolean; reviewQueuedAt: Date | null } {
+  if (state.status === 'Submitted' || state.status === 'UnderReview') return { reviewQueued: true, reviewQueuedAt: new Date(state.statusChangedAt) };
+  const dispute = state.status === 'Rejected' ? openDispute(state) : undefined;
+  return dispute ? { reviewQueued: true, reviewQueuedAt: new Date(dispute.openedAt) } : { reviewQueued: false, reviewQueuedAt: null };
+}
+
+function toView(record: ClaimRecord): ClaimView {
   const { _id, version, partnerId, status, customerTenantId, customerName, createdAt, updatedAt, state, history } = record;
   return { _id, version, partnerId, status, customerTenantId, customerName, createdAt, updatedAt, state, history };
 }

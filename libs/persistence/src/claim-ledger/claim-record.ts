@@ -2,7 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { CloudEvent } from '../../../contracts/src/envelope.js';
 import type { ClaimState, ClaimStatus, HistoryEntry } from '../../../domain/src/index.js';
 
-/** One event waiting in a claim's embedded outbox (the relay removes it once Kafka has it). */
+/** One event a transition publishes (through the relay, from its `claim_transitions` row). */
 export interface OutboxEntry {
   topic: string;
   event: CloudEvent;
@@ -14,9 +14,10 @@ export interface HistoryRecord extends HistoryEntry {
 }
 
 /**
- * The claim aggregate as stored: the domain state plus what the ledger needs to run it
- * (version for compare-and-set, history, outbox, applied command ids for idempotency).
- * `partnerId`, `status`, `customerTenantId`... are copies of state fields for indexed queries.
+ * The claim's snapshot: the newest row of its transition log (`claim_transitions`), kept in one
+ * document for reads and queries. It is written after the transition row and can always be
+ * rebuilt from the log; the ledger repairs one that lags behind. Applied command ids are kept
+ * for idempotency. `partnerId`, `status`, `customerTenantId`... are copies of state fields for queries.
  */
 export interface ClaimRecord {
   _id: string;
@@ -29,10 +30,10 @@ export interface ClaimRecord {
   updatedAt: Date;
   state: ClaimState;
   history: HistoryRecord[];
-  outbox: OutboxEntry[];
-  outboxPending: boolean;
   appliedCommandIds: string[];
-  /** Since when the claim waits for a reviewer (submitted, under review, open dispute); null otherwise. */
+  /** True while the claim waits for a reviewer (submitted, under review, open dispute): the queue's equality filter. */
+  reviewQueued: boolean;
+  /** Since when it waits (the queue's order); null otherwise. */
   reviewQueuedAt: Date | null;
 }
 
@@ -49,10 +50,9 @@ const claimSchema = new Schema(
     updatedAt: { type: Date, required: true },
     state: { type: Schema.Types.Mixed, required: true },
     history: { type: Array, default: [] },
-    outbox: { type: Array, default: [] },
-    outboxPending: { type: Boolean, default: false, index: true },
     appliedCommandIds: { type: [String], default: [] },
-    reviewQueuedAt: { type: Date, default: null, index: true },
+    reviewQueued: { type: Boolean, default: false, index: true },
+    reviewQueuedAt: { type: Date, default: null },
   },
   { collection: 'claims', versionKey: false, minimize: false },
 );

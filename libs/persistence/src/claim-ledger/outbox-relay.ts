@@ -1,8 +1,7 @@
 import type { CloudEvent } from '../../../contracts/src/envelope.js';
 import { PollingLoop } from '../../../platform/src/polling-loop.js';
-import type { ClaimWriteLock, LeaseStore } from '../leases.js';
-import type { ClaimModel, ClaimRecord, OutboxEntry } from './claim-record.js';
-import { markOutboxPending, outboxPendingModel, type OutboxPendingModel } from './outbox-pending.js';
+import type { LeaseStore } from '../leases.js';
+import type { ClaimTransition, ClaimTransitionModel } from './claim-transition.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
 export interface OutboxPublisher {
@@ -11,49 +10,50 @@ export interface OutboxPublisher {
 
 export interface OutboxRelayOptions {
   intervalMs: number;
-  /** Claims taken per round; their pending events go out in one producer batch. */
+  /** Transition rows taken per round; their events go out in one producer batch. */
   batchSize?: number;
-  /** Lease so two relays never publish the same claim's events concurrently. */
+  /** How long one relay stays the relaying one without renewing (see below). */
   leaseMs?: number;
 }
 
-/** How often the relay re-checks the claims themselves for events without a marker. */
-const SWEEP_INTERVAL_MS = 5 * 60_000;
+const RELAY_LEASE = 'outbox-relay';
 
-function leaseKey(claimId: string): string {
-  return `outbox-relay:${claimId}`;
-}
-
-type PendingClaim = Pick<ClaimRecord, '_id' | 'version' | 'outbox' | 'outboxPending'>;
-const PENDING_PROJECTION = { _id: 1, version: 1, outbox: 1, outboxPending: 1 } as const;
+type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox'>;
 
 /**
- * Publishes each claim's unsent outbox events to Kafka (key = claimId, in order) and then
- * records how many were sent. At-least-once: a crash between publish and ack republishes,
- * which consumers absorb because every event keeps its id.
+ * Publishes the events of committed transitions (`claim_transitions` rows still `pending`) to
+ * Kafka, key = claimId, and then unsets `pending`. Rows are taken in (claimId, version) order,
+ * so a claim's events go out in the order they were committed. At-least-once: a crash between
+ * publish and acknowledgement republishes, which consumers absorb because every event keeps the
+ * id it was committed with.
+ *
+ * One relay at a time does the work (the others stand by), so events are not published once per
+ * service. That lease only saves duplicates: it decides nothing about what a claim contains, and
+ * two relays overlapping (one paused past its lease) publish the same events under the same ids.
  */
 export class OutboxRelay {
   private readonly loop: PollingLoop;
-  private readonly markers: OutboxPendingModel;
-  private lastSweep = 0;
+  private leaseHeldUntil = 0;
 
   constructor(
-    private readonly claims: ClaimModel,
+    private readonly transitions: ClaimTransitionModel,
     private readonly leases: LeaseStore,
-    private readonly writeLock: ClaimWriteLock,
     private readonly publisher: OutboxPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
     this.loop = new PollingLoop(OutboxRelay.name, () => this.drain(), options.intervalMs);
-    this.markers = outboxPendingModel(claims.db);
   }
 
   start(): void {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    if (this.leaseHeldUntil > 0) {
+      this.leaseHeldUntil = 0;
+      await this.leases.release(RELAY_LEASE).catch(() => undefined);
+    }
   }
 
   /** Called after each committed transition so events leave without waiting for the poll. */
@@ -63,83 +63,39 @@ export class OutboxRelay {
 
   /** Relays until nothing is pending. */
   private async drain(): Promise<void> {
-    if (Date.now() - this.lastSweep > SWEEP_INTERVAL_MS) {
-      this.lastSweep = Date.now();
-      await this.sweep();
-    }
     while (!this.loop.stopping && (await this.relayOnce()) > 0) {
       // keep going while there is work
     }
   }
 
-  /** One relay round; returns how many events were published. */
+  /** One relay round: one query, one producer batch, one bulk acknowledgement. Returns the events published. */
   async relayOnce(): Promise<number> {
-    const batchSize = this.options.batchSize ?? 100;
-    const leaseMs = this.options.leaseMs ?? 30_000;
-    const taken: PendingClaim[] = [];
-    const candidates = await this.markers.find({}, { _id: 1 }).sort({ since: 1 }).limit(batchSize).lean<Array<{ _id: string }>>().exec();
-    for (const candidate of candidates) {
-      // One relay per claim at a time keeps its events in order on the partition.
-      if (!(await this.leases.tryAcquire(leaseKey(candidate._id), leaseMs))) continue;
-      // Re-read under the lease: another relay may have just published these events.
-      const claim = await this.claims.findById(candidate._id, PENDING_PROJECTION).lean<PendingClaim>().exec();
-      if (claim?.outboxPending) {
-        taken.push(claim);
-      } else {
-        await this.clearMarker(candidate._id);
-        await this.leases.release(leaseKey(candidate._id));
-      }
-    }
-    if (taken.length === 0) return 0;
-    const records: OutboxEntry[] = taken.flatMap((claim) => claim.outbox);
-    try {
-      if (records.length > 0) await this.publisher.publish(records.map(({ topic, event }) => ({ topic, event })));
-    } catch (error) {
-      // Leases are released so the next round (here or on another instance) retries.
-      await Promise.all(taken.map((claim) => this.leases.release(leaseKey(claim._id))));
-      throw error;
-    }
-    await Promise.all(taken.map(async (claim) => {
-      await this.acknowledge(claim);
-      await this.leases.release(leaseKey(claim._id));
-    }));
-    return records.length;
+    if (!(await this.holdLease())) return 0;
+    const rows = await this.transitions
+      .find({ pending: true }, { _id: 1, claimId: 1, version: 1, outbox: 1 })
+      .sort({ claimId: 1, version: 1 })
+      .limit(this.options.batchSize ?? 500)
+      .lean<PendingRow[]>()
+      .exec();
+    if (rows.length === 0) return 0;
+    const records = rows.flatMap((row) => row.outbox.map(({ topic, event }) => ({ topic, event })));
+    if (records.length > 0) await this.publisher.publish(records);
+    await this.transitions.bulkWrite(
+      rows.map((row) => ({ updateOne: { filter: { _id: row._id }, update: { $unset: { pending: '' } } } })),
+      { ordered: false },
+    );
+    return Math.max(records.length, 1);
   }
 
-  /** Re-creates markers lost between a claim write and its marker write (a crash). */
-  async sweep(): Promise<void> {
-    const pending = await this.claims.find({ outboxPending: true }, { _id: 1 }).lean<Array<{ _id: string }>>().exec();
-    for (const { _id } of pending) await markOutboxPending(this.markers, _id);
-  }
-
-  /** Drops the marker of a claim with nothing left to send (under its write lock). */
-  private async clearMarker(claimId: string): Promise<void> {
-    await this.writeLock.run(claimId, async () => {
-      const claim = await this.claims.findById(claimId, { outboxPending: 1 }).lean<{ outboxPending?: boolean }>().exec();
-      if (!claim?.outboxPending) await this.markers.deleteOne({ _id: claimId }).exec();
-    });
-  }
-
-  /**
-   * Removes the published events from the claim's outbox, so the document keeps only what is
-   * still to send (Kafka holds the rest). A compare-and-set on the version: a transition that
-   * appended events meanwhile keeps them, and they go out in the next round.
-   */
-  private async acknowledge(claim: PendingClaim): Promise<void> {
-    const published = new Set(claim.outbox.map((entry) => entry.event.id));
-    await this.writeLock.run(claim._id, async () => {
-      let current: PendingClaim | null = claim;
-      for (let attempt = 0; current && attempt < 3; attempt++) {
-        const remaining = current.outbox.filter((entry) => !published.has(entry.event.id));
-        const written = await this.claims
-          .updateOne({ _id: claim._id, version: current.version }, { $set: { outbox: remaining, outboxPending: remaining.length > 0 } })
-          .exec();
-        if (written.matchedCount === 1) {
-          if (remaining.length === 0) await this.markers.deleteOne({ _id: claim._id }).exec();
-          return;
-        }
-        current = await this.claims.findById(claim._id, PENDING_PROJECTION).lean<PendingClaim>().exec();
-      }
-    });
+  /** Keeps (or takes) the relay lease, renewing it when a third of it is left. */
+  private async holdLease(): Promise<boolean> {
+    const leaseMs = this.options.leaseMs ?? 15_000;
+    const now = Date.now();
+    if (this.leaseHeldUntil - now > leaseMs / 3) return true;
+    if (this.leaseHeldUntil > 0) await this.leases.release(RELAY_LEASE);
+    this.leaseHeldUntil = 0;
+    if (!(await this.leases.tryAcquire(RELAY_LEASE, leaseMs))) return false;
+    this.leaseHeldUntil = now + leaseMs;
+    return true;
   }
 }

@@ -1,0 +1,53 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { ClaimState } from '../../../domain/src/index.js';
+import type { HistoryRecord, OutboxEntry } from './claim-record.js';
+
+/**
+ * One committed change of a claim: the claim's transition log, which is at once its history,
+ * its outbox and the store's compare-and-set. `_id` is `<claimId>:<version>`, so of several
+ * writers deciding from the same version exactly one insert succeeds (a unique key is the one
+ * write FerretDB applies atomically); the others get a duplicate-key error, a conflict.
+ * A row is never changed after its insert except by the relay, which unsets `pending` once
+ * Kafka has its events.
+ */
+export interface ClaimTransition {
+  _id: string;
+  claimId: string;
+  version: number;
+  at: Date;
+  /** Id of the request, event or deadline that caused it (idempotency). */
+  commandId?: string;
+  /** The whole claim after this transition: the newest row alone is the claim. */
+  state: ClaimState;
+  history: HistoryRecord;
+  outbox: OutboxEntry[];
+  /** Present (true) until the relay has published the outbox; absent afterwards. */
+  pending?: true;
+}
+
+const transitionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    claimId: { type: String, required: true },
+    version: { type: Number, required: true },
+    at: { type: Date, required: true },
+    commandId: { type: String },
+    state: { type: Schema.Types.Mixed, required: true },
+    history: { type: Schema.Types.Mixed, required: true },
+    outbox: { type: Array, default: [] },
+    pending: { type: Boolean },
+  },
+  { collection: 'claim_transitions', versionKey: false, minimize: false },
+);
+// The relay's query: only rows still to publish (sparse: published rows leave the index).
+transitionSchema.index({ pending: 1 }, { sparse: true });
+
+export type ClaimTransitionModel = Model<ClaimTransition>;
+
+export function claimTransitionModel(connection: Connection): ClaimTransitionModel {
+  return (connection.models.ClaimTransition as ClaimTransitionModel | undefined) ?? (connection.model('ClaimTransition', transitionSchema) as unknown as ClaimTransitionModel);
+}
+
+export function transitionId(claimId: string, version: number): string {
+  return `${claimId}:${version}`;
+}
