@@ -56,14 +56,18 @@ describe('store outage', () => {
     }, { timeoutMs: 60_000, message: 'the intake handler failing more often than its retry budget' });
 
     await proxy.restore();
+    // Every service answers again within 10 s of the store's return (HTTP is not held back by the backlog).
+    const retried = await waitFor(async () => {
+      const answer = await http('POST', `${system.urls.review}/v1/reviews/${submitted.id}/start`, { token: await driver.reviewer() });
+      return answer.status === 503 ? undefined : answer;
+    }, { timeoutMs: 10_000, intervalMs: 250, message: 'the review API answering again after the store returned' });
+    expect(retried.status).toBe(200);
     const created = await waitFor(async () => {
       const list = await http('GET', `${system.urls.intake}/v1/claims?customer=${encodeURIComponent(`Northwind ${system.runId}-during`)}`, { token: await driver.partner() });
       return list.body?.items?.[0];
     }, { timeoutMs: 60_000, message: 'the request sent during the outage applied' });
     expect(created.status).toBe('Editing');
 
-    const retried = await http('POST', `${system.urls.review}/v1/reviews/${submitted.id}/start`, { token: await driver.reviewer() });
-    expect(retried.status).toBe(200);
     expect(kafka.on(`${TOPICS.claimRequests}.intake.dlq`)).toEqual([]);
     expect(kafka.on(TOPICS.claimRequestsRejected)).toEqual([]);
     const list = await http('GET', `${system.urls.intake}/v1/claims`, { token: await driver.partner() });

@@ -2,7 +2,8 @@
  * `npm run bench`: throughput of our seams against the raw clients they wrap, measured in the
  * same run on the same servers (machines are noisy; only the ratios are worth comparing).
  *   1. publishing N lifecycle events: KafkaPublisher (envelope + one sendBatch) vs raw kafkajs sendBatch
- *   2. N claim transitions: ClaimLedger.execute (read, decide, lock, compare-and-set, outbox) vs raw updateOne
+ *   2. N claim transitions, 16 claims at once: ClaimLedger.execute (read snapshot, decide, insert the
+ *      transition row, advance the snapshot) vs a raw updateOne; prints store round trips per transition
  * Servers: the local ones (`npm run infra -- up`), or KAFKA_BROKERS / MONGO_URL.
  */
 import { randomUUID } from 'node:crypto';
@@ -14,7 +15,8 @@ import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } fr
 import { SystemClock } from '../../libs/platform/src/clock.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
-const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 200);
+const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 400);
+const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
 const partner: Actor = { kind: 'partner', id: 'bench', partnerId: 'bench', roles: ['incentives-admin'] };
 
 async function timed(label: string, run: () => Promise<number>): Promise<number> {
@@ -80,22 +82,47 @@ async function benchLedger(): Promise<void> {
     subscriptionOrTenantId: randomUUID(),
   });
   try {
-    // A claim's life is some 10-20 transitions: spread the transitions over claims of that size.
-    const claimIds = Array.from({ length: Math.ceil(TRANSITIONS / 20) }, () => randomUUID());
+    // A claim's life is some 10-20 transitions: spread the transitions over claims of that size,
+    // and drive PARALLEL claims at once (each claim's own transitions one after another).
+    const claimIds = Array.from({ length: Math.max(PARALLEL, Math.ceil(TRANSITIONS / 20)) }, () => randomUUID());
     for (const claimId of claimIds) await ledger.create(create(claimId), partner);
     const raw = claims.collection;
-    await raw.insertOne({ _id: 'raw-baseline', version: 0, history: [] } as never);
-    const baseline = await timed('mongo: raw updateOne ($set + $push)', async () => {
-      for (let version = 0; version < TRANSITIONS; version++) {
-        await raw.updateOne({ _id: 'raw-baseline', version } as never, { $set: { version: version + 1 }, $push: { history: { n: version } } } as never);
-      }
+    const rawIds = claimIds.map((_, i) => `raw-baseline-${i}`);
+    await raw.insertMany(rawIds.map((_id) => ({ _id, version: 0, history: [] })) as never);
+    const inParallel = async (ids: string[], step: (id: string, n: number) => Promise<unknown>) => {
+      let next = 0;
+      const lane = async () => {
+        for (let n = next++; n < TRANSITIONS; n = next++) await step(ids[n % ids.length], n);
+      };
+      await Promise.all(Array.from({ length: PARALLEL }, lane));
       return TRANSITIONS;
-    });
-    const ours = await timed('mongo: ClaimLedger.execute (comment)', async () => {
-      for (let i = 0; i < TRANSITIONS; i++) await ledger.execute(claimIds[i % claimIds.length], { type: 'comment', text: `comment ${i}` }, partner);
-      return TRANSITIONS;
-    });
+    };
+    const versions = new Map<string, number>();
+    const baseline = await timed(`mongo: raw updateOne x${PARALLEL} parallel`, () =>
+      inParallel(rawIds, async (id) => {
+        const version = versions.get(id) ?? 0;
+        versions.set(id, version + 1);
+        await raw.updateOne({ _id: id, version } as never, { $set: { version: version + 1 }, $push: { history: { n: version } } } as never);
+      }),
+    );
+    const before = { ...ledger.stats };
+    const busy = new Set<string>();
+    const ours = await timed(`mongo: ClaimLedger.execute x${PARALLEL} parallel`, () =>
+      inParallel(claimIds, async (id, n) => {
+        // One writer per claim at a time here: this measures cost, not conflicts.
+        while (busy.has(id)) await new Promise((resolve) => setImmediate(resolve));
+        busy.add(id);
+        try {
+          await ledger.execute(id, { type: 'comment', text: `comment ${n}` }, partner);
+        } finally {
+          busy.delete(id);
+        }
+      }),
+    );
+    const transitions = ledger.stats.transitions - before.transitions;
+    const roundTrips = ledger.stats.roundTrips - before.roundTrips;
     console.log(`ledger ratio ours/raw: ${(ours / baseline).toFixed(2)}`);
+    console.log(`ledger store round trips per transition: ${(roundTrips / transitions).toFixed(2)} (raw: 1; conflicts ${ledger.stats.conflicts - before.conflicts})`);
   } finally {
     await connection.dropDatabase();
     await connection.close();

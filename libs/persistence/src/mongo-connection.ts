@@ -16,6 +16,15 @@ export async function openMongoConnection(url: string, dbName: string, serverSel
     bufferCommands: false,
     // FerretDB (CI) has no retryable writes; MongoDB does not need them for single-document CAS.
     retryWrites: false,
+    // How soon a store that came back is noticed: the driver's monitor probes it this often
+    // (default 10 s). HTTP must answer again within seconds of the store's return.
+    heartbeatFrequencyMS: 1_000,
+    // Poll the server's state: the streaming monitor (awaitable hello) was seen not to notice,
+    // for minutes, that a store which had dropped its connections was back.
+    serverMonitoringMode: 'poll',
+    // Bounds connecting and the monitor's probe (not operations: a slow store is waited for,
+    // never timed out, so an applied write is never answered as failed).
+    connectTimeoutMS: 3_000,
     autoIndex: true,
   });
   await connection.asPromise();
