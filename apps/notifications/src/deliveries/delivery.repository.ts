@@ -119,7 +119,7 @@ export class DeliveryRepository {
   /** Takes the lease of the next due pending delivery, or null when none is free. Safe with many instances. */
   async leaseNext(now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
     const due = await this.deliveries
-      .find({ status: 'pending', nextAttemptAt: op({ $lte: now }) }, { _id: 1 })
+      .find(dueDeliveriesQuery(now), { _id: 1 })
       .sort({ nextAttemptAt: 1 })
       .limit(CANDIDATES)
       .lean<Array<{ _id: string }>>()
@@ -157,6 +157,11 @@ export class DeliveryRepository {
     return this.deliveries.find({ eventId }).sort({ _id: 1 }).lean<Delivery[]>().exec();
   }
 
+}
+
+/** The sender's query: pending rows (an equality the store pushes down; sent rows leave it) that are due. */
+export function dueDeliveriesQuery(now: Date): Record<string, unknown> {
+  return { status: 'pending', nextAttemptAt: op({ $lte: now }) };
 }
 
 /** What the service and the sender need from the store (unit tests give an in-memory one). */

@@ -65,6 +65,22 @@ export interface LedgerStats {
   snapshotRepairs: number;
 }
 
+/** The reviewers' queue: an equality the store pushes down (FerretDB on PostgreSQL) or answers from an index. */
+export const REVIEW_QUEUE_QUERY = { reviewQueued: true } as const;
+
+/** The partner's claim list. Every filter value is made a plain value here: no client object reaches the query. */
+export function claimListQuery(filter: ClaimFilter): Record<string, unknown> {
+  const query: Record<string, unknown> = {};
+  if (filter.partnerId !== undefined) query.partnerId = String(filter.partnerId);
+  if (filter.statuses?.length === 1) query.status = String(filter.statuses[0]);
+  else if (filter.statuses?.length) query.status = op({ $in: filter.statuses.map(String) });
+  if (filter.customer !== undefined) query.$or = [{ customerTenantId: String(filter.customer) }, { customerName: String(filter.customer) }];
+  if (filter.createdFrom || filter.createdTo) {
+    query.createdAt = op({ ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}), ...(filter.createdTo ? { $lte: filter.createdTo } : {}) });
+  }
+  return query;
+}
+
 const MAX_CONFLICT_RETRIES = 8;
 const VIEW_PROJECTION = { appliedCommandIds: 0, reviewQueued: 0, reviewQueuedAt: 0 } as const;
 
@@ -166,14 +182,7 @@ export class ClaimLedger {
   }
 
   async list(filter: ClaimFilter, page: { limit: number; offset: number }, sort: 'newest' | 'oldest' = 'newest'): Promise<{ items: ClaimView[]; total: number }> {
-    const query: Record<string, unknown> = {};
-    if (filter.partnerId !== undefined) query.partnerId = String(filter.partnerId);
-    if (filter.statuses?.length === 1) query.status = String(filter.statuses[0]);
-    else if (filter.statuses?.length) query.status = op({ $in: filter.statuses.map(String) });
-    if (filter.customer !== undefined) query.$or = [{ customerTenantId: String(filter.customer) }, { customerName: String(filter.customer) }];
-    if (filter.createdFrom || filter.createdTo) {
-      query.createdAt = op({ ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}), ...(filter.createdTo ? { $lte: filter.createdTo } : {}) });
-    }
+    const query = claimListQuery(filter);
     this.stats.roundTrips += 2;
     const [items, total] = await Promise.all([
       this.claims
@@ -190,7 +199,7 @@ export class ClaimLedger {
 
   /** The reviewers' queue: claims waiting for a reviewer, oldest first (an equality filter the store pushes down). */
   async reviewQueue(page: { limit: number; offset: number }): Promise<{ items: ClaimView[]; total: number }> {
-    const query = { reviewQueued: true };
+    const query = REVIEW_QUEUE_QUERY;
     this.stats.roundTrips += 2;
     const [items, total] = await Promise.all([
       this.claims.find(query, VIEW_PROJECTION).sort({ reviewQueuedAt: 1, _id: 1 }).skip(page.offset).limit(page.limit).lean<ClaimView[]>().exec(),

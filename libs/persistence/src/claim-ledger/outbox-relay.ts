@@ -18,6 +18,9 @@ export interface OutboxRelayOptions {
 
 const RELAY_LEASE = 'outbox-relay';
 
+/** The relay's query: rows not yet published (an equality FerretDB on PostgreSQL pushes down; published rows leave it). */
+export const PENDING_TRANSITIONS = { pending: true } as const;
+
 type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox'>;
 
 /**
@@ -72,7 +75,7 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     if (!(await this.holdLease())) return 0;
     const rows = await this.transitions
-      .find({ pending: true }, { _id: 1, claimId: 1, version: 1, outbox: 1 })
+      .find(PENDING_TRANSITIONS, { _id: 1, claimId: 1, version: 1, outbox: 1 })
       .sort({ claimId: 1, version: 1 })
       .limit(this.options.batchSize ?? 500)
       .lean<PendingRow[]>()

@@ -116,15 +116,7 @@ export class DeadlineStore {
   /** Takes one due deadline under a lease (so one instance fires it), or null when none is due. */
   async leaseDue(leaseMs: number): Promise<Deadline | null> {
     const due = await this.deadlines
-      .find(
-        {
-          owner: this.owner,
-          status: 'pending',
-          dueAt: op({ $lte: this.clock.now() }),
-          $or: [{ retryAt: null }, { retryAt: op({ $lte: new Date() }) }],
-        },
-        { _id: 1 },
-      )
+      .find(dueDeadlinesQuery(this.owner, this.clock.now(), new Date()), { _id: 1 })
       .sort({ dueAt: 1 })
       .limit(20)
       .lean<Array<{ _id: string }>>()
@@ -151,6 +143,16 @@ export class DeadlineStore {
       .exec();
     await this.leases.release(leaseKey(id));
   }
+}
+
+/** The poller's query: the owner's pending rows (equalities the store pushes down; fired and cancelled rows leave it), then due ones. */
+export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date): Record<string, unknown> {
+  return {
+    owner,
+    status: 'pending',
+    dueAt: op({ $lte: now }),
+    $or: [{ retryAt: null }, { retryAt: op({ $lte: wallClock }) }],
+  };
 }
 
 function leaseKey(deadlineId: string): string {
