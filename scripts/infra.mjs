@@ -7,16 +7,26 @@
 //   (each takes optional server names: `node scripts/infra.mjs down mail`)
 //
 // Servers:
-//   kafka    Apache Kafka 4.x, single-node KRaft (jars from Maven, see infra/kafka/pom.xml)
-//   mongodb  FerretDB v1.24.2 on SQLite (MongoDB wire protocol), built with go
-//   mail     Mailpit v1.27.11 (SMTP server keeping every message, HTTP API + web UI), built with go
-//            (the web UI bundle is built with npm from Mailpit's own lockfile; API-only if that fails)
+//   kafka     Apache Kafka 4.x, single-node KRaft (jars from Maven, see infra/kafka/pom.xml)
+//   postgres  PostgreSQL (the installed server: /usr/lib/postgresql/<highest major>/bin, else
+//             `pg_config --bindir`; installed with apt-get when missing and we are root), a
+//             throwaway cluster (fsync off) holding FerretDB's data; only with FERRETDB_BACKEND=postgresql
+//   mongodb   FerretDB v1.24.2 (MongoDB wire protocol), built with go, on PostgreSQL or SQLite
+//   mail      Mailpit v1.27.11 (SMTP server keeping every message, HTTP API + web UI), built with go
+//             (the web UI bundle is built with npm from Mailpit's own lockfile; API-only if that fails)
+//
+// FERRETDB_BACKEND=postgresql|sqlite (default postgresql) picks FerretDB's storage. PostgreSQL runs
+// parallel writers several times faster and pushes equality filters down to SQL; SQLite needs no
+// server (one file per database in .cache/infra/ferretdb/data/). `up` starts postgres before
+// mongodb (and `up mongodb` brings postgres along). A FerretDB already running keeps the backend it
+// was started with: `down mongodb` then `up` to switch.
 //
 // Everything is cached in .cache/infra/ (override: INFRA_CACHE_DIR); logs in .cache/infra/logs/,
 // pids of the servers this script started in .cache/infra/pids/.
-// Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), MONGO_PORT (27017), SMTP_PORT (1025),
-// MAIL_HTTP_PORT (8025). Start deadline per server: INFRA_START_TIMEOUT_MS (default 120000 for
-// Kafka, 60000 for the others).
+// Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), POSTGRES_PORT (5433, not 5432: that may
+// be the system's cluster), MONGO_PORT (27017), SMTP_PORT (1025), MAIL_HTTP_PORT (8025).
+// Start deadline per server: INFRA_START_TIMEOUT_MS (default 120000 for Kafka, 60000 for the others).
+// Run as root, PostgreSQL's initdb and server run as the `postgres` system user (via setpriv).
 //
 // Also usable as a module (e.g. Jest globalSetup):
 //   const { up } = await import('../scripts/infra.mjs'); const endpoints = await up();
@@ -38,6 +48,9 @@ const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
 const MAILPIT_MODULE = 'github.com/axllent/mailpit';
 const MAILPIT_VERSION = 'v1.27.11';
+const FERRETDB_BACKENDS = { postgresql: 'PostgreSQL', sqlite: 'SQLite' }; // FERRETDB_BACKEND -> name
+const PG_USER = 'postgres'; // superuser created by initdb, and the system user servers run as under root
+const PG_DATABASE = 'ferretdb';
 const POLL_MS = 200;
 
 // ---------------------------------------------------------------------------------------------
@@ -53,6 +66,15 @@ function intEnv(name, fallback) {
   return n;
 }
 
+function ferretDbBackendEnv() {
+  const raw = (process.env.FERRETDB_BACKEND ?? '').trim();
+  if (raw === '') return 'postgresql';
+  if (!Object.hasOwn(FERRETDB_BACKENDS, raw.toLowerCase())) {
+    throw new InfraError(`FERRETDB_BACKEND=${raw} is not one of ${Object.keys(FERRETDB_BACKENDS).join(', ')}`);
+  }
+  return raw.toLowerCase();
+}
+
 function config() {
   const cache = path.resolve(process.env.INFRA_CACHE_DIR || path.join(ROOT, '.cache', 'infra'));
   const startTimeout = process.env.INFRA_START_TIMEOUT_MS
@@ -65,9 +87,11 @@ function config() {
     bin: path.join(cache, 'bin'),
     build: path.join(cache, 'build'),
     startTimeout,
+    ferretdbBackend: ferretDbBackendEnv(),
     ports: {
       kafka: intEnv('KAFKA_PORT', 9092),
       kafkaController: intEnv('KAFKA_CONTROLLER_PORT', 9093),
+      postgres: intEnv('POSTGRES_PORT', 5433),
       mongo: intEnv('MONGO_PORT', 27017),
       smtp: intEnv('SMTP_PORT', 1025),
       mailHttp: intEnv('MAIL_HTTP_PORT', 8025),
@@ -79,10 +103,15 @@ function endpoints(cfg) {
   const p = cfg.ports;
   return {
     kafka: { brokers: [`${HOST}:${p.kafka}`] },
-    mongodb: { url: `mongodb://${HOST}:${p.mongo}` },
+    mongodb: { url: `mongodb://${HOST}:${p.mongo}`, backend: cfg.ferretdbBackend },
+    ...(cfg.ferretdbBackend === 'postgresql' ? { postgres: { url: postgresUrl(cfg) } } : {}),
     smtp: { host: HOST, port: p.smtp },
     mail: { url: `http://${HOST}:${p.mailHttp}` },
   };
+}
+
+function postgresUrl(cfg) {
+  return `postgres://${PG_USER}@${HOST}:${cfg.ports.postgres}/${PG_DATABASE}`;
 }
 
 class InfraError extends Error {
@@ -114,6 +143,9 @@ const TOOL_HINTS = {
   java: 'install a Java 17+ JDK, e.g. apt-get install openjdk-17-jdk-headless',
   mvn: 'install Maven 3.8+, e.g. apt-get install maven',
   go: 'install Go 1.24+ from https://go.dev/dl/',
+  postgresql:
+    'install the PostgreSQL server, e.g. apt-get install postgresql (looked for in ' +
+    '/usr/lib/postgresql/<major>/bin, then `pg_config --bindir`); or FERRETDB_BACKEND=sqlite',
 };
 
 const toolChecked = new Map();
@@ -121,6 +153,11 @@ const toolChecked = new Map();
 /** null when usable, else the reason */
 function checkTool(name) {
   if (toolChecked.has(name)) return toolChecked.get(name);
+  if (name === 'postgresql') {
+    const problem = postgresProblem();
+    toolChecked.set(name, problem);
+    return problem;
+  }
   const args = name === 'java' ? ['-version'] : name === 'go' ? ['version'] : ['-v'];
   const r = spawnSync(name, args, { encoding: 'utf8' });
   let problem = null;
@@ -274,10 +311,10 @@ async function kafkaAnswers(port) {
   return res.readInt32BE(4) === 4242 && res.readInt16BE(8) === 0;
 }
 
-/** MongoDB OP_MSG {ping: 1, $db: "admin"} answered with ok: 1 */
-async function mongoAnswers(port) {
+/** MongoDB OP_MSG {<command>: 1, $db: "admin"}: the reply document's bytes, or null */
+async function mongoCommand(port, command) {
   const el = [];
-  el.push(Buffer.from([0x10]), Buffer.from('ping\0'), int32le(1));
+  el.push(Buffer.from([0x10]), Buffer.from(`${command}\0`), int32le(1));
   el.push(Buffer.from([0x02]), Buffer.from('$db\0'), int32le(6), Buffer.from('admin\0'));
   const elems = Buffer.concat(el);
   const doc = Buffer.concat([int32le(4 + elems.length + 1), elems, Buffer.from([0])]);
@@ -290,8 +327,14 @@ async function mongoAnswers(port) {
   const res = await tcpRequest(port, Buffer.concat([header, body]), {
     until: (b) => b.length >= 4 && b.length >= b.readInt32LE(0),
   });
-  if (!res || res.length < 21 || res.readInt32LE(12) !== 2013) return false;
-  const reply = res.subarray(21);
+  if (!res || res.length < 21 || res.readInt32LE(12) !== 2013) return null;
+  return res.subarray(21);
+}
+
+/** MongoDB OP_MSG {ping: 1, $db: "admin"} answered with ok: 1 */
+async function mongoAnswers(port) {
+  const reply = await mongoCommand(port, 'ping');
+  if (!reply) return false;
   const at = reply.indexOf(Buffer.from('ok\0'));
   if (at < 1) return false;
   const type = reply[at - 1];
@@ -311,6 +354,28 @@ function int32le(n) {
 async function smtpAnswers(port) {
   const res = await tcpRequest(port, null, { until: (b) => b.includes(0x0a) });
   return !!res && res.toString('latin1').startsWith('220');
+}
+
+/**
+ * PostgreSQL accepting connections: `pg_isready` of the installed server when there is one, else
+ * (someone else's server, no local binaries) an SSLRequest answered with 'S' or 'N'.
+ */
+async function postgresAnswers(port) {
+  if (!(await listening(port))) return false;
+  const install = postgresInstalls()[0];
+  if (!install) {
+    const sslRequest = Buffer.alloc(8);
+    sslRequest.writeInt32BE(8, 0);
+    sslRequest.writeInt32BE(80877103, 4);
+    const res = await tcpRequest(port, sslRequest, { until: (b) => b.length >= 1 });
+    return !!res && (res[0] === 0x53 || res[0] === 0x4e);
+  }
+  const args = ['-q', '-h', HOST, '-p', String(port), '-U', PG_USER, '-t', '2'];
+  return new Promise((resolve) => {
+    const child = spawn(path.join(install.bin, 'pg_isready'), args, { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
 }
 
 async function httpOk(url) {
@@ -341,9 +406,19 @@ function readPid(cfg, name) {
 function alive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
+    return !zombie(pid);
   } catch (err) {
     return err.code === 'EPERM';
+  }
+}
+
+/** Exited but not yet reaped (our detached servers are reparented to init, which may reap slowly). */
+function zombie(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'Z';
+  } catch {
+    return false; // gone, or no /proc
   }
 }
 
@@ -360,19 +435,23 @@ function ownedProcess(cfg, name) {
   return rec;
 }
 
-async function stopProcess(rec, { timeoutMs = 30_000 } = {}) {
-  const signal = (sig) => {
-    try {
-      process.kill(-rec.pid, sig); // whole process group (started detached)
-    } catch {
+/**
+ * stop: the server's `stop` ({ signal, group }): the first signal (default SIGTERM) and whether it
+ * goes to the whole process group (default) or the main process only. SIGKILL goes to the group.
+ */
+async function stopProcess(rec, { timeoutMs = 30_000, stop = {} } = {}) {
+  const signal = (sig, group = true) => {
+    // -pid: the whole process group (started detached); else, or if that fails, the process alone
+    for (const target of group ? [-rec.pid, rec.pid] : [rec.pid]) {
       try {
-        process.kill(rec.pid, sig);
+        process.kill(target, sig);
+        return;
       } catch {
-        /* already gone */
+        /* no such group, or already gone */
       }
     }
   };
-  signal('SIGTERM');
+  signal(stop.signal ?? 'SIGTERM', stop.group ?? true);
   const deadline = Date.now() + timeoutMs;
   while (alive(rec.pid) && Date.now() < deadline) await delay(100);
   if (alive(rec.pid)) {
@@ -591,7 +670,257 @@ const kafka = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// PostgreSQL (FerretDB's storage unless FERRETDB_BACKEND=sqlite)
+
+const PG_LIB = '/usr/lib/postgresql';
+let pgInstallsCache = null;
+let aptUpdated = false;
+
+/**
+ * Installed PostgreSQL servers, highest major first: Debian's /usr/lib/postgresql/<major>/bin, else
+ * the one `pg_config --bindir` names. [{ major, bin }]
+ */
+function postgresInstalls() {
+  if (pgInstallsCache) return pgInstallsCache;
+  const isServer = (bin) => fs.existsSync(path.join(bin, 'postgres')) && fs.existsSync(path.join(bin, 'initdb'));
+  const found = [];
+  try {
+    for (const entry of fs.readdirSync(PG_LIB)) {
+      const bin = path.join(PG_LIB, entry, 'bin');
+      if (/^\d+$/.test(entry) && isServer(bin)) found.push({ major: Number(entry), bin });
+    }
+  } catch {
+    /* not Debian's layout */
+  }
+  if (!found.length) {
+    const r = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+    const bin = r.status === 0 ? r.stdout.trim() : '';
+    if (bin && isServer(bin)) {
+      const v = spawnSync(path.join(bin, 'postgres'), ['--version'], { encoding: 'utf8' });
+      const m = (v.stdout ?? '').match(/\(PostgreSQL\)\s+(\d+)/);
+      found.push({ major: m ? Number(m[1]) : 0, bin });
+    }
+  }
+  found.sort((a, b) => b.major - a.major);
+  if (found.length) pgInstallsCache = found;
+  return found;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+function canAptInstall() {
+  return isRoot() && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** { uid, gid } of a system user, or null */
+function systemUser(name) {
+  const id = (flag) => spawnSync('id', [flag, name], { encoding: 'utf8' });
+  const u = id('-u');
+  const g = id('-g');
+  if (u.status !== 0 || g.status !== 0) return null;
+  return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+/** null when postgres can be started (or installed first), else the reason (see checkTool) */
+function postgresProblem() {
+  const installed = postgresInstalls().length > 0;
+  if (!installed && !canAptInstall()) return `postgresql (${TOOL_HINTS.postgresql})`;
+  if (installed && isRoot()) {
+    // apt-get install postgresql creates the user; setpriv is util-linux's
+    if (!systemUser(PG_USER)) {
+      return `a '${PG_USER}' system user to run PostgreSQL as (it refuses to run as root), e.g. useradd --system ${PG_USER}`;
+    }
+    if (spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status !== 0) {
+      return 'setpriv (util-linux), to run PostgreSQL as a non-root user';
+    }
+  }
+  return null;
+}
+
+/** The server to run: the highest installed major, or the one that created the data dir. */
+async function postgresInstall(cfg, log, dataMajor, data) {
+  let installs = postgresInstalls();
+  if (!installs.length && canAptInstall()) {
+    const logFile = path.join(cfg.logs, 'postgres-install.log');
+    log(`postgres: no PostgreSQL server installed; installing it with apt-get (log ${rel(logFile)})`, true);
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    if (!aptUpdated) {
+      await run('apt-get', ['update'], { cwd: cfg.cache, env, logFile });
+      aptUpdated = true;
+    }
+    await run('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { cwd: cfg.cache, env, logFile });
+    installs = postgresInstalls();
+  }
+  if (!installs.length) throw new InfraError(`infra: missing postgresql (${TOOL_HINTS.postgresql})`);
+  if (!dataMajor) return installs[0];
+  const same = installs.find((i) => i.major === dataMajor);
+  if (same) return same;
+  throw new InfraError(
+    `infra: ${rel(data)} was created by PostgreSQL ${dataMajor}, which is not installed ` +
+      `(found ${installs.map((i) => i.major).join(', ')}); remove that folder to start from an empty database`,
+  );
+}
+
+/** argv prefix running a PostgreSQL program as the postgres system user when we are root ([] otherwise). */
+function pgRunAs() {
+  if (!isRoot()) return { prefix: [], user: null };
+  const problem = postgresProblem();
+  const user = systemUser(PG_USER);
+  if (problem || !user) throw new InfraError(`infra: missing ${problem ?? `a '${PG_USER}' system user`}`);
+  return { prefix: ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--'], user };
+}
+
+/**
+ * Where the cluster lives: in the cache, unless we are root and the postgres user cannot reach
+ * the cache (a checkout under /root, say); then in /var/tmp, one folder per cache dir.
+ */
+function postgresPaths(cfg) {
+  let home = path.join(cfg.cache, 'postgres');
+  if (isRoot() && !reachableByPostgres(cfg.cache)) {
+    const tag = createHash('sha256').update(cfg.cache).digest('hex').slice(0, 12);
+    home = path.join('/var/tmp', `cpor-infra-postgres-${tag}`);
+    fs.mkdirSync(home, { recursive: true, mode: 0o755 });
+  }
+  return { home, data: path.join(home, 'data'), sockets: path.join(home, 'run') };
+}
+
+function reachableByPostgres(dir) {
+  const user = systemUser(PG_USER);
+  if (!user) return true; // nothing to check against; pgRunAs reports the missing user
+  fs.mkdirSync(dir, { recursive: true });
+  return spawnSync('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', 'test', '-x', dir], { stdio: 'ignore' }).status === 0;
+}
+
+/** Creates FerretDB's database when the server lacks it (psql and createdb of the installed server). */
+async function ensureFerretDbDatabase(cfg, log) {
+  const install = postgresInstalls()[0];
+  if (!install) return; // someone else's server and no client tools here: FerretDB will say if it is missing
+  const logFile = path.join(cfg.logs, 'postgres-setup.log');
+  const conn = ['-h', HOST, '-p', String(cfg.ports.postgres), '-U', PG_USER];
+  const exists = await run(
+    path.join(install.bin, 'psql'),
+    [...conn, '-d', 'postgres', '-XtAc', `SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`],
+    { cwd: cfg.cache, logFile, captureStdout: true },
+  );
+  if (exists.trim() === '1') return;
+  await run(path.join(install.bin, 'createdb'), [...conn, PG_DATABASE], { cwd: cfg.cache, logFile });
+  log(`postgres: created database ${PG_DATABASE}`);
+}
+
+const postgres = {
+  name: 'postgres',
+  enabled: (cfg) => cfg.ferretdbBackend === 'postgresql',
+  tools: () => ['postgresql'],
+  timeoutMs: 60_000,
+  // fast shutdown (SIGINT to the postmaster alone, as pg_ctl does): SIGTERM waits for every client
+  stop: { signal: 'SIGINT', group: false },
+  ports: (cfg) => [cfg.ports.postgres],
+  endpoint: (cfg) => postgresUrl(cfg),
+  ready: (cfg) => postgresAnswers(cfg.ports.postgres),
+  async prepare(cfg, log) {
+    const p = postgresPaths(cfg);
+    fs.mkdirSync(p.home, { recursive: true });
+    const dataMajor = Number(readText(path.join(p.data, 'PG_VERSION'))) || 0;
+    const install = await postgresInstall(cfg, log, dataMajor, p.data);
+    const runAs = pgRunAs();
+    for (const dir of [p.data, p.sockets]) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (runAs.user) fs.chownSync(dir, runAs.user.uid, runAs.user.gid);
+    }
+    if (runAs.user) {
+      const [cmd, ...args] = [...runAs.prefix, 'test', '-w', p.data];
+      if (spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0) {
+        throw new InfraError(
+          `infra: PostgreSQL runs as the ${PG_USER} user (we are root), which cannot write ${p.data}: ` +
+            'a parent folder is not searchable by others; point INFRA_CACHE_DIR elsewhere, e.g. /tmp/infra',
+        );
+      }
+    }
+    // after a crash: postgres takes a postmaster that is dead but not yet reaped for a running one
+    for (const lock of [path.join(p.data, 'postmaster.pid'), path.join(p.sockets, `.s.PGSQL.${cfg.ports.postgres}.lock`)]) {
+      const lockPid = Number(readText(lock).split('\n')[0]);
+      if (lockPid && zombie(lockPid)) fs.rmSync(lock, { force: true });
+    }
+    if (!dataMajor) {
+      const logFile = path.join(cfg.logs, 'postgres-initdb.log');
+      log(`postgres: creating a PostgreSQL ${install.major} cluster (initdb, first run only) in ${rel(p.data)}`, true);
+      const [cmd, ...args] = [...runAs.prefix, path.join(install.bin, 'initdb')];
+      await run(cmd, [...args, '-D', p.data, '-U', PG_USER, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'], {
+        cwd: p.home,
+        logFile,
+      });
+    }
+    // a Unix socket path longer than 107 bytes is fatal; TCP is all we use, so then none
+    const sockets = Buffer.byteLength(path.join(p.sockets, `.s.PGSQL.${cfg.ports.postgres}.lock`)) < 100 ? p.sockets : '';
+    const settings = {
+      listen_addresses: HOST,
+      max_connections: '200',
+      // a throwaway test database: durability off
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+    };
+    const [cmd, ...args] = [...runAs.prefix, path.join(install.bin, 'postgres')];
+    return {
+      cmd,
+      args: [
+        ...args,
+        '-D',
+        p.data,
+        '-p',
+        String(cfg.ports.postgres),
+        '-k',
+        sockets,
+        ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+      ],
+      cwd: p.home,
+      marker: p.data,
+    };
+  },
+  afterReady: (cfg, log) => ensureFerretDbDatabase(cfg, log),
+};
+
+// ---------------------------------------------------------------------------------------------
 // FerretDB
+
+/**
+ * The storage a running FerretDB uses ('postgresql', 'sqlite', ...), from its command line (pid from
+ * our record, else from serverStatus); 'not FerretDB' for a real mongod; null when unknown.
+ */
+async function runningFerretDbBackend(cfg, rec) {
+  let pid = rec?.pid;
+  if (!pid) {
+    const reply = await mongoCommand(cfg.ports.mongo, 'serverStatus');
+    if (!reply) return null;
+    if (reply.indexOf(Buffer.from('ferretdbVersion\0')) < 0) return 'not FerretDB';
+    const at = reply.indexOf(Buffer.from('\x12pid\0', 'latin1'));
+    if (at < 0) return null;
+    pid = Number(reply.readBigInt64LE(at + 5));
+  }
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!/ferretdb/i.test(path.basename(argv[0] ?? ''))) return null; // another pid namespace (a container)
+    for (let i = 1; i < argv.length; i++) {
+      if (argv[i].startsWith('--handler=')) return argv[i].slice('--handler='.length);
+      if (argv[i] === '--handler') return argv[i + 1] ?? null;
+    }
+    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const fromEnv = env.find((e) => e.startsWith('FERRETDB_HANDLER='));
+    return fromEnv ? fromEnv.slice('FERRETDB_HANDLER='.length) : 'postgresql'; // FerretDB's default
+  } catch {
+    return null;
+  }
+}
+
+/** "FerretDB on PostgreSQL", plus (hint) a note when FERRETDB_BACKEND asks for another one */
+function describeFerretDb(cfg, backend, { hint = true } = {}) {
+  const wanted = FERRETDB_BACKENDS[cfg.ferretdbBackend];
+  if (!backend) return `FerretDB on ${wanted}`;
+  if (backend === 'not FerretDB') return 'not FerretDB (a real MongoDB?)';
+  const name = FERRETDB_BACKENDS[backend] ?? backend;
+  if (backend === cfg.ferretdbBackend || !hint) return `FerretDB on ${name}`;
+  return `FerretDB on ${name}; FERRETDB_BACKEND=${cfg.ferretdbBackend} applies after \`down mongodb\` + \`up\``;
+}
 
 async function buildFerretDb(cfg, log) {
   const bin = path.join(cfg.bin, 'ferretdb');
@@ -631,23 +960,37 @@ async function buildFerretDb(cfg, log) {
 
 const mongodb = {
   name: 'mongodb',
+  after: (cfg) => (cfg.ferretdbBackend === 'postgresql' ? ['postgres'] : []),
   tools: (cfg) => (fs.existsSync(path.join(cfg.bin, 'ferretdb.version')) ? [] : ['go']),
   timeoutMs: 60_000,
   ports: (cfg) => [cfg.ports.mongo],
   endpoint: (cfg) => `mongodb://${HOST}:${cfg.ports.mongo}`,
   ready: (cfg) => mongoAnswers(cfg.ports.mongo),
+  describe: async (cfg, rec) => describeFerretDb(cfg, await runningFerretDbBackend(cfg, rec)),
+  async afterReady(cfg, log, { state, pid }) {
+    const backend = await runningFerretDbBackend(cfg, pid ? { pid } : null);
+    if (state !== 'started' && backend && backend !== cfg.ferretdbBackend) {
+      log(`mongodb: note: ${describeFerretDb(cfg, backend)}`, true);
+    }
+    return describeFerretDb(cfg, backend, { hint: false });
+  },
   async prepare(cfg, log) {
     const bin = await buildFerretDb(cfg, log);
     const home = path.join(cfg.cache, 'ferretdb');
-    const data = path.join(home, 'data');
     const state = path.join(home, 'state');
-    fs.mkdirSync(data, { recursive: true });
     fs.mkdirSync(state, { recursive: true });
+    let storage;
+    if (cfg.ferretdbBackend === 'postgresql') {
+      storage = ['--handler=postgresql', `--postgresql-url=${postgresUrl(cfg)}`];
+    } else {
+      const data = path.join(home, 'data');
+      fs.mkdirSync(data, { recursive: true });
+      storage = ['--handler=sqlite', `--sqlite-url=file:${data}/`];
+    }
     return {
       cmd: bin,
       args: [
-        '--handler=sqlite',
-        `--sqlite-url=file:${data}/`,
+        ...storage,
         `--listen-addr=${HOST}:${cfg.ports.mongo}`,
         `--state-dir=${state}`,
         '--debug-addr=-',
@@ -737,16 +1080,36 @@ const mail = {
   },
 };
 
-const SERVERS = [kafka, mongodb, mail];
+// `up` starts a server after the ones its `after` names (and brings them along); the others start
+// in parallel. A server whose `enabled` says no (postgres with FERRETDB_BACKEND=sqlite) is not started.
+const SERVERS = [kafka, postgres, mongodb, mail];
 
-/** options.only: server names (kafka, mongodb, mail); default all */
-function selected(options) {
+const enabled = (server, cfg) => server.enabled?.(cfg) ?? true;
+
+/**
+ * options.only: server names (kafka, postgres, mongodb, mail); default all that are enabled.
+ * For `up`, plus what they need to start after; for `down` and `status`, plus a disabled server
+ * that `up` started earlier (so switching FERRETDB_BACKEND does not strand a running postgres).
+ */
+function selected(options, cfg, command) {
   const only = options.only ?? [];
   const unknown = only.filter((n) => !SERVERS.some((s) => s.name === n));
   if (unknown.length) {
     throw new InfraError(`infra: unknown server ${unknown.join(', ')} (known: ${SERVERS.map((s) => s.name).join(', ')})`);
   }
-  return only.length ? SERVERS.filter((s) => only.includes(s.name)) : SERVERS;
+  if (command === 'up') {
+    const off = SERVERS.filter((s) => only.includes(s.name) && !enabled(s, cfg));
+    if (off.length) {
+      throw new InfraError(
+        `infra: ${off.map((s) => s.name).join(', ')} not used with FERRETDB_BACKEND=${cfg.ferretdbBackend}`,
+      );
+    }
+    const names = new Set(only.length ? only : SERVERS.map((s) => s.name));
+    for (const s of SERVERS) if (names.has(s.name)) for (const n of s.after?.(cfg) ?? []) names.add(n);
+    return SERVERS.filter((s) => names.has(s.name) && enabled(s, cfg));
+  }
+  if (only.length) return SERVERS.filter((s) => only.includes(s.name));
+  return SERVERS.filter((s) => enabled(s, cfg) || ownedProcess(cfg, s.name));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -800,13 +1163,15 @@ async function ensure(server, cfg, log) {
     }
     const how = owned ? `started earlier by infra.mjs, pid ${owned.pid}` : 'not ours';
     log(`${server.name}: reusing the server on port ${mainPort} (${how})`);
-    return { name: server.name, state: owned ? 'owned' : 'reused', pid: owned?.pid };
+    const state = owned ? 'owned' : 'reused';
+    const detail = await server.afterReady?.(cfg, log, { state, pid: owned?.pid });
+    return { name: server.name, state, pid: owned?.pid, detail };
   }
 
   if (owned) {
     // ours, but not listening: a start interrupted earlier, or hung. Replace it.
     log(`${server.name}: pid ${owned.pid} is not answering; restarting it`);
-    await stopProcess(owned, { timeoutMs: 10_000 });
+    await stopProcess(owned, { timeoutMs: 10_000, stop: server.stop });
   }
   fs.rmSync(pidFile(cfg, server.name), { force: true });
 
@@ -842,12 +1207,13 @@ async function ensure(server, cfg, log) {
   try {
     await Promise.race([waitReady(server, cfg, { timeoutMs, child, logFile }), spawnError]);
   } catch (err) {
-    if (alive(child.pid)) await stopProcess({ pid: child.pid }, { timeoutMs: 5000 });
+    if (alive(child.pid)) await stopProcess({ pid: child.pid }, { timeoutMs: 5000, stop: server.stop });
     fs.rmSync(pidFile(cfg, server.name), { force: true });
     throw err;
   }
   log(`${server.name}: ready in ${fmtSecs(Date.now() - started)}`);
-  return { name: server.name, state: 'owned', pid: child.pid };
+  const detail = await server.afterReady?.(cfg, log, { state: 'started', pid: child.pid });
+  return { name: server.name, state: 'owned', pid: child.pid, detail };
 }
 
 /** options.log wins; options.quiet keeps only first-run notices (fetch, build, format, waiting). */
@@ -861,20 +1227,39 @@ function logger(options) {
 /**
  * Start the missing servers, reuse the running ones, resolve when all answer.
  * @param {{ log?: (line: string, important?: boolean) => void, quiet?: boolean, only?: string[] }} [options]
- * @returns {Promise<{kafka: {brokers: string[]}, mongodb: {url: string}, smtp: {host: string, port: number}, mail: {url: string}}>}
+ * @returns {Promise<{kafka: {brokers: string[]}, mongodb: {url: string, backend: 'postgresql' | 'sqlite'}, postgres?: {url: string}, smtp: {host: string, port: number}, mail: {url: string}}>}
  */
 export async function up(options = {}) {
   const log = logger(options);
   const cfg = config();
   mkdirs(cfg);
   const t0 = Date.now();
-  const servers = selected(options);
+  const servers = selected(options, cfg, 'up');
+  const details = {};
   await withLock(cfg, log, async () => {
     // preflight: every tool the missing servers need, reported together in one line
     const needed = [];
     for (const s of servers) if (!(await listening(s.ports(cfg)[0]))) needed.push(...s.tools(cfg));
     requireTools(needed);
-    const results = await Promise.allSettled(servers.map((s) => ensure(s, cfg, log)));
+    // in parallel, except that a server waits for the ones it starts after (mongodb after postgres)
+    const tasks = new Map();
+    for (const s of servers) {
+      const deps = (s.after?.(cfg) ?? []).filter((n) => tasks.has(n));
+      const task = (async () => {
+        for (const d of deps) {
+          try {
+            await tasks.get(d);
+          } catch {
+            throw new InfraError(`infra: ${s.name} not started: it needs ${d}, which did not start`);
+          }
+        }
+        const r = await ensure(s, cfg, log);
+        if (r.detail) details[s.name] = r.detail;
+        return r;
+      })();
+      tasks.set(s.name, task);
+    }
+    const results = await Promise.allSettled(tasks.values());
     const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
     if (failures.length) {
       const messages = [...new Set(failures.map((e) => e.message ?? String(e)))];
@@ -882,10 +1267,11 @@ export async function up(options = {}) {
     }
   });
   const e = endpoints(cfg);
-  log(`infra: ${servers.length === SERVERS.length ? 'all servers' : [...servers.map((x) => x.name)].join(', ')} up in ${fmtSecs(Date.now() - t0)}`);
+  log(`infra: ${(options.only ?? []).length ? servers.map((x) => x.name).join(', ') : 'all servers'} up in ${fmtSecs(Date.now() - t0)}`);
   const names = new Set(servers.map((s) => s.name));
   if (names.has('kafka')) log(`  kafka    ${e.kafka.brokers.join(',')}`);
-  if (names.has('mongodb')) log(`  mongodb  ${e.mongodb.url}`);
+  if (names.has('postgres')) log(`  postgres ${e.postgres.url}`);
+  if (names.has('mongodb')) log(`  mongodb  ${e.mongodb.url}  (${details.mongodb ?? describeFerretDb(cfg, null)})`);
   if (names.has('mail')) log(`  smtp     ${e.smtp.host}:${e.smtp.port}`);
   if (names.has('mail')) log(`  mail UI  ${e.mail.url}  (API ${e.mail.url}/api/v1/messages)`);
   return e;
@@ -902,13 +1288,16 @@ export async function down(options = {}) {
   const stopped = [];
   await withLock(cfg, log, async () => {
     await Promise.all(
-      selected(options)
+      selected(options, cfg, 'down')
         .slice()
         .reverse()
         .map(async (server) => {
           const rec = ownedProcess(cfg, server.name);
           if (rec) {
-            const how = await stopProcess(rec, { timeoutMs: server.name === 'kafka' ? 60_000 : 15_000 });
+            const how = await stopProcess(rec, {
+              timeoutMs: server.name === 'kafka' ? 60_000 : 15_000,
+              stop: server.stop,
+            });
             log(`${server.name}: ${how} (pid ${rec.pid})`);
             stopped.push(server.name);
           } else if (await listening(server.ports(cfg)[0])) {
@@ -931,17 +1320,21 @@ export async function status(options = {}) {
   const log = logger(options);
   const cfg = config();
   const rows = await Promise.all(
-    selected(options).map(async (server) => {
+    selected(options, cfg, 'status').map(async (server) => {
       const rec = ownedProcess(cfg, server.name);
       const isUp = await server.ready(cfg);
       const isListening = isUp || (await listening(server.ports(cfg)[0]));
       const state = isUp ? 'up' : isListening ? 'not answering' : 'down';
       const owner = rec ? 'owned' : isListening ? 'reused' : '-';
-      return { name: server.name, state, pid: rec?.pid ?? null, owner, endpoint: server.endpoint(cfg) };
+      let detail = server.describe ? await server.describe(cfg, isUp ? rec : null) : '';
+      if (!isUp && server.describe) detail = `${detail} when started`;
+      if (!enabled(server, cfg)) detail = `not used with FERRETDB_BACKEND=${cfg.ferretdbBackend}`;
+      return { name: server.name, state, pid: rec?.pid ?? null, owner, endpoint: server.endpoint(cfg), detail };
     }),
   );
   for (const r of rows) {
-    log(`${r.name.padEnd(8)} ${r.state.padEnd(14)} ${(r.pid ? `pid ${r.pid}` : '-').padEnd(10)} ${r.owner.padEnd(7)} ${r.endpoint}`);
+    const detail = r.detail ? `  (${r.detail})` : '';
+    log(`${r.name.padEnd(8)} ${r.state.padEnd(14)} ${(r.pid ? `pid ${r.pid}` : '-').padEnd(10)} ${r.owner.padEnd(7)} ${r.endpoint}${detail}`);
   }
   return rows;
 }
@@ -955,7 +1348,7 @@ if (isMain) {
   const [command, ...only] = process.argv.slice(2);
   const commands = { up, down, status };
   if (!commands[command]) {
-    console.error('usage: node scripts/infra.mjs up|down|status [kafka|mongodb|mail ...]');
+    console.error('usage: node scripts/infra.mjs up|down|status [kafka|postgres|mongodb|mail ...]');
     process.exit(2);
   }
   commands[command]({ only }).then(

@@ -127,7 +127,6 @@ describe('consent requests (R7)', () => {
     expect(JSON.stringify(stored[0])).not.toContain(token);
     expect(JSON.stringify(stored[0])).not.toContain(token.split('.')[1]);
 
-    const claim = await record(claimId);
     expect((await outboxOf(claimId)).filter((e) => e.event.type === EVENT_TYPES.consentRequested)).toHaveLength(1);
     const pending = await deadlines.pendingFor(claimId);
     expect(pending.map((d) => [d.kind, d.epoch, d.dueAt.toISOString()])).toEqual([[CONSENT_WINDOW, epoch, deadline]]);
