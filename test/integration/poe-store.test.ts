@@ -30,4 +30,17 @@ describe('PoE store (GridFS) on the real MongoDB-wire server', () => {
     await store.delete(stored.documentId);
     await expect(store.read(stored.documentId)).rejects.toThrow();
   });
+
+  it('a file whose claim never recorded it (the upload failed after storing) is deleted by the sweep; a recorded one is kept', async () => {
+    const storedAt = new Date(Date.now() - 2 * 60 * 60_000);
+    const orphan = await store.save({ claimId: 'c-3', originalName: 'a.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 a') }, storedAt);
+    const recorded = await store.save({ claimId: 'c-3', originalName: 'b.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 b') }, storedAt);
+    const fresh = await store.save({ claimId: 'c-3', originalName: 'c.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 c') });
+    const deleted = await store.sweepUnconfirmed(60 * 60_000, async (claimId, documentId) => claimId === 'c-3' && documentId === recorded.documentId);
+    expect(deleted).toBe(1);
+    await expect(store.read(orphan.documentId)).rejects.toThrow();
+    expect((await store.read(recorded.documentId)).toString()).toBe('%PDF-1.4 b');
+    expect((await store.read(fresh.documentId)).toString()).toBe('%PDF-1.4 c'); // an upload still in progress is left alone
+    expect(await store.sweepUnconfirmed(60 * 60_000, async () => false)).toBe(0); // the recorded one was confirmed
+  });
 });

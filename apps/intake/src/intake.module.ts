@@ -4,6 +4,7 @@ import { PoeStore } from '../../../libs/persistence/src/index.js';
 import { MONGO_CONNECTION, ServiceCoreModule } from '../../../libs/platform/src/index.js';
 import { ClaimsController } from './claims/claims.controller.js';
 import { ClaimsService } from './claims/claims.service.js';
+import { PoeSweep } from './poe/poe-sweep.js';
 import { ClaimRequestsHandler } from './requests/claim-requests.handler.js';
 import { RequestRejections } from './requests/request-rejections.js';
 
@@ -13,6 +14,7 @@ import { RequestRejections } from './requests/request-rejections.js';
   providers: [
     ClaimsService,
     RequestRejections,
+    PoeSweep,
     { provide: PoeStore, useFactory: (connection: Connection) => new PoeStore(connection), inject: [MONGO_CONNECTION] },
   ],
 })

@@ -47,21 +47,33 @@ export class ClaimsService {
   }
 
   /**
-   * Stores the files and adds each to the claim as PoE. A file the claim refuses (wrong state,
-   * closed window) is deleted again, so no stored document is left without a claim pointing to it.
+   * Stores the files and adds each to the claim as PoE. An upload carries no If-Match, so a
+   * concurrent change of the claim is no reason to refuse it: the ledger decides again on the
+   * newer state. A file the claim refuses (wrong state, closed window) is deleted again; if even
+   * that fails (the store went away), the PoE sweep deletes it later: no stored document is left
+   * without a claim pointing to it.
    */
   async attachPoe(actor: Actor, claimId: string, files: UploadedPoe[]): Promise<{ claim: ClaimView; documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> }> {
     const documents = await this.storePoe(actor, claimId, files);
     let claim = await this.get(actor, claimId);
     for (const [index, document] of documents.entries()) {
       try {
-        claim = (await this.ledger.execute(claimId, { type: 'addPoe', document }, actor)).claim;
+        claim = (await this.ledger.execute(claimId, { type: 'addPoe', document }, actor, { retryOnConflict: true })).claim;
       } catch (error) {
-        await Promise.all(documents.slice(index).map((unused) => this.poeStore.delete(unused.documentId)));
+        await Promise.all(documents.slice(index).map((unused) => this.poeStore.delete(unused.documentId))).catch(() => undefined);
         throw error;
       }
     }
+    await this.poeStore.confirm(documents.map((document) => document.documentId)).catch(() => undefined);
     return { claim, documents };
+  }
+
+  /** Deletes stored PoE files their claim never recorded (an upload cut short by a failure). */
+  sweepUnrecordedPoe(olderThanMs: number): Promise<number> {
+    return this.poeStore.sweepUnconfirmed(olderThanMs, async (claimId, documentId) => {
+      const claim = await this.ledger.get(claimId);
+      return Boolean(claim?.state.poe.some((document) => document.documentId === documentId));
+    });
   }
 
   /** Stores each file (checked by its bytes and size). */

@@ -81,7 +81,11 @@ export function claimListQuery(filter: ClaimFilter): Record<string, unknown> {
   return query;
 }
 
-const MAX_CONFLICT_RETRIES = 8;
+/**
+ * Each lost race means another writer committed, so retries end; the bound only stops a bug
+ * from spinning. Many writers on one claim (20 parallel uploads) lose many rounds in a row.
+ */
+const MAX_CONFLICT_RETRIES = 64;
 const VIEW_PROJECTION = { appliedCommandIds: 0, reviewQueued: 0, reviewQueuedAt: 0 } as const;
 
 /** The snapshot as the ledger reads it, plus the log rows it has not caught up with yet. */
@@ -166,6 +170,8 @@ export class ClaimLedger {
         if (!options.retryOnConflict || options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
           throw new VersionConflictError(claimId, options.expectedVersion ?? latest.version);
         }
+        // A little jitter so that writers which lost together do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
         continue;
       }
       current.tail.push(transition);
