@@ -25,22 +25,53 @@ const startedHere = before.every((server) => server.state === 'down');
 console.log('\n== servers');
 await infra.up();
 
+const jest = (label, resultsFile, args, env = {}) => {
+  fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+  fs.rmSync(resultsFile, { force: true });
+  return run(
+    label,
+    process.execPath,
+    ['--experimental-vm-modules', path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--json', `--outputFile=${resultsFile}`, ...args],
+    { NODE_NO_WARNINGS: '1', ...env },
+  );
+};
 const resultsFile = path.join(root, '.cache', 'jest-results.json');
-fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-fs.rmSync(resultsFile, { force: true });
-const passed = run(
-  'jest (unit, integration, e2e)',
-  process.execPath,
-  ['--experimental-vm-modules', path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--json', `--outputFile=${resultsFile}`, ...jestArgs],
-  { NODE_NO_WARNINGS: '1' },
-);
+let passed = jest('jest (unit, integration, e2e)', resultsFile, jestArgs);
+
+// The integration tests again on FerretDB's other backend (SQLite when the default is
+// PostgreSQL): both must hold the same guarantees. A second FerretDB on its own port and cache
+// (sharing the built binaries), stopped afterwards. Skipped when a subset of tests was asked for.
+const otherResultsFile = path.join(root, '.cache', 'jest-results-other-backend.json');
+fs.rmSync(otherResultsFile, { force: true });
+if (jestArgs.length === 0 && !process.env.MONGO_URL) {
+  const mainBackend = process.env.FERRETDB_BACKEND || 'postgresql';
+  const other = mainBackend === 'postgresql' ? 'sqlite' : 'postgresql';
+  const port = process.env.OTHER_BACKEND_MONGO_PORT || '27018';
+  const cache = path.join(root, '.cache', `infra-${other}`);
+  const mainBin = path.resolve(process.env.INFRA_CACHE_DIR || path.join(root, '.cache', 'infra'), 'bin');
+  fs.mkdirSync(cache, { recursive: true });
+  if (!fs.existsSync(path.join(cache, 'bin'))) fs.symlinkSync(mainBin, path.join(cache, 'bin'));
+  const env = {
+    FERRETDB_BACKEND: other,
+    MONGO_PORT: port,
+    POSTGRES_PORT: process.env.OTHER_BACKEND_POSTGRES_PORT || '5434',
+    INFRA_CACHE_DIR: cache,
+    MONGO_URL: `mongodb://127.0.0.1:${port}`,
+  };
+  passed = jest(`jest (integration on FerretDB/${other})`, otherResultsFile, ['--selectProjects', 'integration'], env) && passed;
+  run(`stopping FerretDB/${other}`, process.execPath, [path.join(root, 'scripts', 'infra.mjs'), 'down'], env);
+}
 
 if (startedHere && !process.env.KEEP_SERVERS) {
   console.log('\n== stopping the servers this run started');
   await infra.down();
 }
 
-let summary = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
-if (fs.existsSync(resultsFile)) summary = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+const summary = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
+for (const file of [resultsFile, otherResultsFile]) {
+  if (!fs.existsSync(file)) continue;
+  const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const key of Object.keys(summary)) summary[key] += results[key];
+}
 console.log(`\ntests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed`);
 process.exit(passed && summary.numFailedTests === 0 && summary.numPassedTests > 0 ? 0 : 1);

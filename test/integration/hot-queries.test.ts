@@ -35,7 +35,9 @@ describe('hot queries are pushed down to the store', () => {
       await model.init();
     }
     const plan = await explain(claimModel(connection), { _id: 'x' });
-    backend = plan.filterPushdown === undefined ? 'mongodb' : plan.queryPlanner && 'Plan' in plan.queryPlanner ? 'postgresql' : 'sqlite';
+    // PostgreSQL's plan is an object (EXPLAIN JSON), SQLite's a list of EXPLAIN QUERY PLAN lines.
+    const pgPlan = plan.queryPlanner?.Plan;
+    backend = plan.filterPushdown === undefined ? 'mongodb' : pgPlan && !Array.isArray(pgPlan) ? 'postgresql' : 'sqlite';
   });
 
   afterAll(async () => {
