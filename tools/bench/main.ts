@@ -4,15 +4,24 @@
  *   1. publishing N lifecycle events: KafkaPublisher (envelope + one sendBatch) vs raw kafkajs sendBatch
  *   2. N claim transitions, 16 claims at once: ClaimLedger.execute (read snapshot, decide, insert the
  *      transition row, advance the snapshot) vs a raw updateOne; prints store round trips per transition
+ *   3. end to end, at each of BENCH_SIZES (default 500 and BENCH_CLAIMS=5000): the pipeline from
+ *      upstream request to assessment and emails (pipeline.ts), each size right after its two
+ *      baselines (baselines.ts); writes reports/bench.json. See docs/performance.md.
  * Servers: the local ones (`npm run infra -- up`), or KAFKA_BROKERS / MONGO_URL.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { BusinessCalendar, type Actor, type ClaimCommand } from '../../libs/domain/src/index.js';
 import { KafkaPublisher, MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
 import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } from '../../libs/persistence/src/index.js';
 import { SystemClock } from '../../libs/platform/src/clock.js';
+import { chainBaseline, storeBaseline } from './baselines.js';
+import { runPipeline, type PipelineFigures } from './pipeline.js';
+import { round } from './processes.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 400);
@@ -28,7 +37,7 @@ async function timed(label: string, run: () => Promise<number>): Promise<number>
   return rate;
 }
 
-async function benchPublishing(): Promise<void> {
+async function benchPublishing(): Promise<number> {
   const config = { ...messagingConfigFromEnv('cpor-bench'), topicPrefix: `bench-${randomUUID().slice(0, 8)}.` };
   const admin = new MessagingAdmin(config);
   await admin.ensureTopics([TOPICS.claimEvents]);
@@ -57,6 +66,7 @@ async function benchPublishing(): Promise<void> {
       return events.length;
     });
     console.log(`kafka ratio ours/raw: ${(ours / baseline).toFixed(2)}`);
+    return ours / baseline;
   } finally {
     await raw.disconnect();
     await publisher.disconnect();
@@ -65,7 +75,7 @@ async function benchPublishing(): Promise<void> {
   }
 }
 
-async function benchLedger(): Promise<void> {
+async function benchLedger(): Promise<{ ratio: number; roundTripsPerTransition: number }> {
   const connection = await openMongoConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', `cpor_bench_${randomUUID().slice(0, 8)}`);
   const claims = claimModel(connection);
   const ledger = new ClaimLedger(claims, claimTransitionModel(connection), new SystemClock(), new BusinessCalendar({ timeZone: 'UTC' }), 'cpor/bench');
@@ -123,11 +133,98 @@ async function benchLedger(): Promise<void> {
     const roundTrips = ledger.stats.roundTrips - before.roundTrips;
     console.log(`ledger ratio ours/raw: ${(ours / baseline).toFixed(2)}`);
     console.log(`ledger store round trips per transition: ${(roundTrips / transitions).toFixed(2)} (raw: 1; conflicts ${ledger.stats.conflicts - before.conflicts})`);
+    return { ratio: ours / baseline, roundTripsPerTransition: roundTrips / transitions };
   } finally {
     await connection.dropDatabase();
     await connection.close();
   }
 }
 
-await benchPublishing();
-await benchLedger();
+// ------------------------------------------------------------------------------------------------
+// End to end
+
+/** Transitions of a claim from request to assessment: create, addPoe, submit, startReview, approve, requestConsent, elapseConsent, recordEligibility. */
+const TRANSITIONS_PER_CLAIM = 8;
+/** Topic hops from request to assessment: requests -> intake; submitted -> reviewers; approved -> consent; consent requested -> notifications; elapsed -> eligibility; assessment -> downstream. */
+const TOPIC_HOPS = Number(process.env.BENCH_HOPS ?? 6);
+const SIZES = (process.env.BENCH_SIZES ?? `500,${process.env.BENCH_CLAIMS ?? 5000}`).split(',').map((s) => Number(s.trim())).filter((s) => s > 0);
+const REVIEWERS = Number(process.env.BENCH_REVIEWERS ?? 16);
+
+interface SizeFigures extends PipelineFigures {
+  store_claims_per_s: number;
+  chain_claims_per_s: number;
+  ratio_to_limit: number;
+  p99_ms: Record<string, number>;
+}
+
+/** FerretDB's backend as `npm run infra -- status` reports it (else the env's choice). */
+function ferretDbBackend(): string {
+  try {
+    const status = execFileSync(process.execPath, ['scripts/infra.mjs', 'status'], { encoding: 'utf8' });
+    return /\((FerretDB on [^)]+)\)/.exec(status)?.[1] ?? 'unknown';
+  } catch {
+    return `FerretDB on ${process.env.FERRETDB_BACKEND ?? 'postgresql'} (not checked)`;
+  }
+}
+
+async function benchSize(claims: number): Promise<SizeFigures> {
+  console.log(`\n--- ${claims} claims ---`);
+  // Baselines right before the pipeline, on the same servers in the same minutes.
+  const store = await storeBaseline(claims, TRANSITIONS_PER_CLAIM, PARALLEL);
+  console.log(`store baseline (raw driver, ${TRANSITIONS_PER_CLAIM} x findOne+insert+update per claim, ${PARALLEL} parallel): ${store.claimsPerS.toFixed(1)} claims/s (${store.seconds.toFixed(1)} s)`);
+  const chain = await chainBaseline(claims, TOPIC_HOPS, Number(process.env.KAFKA_PARTITIONS ?? 3));
+  console.log(`chain baseline (raw kafkajs, ${TOPIC_HOPS} topic hops): ${chain.claimsPerS.toFixed(1)} claims/s (${chain.seconds.toFixed(1)} s)`);
+  const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? Math.max(180, claims * 0.25)) * 1000;
+  const pipeline = await runPipeline(claims, { reviewers: REVIEWERS, timeoutMs });
+  const limit = Math.min(store.claimsPerS, chain.claimsPerS);
+  return {
+    ...pipeline,
+    store_claims_per_s: round(store.claimsPerS, 1),
+    chain_claims_per_s: round(chain.claimsPerS, 1),
+    ratio_to_limit: round(pipeline.pipeline_claims_per_s / limit, 3),
+    p99_ms: Object.fromEntries(Object.entries(pipeline.stages).map(([name, s]) => [name, s.p99_ms])),
+  };
+}
+
+function printSummary(f: SizeFigures): void {
+  console.log(`\n=== ${f.claims} claims: ${f.pipeline_claims_per_s} claims/s end to end (${f.seconds} s) ===`);
+  console.log(`limits: store ${f.store_claims_per_s} claims/s, kafka chain ${f.chain_claims_per_s} claims/s -> ratio_to_limit ${f.ratio_to_limit}`);
+  console.log(`${'stage'.padEnd(18)}${'claims/s'.padStart(10)}${'window s'.padStart(10)}${'p50 ms'.padStart(10)}${'p95 ms'.padStart(10)}${'p99 ms'.padStart(10)}`);
+  for (const [name, s] of Object.entries(f.stages)) {
+    console.log(`${name.padEnd(18)}${String(s.claims_per_s).padStart(10)}${String(s.window_s).padStart(10)}${String(s.p50_ms).padStart(10)}${String(s.p95_ms).padStart(10)}${String(s.p99_ms).padStart(10)}`);
+  }
+  for (const [action, p] of Object.entries(f.review_http)) console.log(`review HTTP ${action.padEnd(8)} p50 ${p.p50_ms} ms, p95 ${p.p95_ms} ms, p99 ${p.p99_ms} ms`);
+  console.log(`store round trips per claim: ${f.round_trips_per_claim} (${Object.entries(f.round_trips_by_service).map(([s, n]) => `${s} ${n}`).join(', ')}); transitions per claim ${f.transitions_per_claim}; conflicts ${f.ledger_conflicts}`);
+  console.log(`cpu s / peak rss MB: ${Object.entries(f.processes).map(([name, p]) => `${name} ${p.cpu_s} s / ${p.peak_rss_mb} MB`).join(', ')}`);
+  console.log(`http 5xx: ${f.http_5xx}, other http errors: ${f.http_other_errors}, lost (never assessed): ${f.lost}, emails ${f.emails}/${f.emails_expected} (unexpected ${f.unexpected_emails})`);
+}
+
+// BENCH_SEAMS=0 skips the seam benchmarks (quick tries of the pipeline).
+const seams = process.env.BENCH_SEAMS === '0' ? {} : { kafka_ratio: round(await benchPublishing(), 3), ...(({ ratio, roundTripsPerTransition }) => ({ ledger_ratio: round(ratio, 3), ledger_round_trips_per_transition: round(roundTripsPerTransition, 2) }))(await benchLedger()) };
+const sizes: Record<string, SizeFigures> = {};
+for (const claims of SIZES) {
+  sizes[claims] = await benchSize(claims);
+  printSummary(sizes[claims]);
+}
+const largest = sizes[Math.max(...SIZES)];
+const report = {
+  generated_at: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', total_memory_mb: Math.round(os.totalmem() / 2 ** 20), os: `${os.type()} ${os.release()}`, node: process.version },
+  ferretdb_backend: ferretDbBackend(),
+  settings: { sizes: SIZES, reviewers: REVIEWERS, topic_hops: TOPIC_HOPS, transitions_per_claim: TRANSITIONS_PER_CLAIM, parallel_store_claims: PARALLEL },
+  seams,
+  pipeline_claims_per_s: largest.pipeline_claims_per_s,
+  store_claims_per_s: largest.store_claims_per_s,
+  chain_claims_per_s: largest.chain_claims_per_s,
+  ratio_to_limit: largest.ratio_to_limit,
+  round_trips_per_claim: largest.round_trips_per_claim,
+  p99_ms: largest.p99_ms,
+  http_5xx: largest.http_5xx,
+  lost: largest.lost,
+  sizes,
+};
+mkdirSync('reports', { recursive: true });
+writeFileSync('reports/bench.json', JSON.stringify(report, null, 2) + '\n');
+console.log(`\nwrote reports/bench.json (${report.ferretdb_backend}, ${report.machine.cpus} x ${report.machine.cpu_model})`);
+// kafkajs and the services' pools may hold timers; the report is written.
+process.exit(0);
