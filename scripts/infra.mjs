@@ -52,6 +52,7 @@ const FERRETDB_BACKENDS = { postgresql: 'PostgreSQL', sqlite: 'SQLite' }; // FER
 const PG_USER = 'postgres'; // superuser created by initdb, and the system user servers run as under root
 const PG_DATABASE = 'ferretdb';
 const POLL_MS = 200;
+const FERRETDB_PG_POOL = 200;
 
 // ---------------------------------------------------------------------------------------------
 // configuration and paths
@@ -854,7 +855,8 @@ const postgres = {
     const sockets = Buffer.byteLength(path.join(p.sockets, `.s.PGSQL.${cfg.ports.postgres}.lock`)) < 100 ? p.sockets : '';
     const settings = {
       listen_addresses: HOST,
-      max_connections: '200',
+      // two FerretDBs (tests on both backends, the benchmark) with FERRETDB_PG_POOL connections each
+      max_connections: '500',
       // a throwaway test database: durability off
       fsync: 'off',
       synchronous_commit: 'off',
@@ -981,7 +983,11 @@ const mongodb = {
     fs.mkdirSync(state, { recursive: true });
     let storage;
     if (cfg.ferretdbBackend === 'postgresql') {
-      storage = ['--handler=postgresql', `--postgresql-url=${postgresUrl(cfg)}`];
+      // FerretDB v1's update holds one PostgreSQL connection for its query while it waits for
+      // another for its transaction: with its default pool of 50 and 50 updates at once it
+      // deadlocks for good (seen here under load). A pool larger than the clients' concurrency
+      // (services open at most MONGO_MAX_POOL_SIZE connections each) keeps it out of reach.
+      storage = ['--handler=postgresql', `--postgresql-url=${postgresUrl(cfg)}?pool_max_conns=${FERRETDB_PG_POOL}`];
     } else {
       const data = path.join(home, 'data');
       fs.mkdirSync(data, { recursive: true });

@@ -10,6 +10,10 @@ mongoose.set('strictQuery', 'throw');
 export async function openMongoConnection(url: string, dbName: string, serverSelectionTimeoutMS = 10_000): Promise<Connection> {
   const connection = mongoose.createConnection(url, {
     dbName,
+    // Bounds this process's concurrent store operations. FerretDB on PostgreSQL deadlocks when
+    // its clients run more updates at once than its PostgreSQL pool has connections (see
+    // docs/operations.md); with a bounded pool per service the sum stays below it.
+    maxPoolSize: Number(process.env.MONGO_MAX_POOL_SIZE ?? 20),
     serverSelectionTimeoutMS,
     // While the store is unreachable an operation fails (and is retried by its caller) instead of
     // waiting in mongoose's buffer, where no caller can tell an outage from a slow query.
