@@ -161,7 +161,7 @@ interface SizeFigures extends PipelineFigures {
 function ferretDbBackend(): string {
   try {
     const status = execFileSync(process.execPath, ['scripts/infra.mjs', 'status'], { encoding: 'utf8' });
-    return /\((FerretDB on [^)]+)\)/.exec(status)?.[1] ?? 'unknown';
+    return /\((FerretDB on \w+)/.exec(status)?.[1] ?? 'unknown';
   } catch {
     return `FerretDB on ${process.env.FERRETDB_BACKEND ?? 'postgresql'} (not checked)`;
   }
@@ -175,7 +175,8 @@ async function benchSize(claims: number): Promise<SizeFigures> {
   const chain = await chainBaseline(claims, TOPIC_HOPS, Number(process.env.KAFKA_PARTITIONS ?? 3));
   console.log(`chain baseline (raw kafkajs, ${TOPIC_HOPS} topic hops): ${chain.claimsPerS.toFixed(1)} claims/s (${chain.seconds.toFixed(1)} s)`);
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? Math.max(180, claims * 0.25)) * 1000;
-  const pipeline = await runPipeline(claims, { reviewers: REVIEWERS, timeoutMs });
+  const stallMs = Number(process.env.BENCH_STALL_S ?? 60) * 1000;
+  const pipeline = await runPipeline(claims, { reviewers: REVIEWERS, timeoutMs, stallMs });
   const limit = Math.min(store.claimsPerS, chain.claimsPerS);
   return {
     ...pipeline,
@@ -196,7 +197,8 @@ function printSummary(f: SizeFigures): void {
   for (const [action, p] of Object.entries(f.review_http)) console.log(`review HTTP ${action.padEnd(8)} p50 ${p.p50_ms} ms, p95 ${p.p95_ms} ms, p99 ${p.p99_ms} ms`);
   console.log(`store round trips per claim: ${f.round_trips_per_claim} (${Object.entries(f.round_trips_by_service).map(([s, n]) => `${s} ${n}`).join(', ')}); transitions per claim ${f.transitions_per_claim}; conflicts ${f.ledger_conflicts}`);
   console.log(`cpu s / peak rss MB: ${Object.entries(f.processes).map(([name, p]) => `${name} ${p.cpu_s} s / ${p.peak_rss_mb} MB`).join(', ')}`);
-  console.log(`http 5xx: ${f.http_5xx}, other http errors: ${f.http_other_errors}, lost (never assessed): ${f.lost}, emails ${f.emails}/${f.emails_expected} (unexpected ${f.unexpected_emails})`);
+  console.log(`http 5xx: ${f.http_5xx}, other http errors: ${f.http_other_errors}, timeouts: ${f.http_timeouts}, lost (never assessed): ${f.lost}, emails ${f.emails}/${f.emails_expected} (unexpected ${f.unexpected_emails})`);
+  if (f.stalled) console.log('STALLED: nothing moved for BENCH_STALL_S; the figures above are partial (see docs/performance.md)');
 }
 
 // BENCH_SEAMS=0 skips the seam benchmarks (quick tries of the pipeline).
@@ -221,6 +223,7 @@ const report = {
   p99_ms: largest.p99_ms,
   http_5xx: largest.http_5xx,
   lost: largest.lost,
+  stalled: largest.stalled,
   sizes,
 };
 mkdirSync('reports', { recursive: true });

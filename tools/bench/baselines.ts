@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+import { BusinessCalendar, decide, getPolicy, type Actor } from '../../libs/domain/src/index.js';
+
+/**
+ * What the servers can do at best, measured with the raw clients in the same run: the limits the
+ * pipeline is compared with (its figure divided by the lower of the two is `ratio_to_limit`).
+ */
+
+const partner: Actor = { kind: 'partner', id: 'bench', partnerId: 'bench', roles: ['incentives-admin'] };
+
+/** A real claim's state and history entry (from the domain's own decide), so rows weigh what the ledger's weigh. */
+function sampleClaim() {
+  const outcome = decide(
+    null,
+    {
+      type: 'create',
+      claimId: randomUUID(),
+      policyId: 'cpor-2020-06',
+      mpnId: '1234567',
+      customer: { tenantId: randomUUID(), name: 'Contoso bench', domain: 'contoso.example' },
+      customerContact: { name: 'Casey Customer', email: 'customer-bench@contoso.example' },
+      partnerContact: { name: 'Pat Partner', email: 'partner-bench@fabrikam.example' },
+      products: ['microsoft-365'],
+      workloads: ['Exchange Online'],
+      activity: 'deployment',
+      subscriptionOrTenantId: randomUUID(),
+    },
+    partner,
+    { now: new Date(), policy: getPolicy('cpor-2020-06'), calendar: new BusinessCalendar({ timeZone: 'UTC' }) },
+  );
+  return { state: outcome.state, history: outcome.history };
+}
+
+/**
+ * (a) The ledger's write set with the raw driver: for each of a claim's `transitions`, a findOne
+ * of the snapshot, an insert of the transition row (state, history entry and the event, as the
+ * ledger's rows hold) and an update of the snapshot (an insert the first time); `parallel` claims
+ * at once, each claim's transitions in order. Returns claims per second.
+ */
+export async function storeBaseline(claims: number, transitions: number, parallel: number): Promise<{ claimsPerS: number; seconds: number }> {
+  const client = new MongoClient(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
+  await client.connect();
+  const db = client.db(`cpor_bench_raw_${randomUUID().slice(0, 8)}`);
+  const rows = db.collection<Record<string, unknown> & { _id: string }>('claim_transitions');
+  const snapshots = db.collection<Record<string, unknown> & { _id: string }>('claims');
+  const { state, history } = sampleClaim();
+  try {
+    // Create the collections first, as the services have by the time claims arrive.
+    await rows.insertOne({ _id: 'warm-up' });
+    await snapshots.insertOne({ _id: 'warm-up' });
+    const oneClaim = async (claimId: string) => {
+      for (let version = 1; version <= transitions; version++) {
+        await snapshots.findOne({ _id: claimId });
+        const event = { id: randomUUID(), type: 'cpor.claim.bench.v1', source: 'cpor/bench', subject: claimId, time: new Date().toISOString(), data: { claimId, status: state.status, actor: partner, claim: state } };
+        await rows.insertOne({ _id: `${claimId}:${version}`, claimId, version, at: new Date(), commandId: randomUUID(), state, history, outbox: [{ topic: 'cpor.claim-events.v1', event }], pending: true });
+        if (version === 1) await snapshots.insertOne({ _id: claimId, version, state, status: state.status, history: [history], appliedCommandIds: [] });
+        else await snapshots.updateOne({ _id: claimId, version: version - 1 }, { $set: { version, state, status: state.status }, $push: { history } } as never);
+      }
+    };
+    const started = process.hrtime.bigint();
+    let next = 0;
+    const lane = async () => {
+      for (let n = next++; n < claims; n = next++) await oneClaim(`raw-${n}-${randomUUID().slice(0, 8)}`);
+    };
+    await Promise.all(Array.from({ length: parallel }, lane));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { claimsPerS: claims / seconds, seconds };
+  } finally {
+    await db.dropDatabase().catch(() => undefined);
+    await client.close();
+  }
+}
+
+/**
+ * (b) Kafka alone: `claims` records (one per claim, the size of a lifecycle event) produced to the
+ * first of `hops` topics, relayed by a raw kafkajs consumer-producer to the next topic and so on,
+ * and consumed from the last: the topic hops a claim passes from request to assessment, with no
+ * work done in between. Batch in, batch out (eachBatch + one send), acks=all, as our transport
+ * and relay do. Returns claims per second from the first send to the last record's arrival.
+ */
+export async function chainBaseline(claims: number, hops: number, partitions: number): Promise<{ claimsPerS: number; seconds: number }> {
+  const prefix = `bench-chain-${randomUUID().slice(0, 8)}.`;
+  const kafka = new Kafka({ clientId: 'cpor-bench-chain', brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  const topics = Array.from({ length: hops }, (_, i) => `${prefix}hop-${i + 1}`);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+  const producer = kafka.producer();
+  await producer.connect();
+  const consumers: Consumer[] = [];
+  const payload = JSON.stringify({ claim: sampleClaim().state, pad: 'x'.repeat(200) });
+  const seen = new Set<string>();
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  try {
+    const joined: Array<Promise<void>> = [];
+    for (let i = 0; i < hops; i++) {
+      const consumer = kafka.consumer({ groupId: `${prefix}relay-${i + 1}`, maxWaitTimeInMs: 100 });
+      consumers.push(consumer);
+      joined.push(new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve())));
+      await consumer.connect();
+      await consumer.subscribe({ topic: topics[i], fromBeginning: true });
+      const last = i === hops - 1;
+      await consumer.run({
+        partitionsConsumedConcurrently: partitions,
+        eachBatch: async ({ batch }) => {
+          if (last) {
+            for (const message of batch.messages) seen.add(message.key?.toString() ?? '');
+            if (seen.size >= claims) done();
+            return;
+          }
+          await producer.send({ topic: topics[i + 1], acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+        },
+      });
+    }
+    // Group joins are start-up, not throughput.
+    await Promise.all(joined);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < claims; i += 100) {
+      const keys = Array.from({ length: Math.min(100, claims - i) }, (_, j) => `claim-${i + j}`);
+      await producer.send({ topic: topics[0], acks: -1, messages: keys.map((key) => ({ key, value: payload })) });
+    }
+    await finished;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { claimsPerS: claims / seconds, seconds };
+  } finally {
+    for (const consumer of consumers) await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect();
+    await admin.deleteGroups(consumers.map((_, i) => `${prefix}relay-${i + 1}`)).catch(() => undefined);
+    await admin.deleteTopics({ topics }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
