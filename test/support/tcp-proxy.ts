@@ -20,9 +20,14 @@ export class TcpProxy {
   async start(port = 0): Promise<number> {
     this.server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const socket of [client, upstream]) {
+      // Like a real server going away: when either side closes or fails, so does the other
+      // (a client left waiting on a half-dead connection would hang, which no real store does).
+      for (const [socket, peer] of [[client, upstream], [upstream, client]] as const) {
         this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          peer.destroy();
+        });
         socket.on('error', () => socket.destroy());
       }
       this.forward(client, upstream, false);

@@ -7,6 +7,36 @@ import mongoose, { type Connection } from 'mongoose';
 mongoose.set('sanitizeFilter', true);
 mongoose.set('strictQuery', 'throw');
 
+const HEARTBEAT_MS = 1_000;
+const MONITOR_SILENT_MS = 10_000;
+
+/**
+ * Workaround for a defect of the mongodb driver (7.9): when an operation's network error resets
+ * the server while the monitor's own check is in flight, the monitor can stop for good (seen in
+ * the store-outage e2e test: a heartbeat started and never ended, the server stayed Unknown, and
+ * every operation failed server selection long after the store was back). A monitor checks every
+ * second, so ten silent seconds mean it is stuck: close and start it again (a fresh loop).
+ * This reaches into the driver's topology (no public API restarts a monitor); if the internals
+ * change, it does nothing.
+ */
+function watchServerMonitor(connection: Connection): void {
+  const client = connection.getClient();
+  let lastHeard = Date.now();
+  for (const event of ['serverHeartbeatStarted', 'serverHeartbeatSucceeded', 'serverHeartbeatFailed']) client.on(event, () => (lastHeard = Date.now()));
+  const timer = setInterval(() => {
+    if (Date.now() - lastHeard < MONITOR_SILENT_MS) return;
+    lastHeard = Date.now();
+    type Monitor = { close?: () => void; connect?: () => void };
+    const servers = (client as unknown as { topology?: { s?: { servers?: Map<string, { monitor?: Monitor | null }> } } }).topology?.s?.servers;
+    servers?.forEach(({ monitor }) => {
+      monitor?.close?.();
+      monitor?.connect?.();
+    });
+  }, HEARTBEAT_MS);
+  timer.unref();
+  connection.once('close', () => clearInterval(timer));
+}
+
 export async function openMongoConnection(url: string, dbName: string, serverSelectionTimeoutMS = 10_000): Promise<Connection> {
   const connection = mongoose.createConnection(url, {
     dbName,
@@ -22,7 +52,7 @@ export async function openMongoConnection(url: string, dbName: string, serverSel
     retryWrites: false,
     // How soon a store that came back is noticed: the driver's monitor probes it this often
     // (default 10 s). HTTP must answer again within seconds of the store's return.
-    heartbeatFrequencyMS: 1_000,
+    heartbeatFrequencyMS: HEARTBEAT_MS,
     // Poll the server's state: the streaming monitor (awaitable hello) was seen not to notice,
     // for minutes, that a store which had dropped its connections was back.
     serverMonitoringMode: 'poll',
@@ -31,6 +61,7 @@ export async function openMongoConnection(url: string, dbName: string, serverSel
     connectTimeoutMS: 3_000,
     autoIndex: true,
   });
+  watchServerMonitor(connection);
   await connection.asPromise();
   return connection;
 }
