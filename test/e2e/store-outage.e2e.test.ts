@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { REQUEST_TYPES } from '../../libs/contracts/src/event-types.js';
+import { EVENT_TYPES, REQUEST_TYPES } from '../../libs/contracts/src/event-types.js';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { http } from '../support/http.js';
-import { TestKafkaClient } from '../support/kafka-client.js';
+import { distinctEvents, TestKafkaClient } from '../support/kafka-client.js';
 import { claimFields, LifecycleDriver } from '../support/lifecycle-driver.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -21,7 +21,7 @@ describe('store outage', () => {
     system = await startSystem({ MONGO_URL: `mongodb://127.0.0.1:${port}`, MONGO_SERVER_SELECTION_TIMEOUT_MS: '500' });
     kafka = new TestKafkaClient(system.topicPrefix);
     await kafka.connect();
-    await kafka.collect([TOPICS.claimRequestsRejected, `${TOPICS.claimRequests}.intake.dlq`, `${TOPICS.claimEvents}.review.dlq`]);
+    await kafka.collect([TOPICS.claimRequestsRejected, `${TOPICS.claimRequests}.intake.dlq`, `${TOPICS.claimEvents}.review.dlq`, TOPICS.claimEvents]);
   });
 
   afterAll(async () => {
@@ -72,5 +72,54 @@ describe('store outage', () => {
     expect(kafka.on(TOPICS.claimRequestsRejected)).toEqual([]);
     const list = await http('GET', `${system.urls.intake}/v1/claims`, { token: await driver.partner() });
     expect(list.body.total).toBe(2);
+  });
+
+  it('a 60 s outage in the middle of a burst: HTTP answers again within 10 s of the return, every request applied once, each event under one id', async () => {
+    const driver = new LifecycleDriver(system);
+    const partnerId = driver.partnerId;
+    const token = await driver.partner();
+    const tag = `${system.runId}-burst`;
+    const send = (i: number) =>
+      kafka.sendEvent(TOPICS.claimRequests, {
+        id: randomUUID(),
+        type: REQUEST_TYPES.create,
+        subject: partnerId,
+        data: { partnerId, requestedBy: 'crm', claim: claimFields(`${tag}-${i}`) },
+      });
+    const burst = 40;
+    for (let i = 0; i < burst / 2; i++) await send(i);
+    await proxy.cut();
+    for (let i = burst / 2; i < burst; i++) await send(i);
+    // Down for a minute; HTTP keeps answering (503), it does not hang.
+    const outageEnds = Date.now() + 60_000;
+    while (Date.now() < outageEnds) {
+      const during = await http('GET', `${system.urls.intake}/v1/claims?limit=1`, { token });
+      expect(during.status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+    await proxy.restore();
+    await waitFor(async () => (await http('GET', `${system.urls.review}/v1/reviews/queue`, { token: await driver.reviewer() })).status === 200, {
+      timeoutMs: 10_000,
+      intervalMs: 250,
+      message: 'the review API answering within 10 s of the store returning',
+    });
+    await waitFor(async () => (await http('GET', `${system.urls.intake}/v1/claims?limit=1`, { token })).status === 200, {
+      timeoutMs: 10_000,
+      intervalMs: 250,
+      message: 'the intake API answering within 10 s of the store returning',
+    });
+
+    const mine = (record: { json: () => any }) => String(record.json()?.claim?.customer?.name ?? '').startsWith(`Northwind ${tag}-`);
+    const created = await waitFor(() => {
+      const events = distinctEvents(kafka.on(TOPICS.claimEvents)).filter((record) => record.headers.ce_type === EVENT_TYPES.created && mine(record));
+      return events.length >= burst ? events : undefined;
+    }, { timeoutMs: 120_000, message: `all ${burst} claims of the burst created and published` });
+    // One created event per claim, and no transition published under two ids.
+    expect(new Set(created.map((record) => record.headers.ce_subject)).size).toBe(burst);
+    expect(created).toHaveLength(burst);
+    const versions = distinctEvents(kafka.on(TOPICS.claimEvents)).filter(mine).map((record) => `${record.headers.ce_subject}:${record.headers.ce_claimversion}:${record.headers.ce_type}`);
+    expect(new Set(versions).size).toBe(versions.length);
+    expect(kafka.on(`${TOPICS.claimRequests}.intake.dlq`)).toEqual([]);
+    expect(kafka.on(TOPICS.claimRequestsRejected)).toEqual([]);
   });
 });
