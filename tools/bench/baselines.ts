@@ -1,32 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { BusinessCalendar, decide, getPolicy, type Actor } from '../../libs/domain/src/index.js';
+import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '../../libs/domain/src/index.js';
 
 /**
  * What the servers can do at best, measured with the raw clients in the same run: the limits the
  * pipeline is compared with (its figure divided by the lower of the two is `ratio_to_limit`).
  */
 
-const partner: Actor = { kind: 'partner', id: 'bench', partnerId: 'bench', roles: ['incentives-admin'] };
+export const partner: Actor = { kind: 'partner', id: 'bench', partnerId: 'bench', roles: ['incentives-admin'] };
+
+/** The create command every seam bench uses. */
+export function createCommand(claimId: string): Extract<ClaimCommand, { type: 'create' }> {
+  return {
+    type: 'create',
+    claimId,
+    policyId: 'cpor-2020-06',
+    mpnId: '1234567',
+    customer: { tenantId: randomUUID(), name: 'Contoso bench', domain: 'contoso.example' },
+    customerContact: { name: 'Casey Customer', email: 'customer-bench@contoso.example' },
+    partnerContact: { name: 'Pat Partner', email: 'partner-bench@fabrikam.example' },
+    products: ['microsoft-365'],
+    workloads: ['Exchange Online'],
+    activity: 'deployment',
+    subscriptionOrTenantId: randomUUID(),
+  };
+}
 
 /** A real claim's state and history entry (from the domain's own decide), so rows weigh what the ledger's weigh. */
 function sampleClaim() {
   const outcome = decide(
     null,
-    {
-      type: 'create',
-      claimId: randomUUID(),
-      policyId: 'cpor-2020-06',
-      mpnId: '1234567',
-      customer: { tenantId: randomUUID(), name: 'Contoso bench', domain: 'contoso.example' },
-      customerContact: { name: 'Casey Customer', email: 'customer-bench@contoso.example' },
-      partnerContact: { name: 'Pat Partner', email: 'partner-bench@fabrikam.example' },
-      products: ['microsoft-365'],
-      workloads: ['Exchange Online'],
-      activity: 'deployment',
-      subscriptionOrTenantId: randomUUID(),
-    },
+    createCommand(randomUUID()),
     partner,
     { now: new Date(), policy: getPolicy('cpor-2020-06'), calendar: new BusinessCalendar({ timeZone: 'UTC' }) },
   );

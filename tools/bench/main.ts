@@ -15,18 +15,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
-import { BusinessCalendar, type Actor, type ClaimCommand } from '../../libs/domain/src/index.js';
+import { BusinessCalendar } from '../../libs/domain/src/index.js';
 import { KafkaPublisher, MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
 import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } from '../../libs/persistence/src/index.js';
 import { SystemClock } from '../../libs/platform/src/clock.js';
-import { chainBaseline, storeBaseline } from './baselines.js';
+import { chainBaseline, createCommand, partner, storeBaseline } from './baselines.js';
 import { runPipeline, type PipelineFigures } from './pipeline.js';
 import { round } from './processes.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 400);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
-const partner: Actor = { kind: 'partner', id: 'bench', partnerId: 'bench', roles: ['incentives-admin'] };
 
 async function timed(label: string, run: () => Promise<number>): Promise<number> {
   const started = process.hrtime.bigint();
@@ -79,23 +78,11 @@ async function benchLedger(): Promise<{ ratio: number; roundTripsPerTransition: 
   const connection = await openMongoConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', `cpor_bench_${randomUUID().slice(0, 8)}`);
   const claims = claimModel(connection);
   const ledger = new ClaimLedger(claims, claimTransitionModel(connection), new SystemClock(), new BusinessCalendar({ timeZone: 'UTC' }), 'cpor/bench');
-  const create = (claimId: string): Extract<ClaimCommand, { type: 'create' }> => ({
-    type: 'create',
-    claimId,
-    policyId: 'cpor-2020-06',
-    mpnId: '1234567',
-    customer: { tenantId: randomUUID(), name: 'Bench', domain: 'bench.example' },
-    customerContact: { name: 'C', email: 'c@bench.example' },
-    partnerContact: { name: 'P', email: 'p@bench.example' },
-    products: ['microsoft-365'],
-    activity: 'deployment',
-    subscriptionOrTenantId: randomUUID(),
-  });
   try {
     // A claim's life is some 10-20 transitions: spread the transitions over claims of that size,
     // and drive PARALLEL claims at once (each claim's own transitions one after another).
     const claimIds = Array.from({ length: Math.max(PARALLEL, Math.ceil(TRANSITIONS / 20)) }, () => randomUUID());
-    for (const claimId of claimIds) await ledger.create(create(claimId), partner);
+    for (const claimId of claimIds) await ledger.create(createCommand(claimId), partner);
     const raw = claims.collection;
     const rawIds = claimIds.map((_, i) => `raw-baseline-${i}`);
     await raw.insertMany(rawIds.map((_id) => ({ _id, version: 0, history: [] })) as never);

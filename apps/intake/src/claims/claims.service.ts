@@ -55,7 +55,7 @@ export class ClaimsService {
    */
   async attachPoe(actor: Actor, claimId: string, files: UploadedPoe[]): Promise<{ claim: ClaimView; documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> }> {
     const documents = await this.storePoe(actor, claimId, files);
-    let claim = await this.get(actor, claimId);
+    let claim: ClaimView | undefined;
     for (const [index, document] of documents.entries()) {
       try {
         claim = (await this.ledger.execute(claimId, { type: 'addPoe', document }, actor, { retryOnConflict: true })).claim;
@@ -65,7 +65,8 @@ export class ClaimsService {
       }
     }
     await this.poeStore.confirm(documents.map((document) => document.documentId)).catch(() => undefined);
-    return { claim, documents };
+    // storePoe refuses an upload without files, so the loop ran at least once.
+    return { claim: claim!, documents };
   }
 
   /** Deletes stored PoE files their claim never recorded (an upload cut short by a failure). */

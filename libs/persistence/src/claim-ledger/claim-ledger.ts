@@ -62,7 +62,6 @@ export interface LedgerStats {
   transitions: number;
   roundTrips: number;
   conflicts: number;
-  snapshotRepairs: number;
 }
 
 /** The reviewers' queue: an equality the store pushes down (FerretDB on PostgreSQL) or answers from an index. */
@@ -108,7 +107,7 @@ interface Current {
  * after its insert conflicts, decides again on them and repairs the snapshot.
  */
 export class ClaimLedger {
-  readonly stats: LedgerStats = { transitions: 0, roundTrips: 0, conflicts: 0, snapshotRepairs: 0 };
+  readonly stats: LedgerStats = { transitions: 0, roundTrips: 0, conflicts: 0 };
   private readonly logger = new Logger(ClaimLedger.name);
 
   constructor(
@@ -243,27 +242,24 @@ export class ClaimLedger {
 
   /**
    * After the compare-and-set: the transition is committed (it is in the log and will be
-   * relayed), so a failure to advance the snapshot is not the caller's failure. It is logged,
-   * and the next reader or writer of the claim repairs the snapshot from the log.
+   * relayed), so a failure to advance the snapshot is not the caller's failure (see catchUp).
    */
   private async advanceAfterCommit(current: Current): Promise<ClaimView> {
     this.stats.transitions++;
     this.onCommitted();
-    const merged = mergeSnapshot(current);
-    try {
-      await this.writeSnapshot(current.snapshot, merged);
-    } catch (error) {
-      this.logger.warn(`claim ${merged._id}: snapshot left at an older version (${(error as Error).name}); it is repaired from the log on the next read`);
-    }
-    return toView(merged);
+    return toView(await this.catchUp(current));
   }
 
-  /** Brings a lagging snapshot up to the log's newest row (best effort: the log is the truth). */
+  /**
+   * Brings the snapshot up to the log's newest row. Best effort: the log is the truth, so a
+   * failed write is logged and the next reader or writer of the claim repairs it.
+   */
   private async catchUp(current: Current): Promise<ClaimRecord> {
     const merged = mergeSnapshot(current);
     if (current.tail.length > 0) {
-      this.stats.snapshotRepairs++;
-      await this.writeSnapshot(current.snapshot, merged).catch((error: Error) => this.logger.warn(`claim ${merged._id}: snapshot repair failed (${error.name})`));
+      await this.writeSnapshot(current.snapshot, merged).catch((error: Error) =>
+        this.logger.warn(`claim ${merged._id}: snapshot left at an older version (${error.name}); it is repaired from the log on the next read`),
+      );
     }
     return merged;
   }
