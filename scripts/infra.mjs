@@ -53,7 +53,7 @@ const FERRETDB_BACKENDS = { postgresql: 'PostgreSQL', sqlite: 'SQLite' }; // FER
 const PG_USER = 'postgres'; // superuser created by initdb, and the system user servers run as under root
 const PG_DATABASE = 'ferretdb';
 const POLL_MS = 200;
-const FERRETDB_PG_POOL = 200;
+const FERRETDB_PG_POOL = 280;
 
 // ---------------------------------------------------------------------------------------------
 // configuration and paths
@@ -795,7 +795,7 @@ function reachableByPostgres(dir) {
   return spawnSync('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', 'test', '-x', dir], { stdio: 'ignore' }).status === 0;
 }
 
-/** Creates FerretDB's database when the server lacks it (psql and createdb of the installed server). */
+/** Creates FerretDB's database when the server lacks it and installs its GIN twins (psql and createdb of the installed server). */
 async function ensureFerretDbDatabase(cfg, log) {
   const install = postgresInstalls()[0];
   if (!install) return; // someone else's server and no client tools here: FerretDB will say if it is missing
@@ -806,9 +806,16 @@ async function ensureFerretDbDatabase(cfg, log) {
     [...conn, '-d', 'postgres', '-XtAc', `SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'`],
     { cwd: cfg.cache, logFile, captureStdout: true },
   );
-  if (exists.trim() === '1') return;
-  await run(path.join(install.bin, 'createdb'), [...conn, PG_DATABASE], { cwd: cfg.cache, logFile });
-  log(`postgres: created database ${PG_DATABASE}`);
+  if (exists.trim() !== '1') {
+    await run(path.join(install.bin, 'createdb'), [...conn, PG_DATABASE], { cwd: cfg.cache, logFile });
+    log(`postgres: created database ${PG_DATABASE}`);
+  }
+  // Indexes FerretDB's own filters can use (see the file); idempotent, so applied on every start.
+  await run(
+    path.join(install.bin, 'psql'),
+    [...conn, '-d', PG_DATABASE, '-Xq', '-v', 'ON_ERROR_STOP=1', '-f', path.join(ROOT, 'infra', 'postgres', 'ferretdb-gin-indexes.sql')],
+    { cwd: cfg.cache, logFile },
+  );
 }
 
 const postgres = {
@@ -859,7 +866,7 @@ const postgres = {
     const settings = {
       listen_addresses: HOST,
       // two FerretDBs (tests on both backends, the benchmark) with FERRETDB_PG_POOL connections each
-      max_connections: '500',
+      max_connections: '600',
       // a throwaway test database: durability off
       fsync: 'off',
       synchronous_commit: 'off',
@@ -986,10 +993,12 @@ const mongodb = {
     fs.mkdirSync(state, { recursive: true });
     let storage;
     if (cfg.ferretdbBackend === 'postgresql') {
-      // FerretDB v1's update holds one PostgreSQL connection for its query while it waits for
-      // another for its transaction: with its default pool of 50 and 50 updates at once it
-      // deadlocks for good (seen here under load). A pool larger than the clients' concurrency
-      // (services open at most MONGO_MAX_POOL_SIZE connections each) keeps it out of reach.
+      // FerretDB v1's update keeps each statement's read (one pooled connection) open until the
+      // command ends, and takes one more connection per statement for its write: when the pool
+      // runs out, it waits for good (seen here: its default pool of 50; a 500-statement bulk
+      // update). Our commands carry at most 20 update statements (the relay's acknowledgements)
+      // and clients open at most 5 x MONGO_MAX_POOL_SIZE (20) connections: at most about 2 x 110
+      // + 20 connections wanted at once, below this pool.
       storage = ['--handler=postgresql', `--postgresql-url=${postgresUrl(cfg)}?pool_max_conns=${FERRETDB_PG_POOL}`];
     } else {
       const data = path.join(home, 'data');

@@ -18,6 +18,14 @@ export interface OutboxRelayOptions {
 
 const RELAY_LEASE = 'outbox-relay';
 
+/**
+ * Acknowledgements per `update` command. FerretDB v1.24 on PostgreSQL keeps every statement's read
+ * open (one pooled connection each) until the whole command ends, and each statement needs one more
+ * connection for its write: a command of 500 statements waits for good on a pool of 300. Small
+ * commands keep what one acknowledgement needs far below the pool (docs/operations.md).
+ */
+const ACKS_PER_COMMAND = 20;
+
 /** The relay's query: rows not yet published (an equality FerretDB on PostgreSQL pushes down; published rows leave it). */
 export const PENDING_TRANSITIONS = { pending: true } as const;
 
@@ -71,7 +79,7 @@ export class OutboxRelay {
     }
   }
 
-  /** One relay round: one query, one producer batch, one bulk acknowledgement. Returns the events published. */
+  /** One relay round: one query, one producer batch, acknowledgements in commands of ACKS_PER_COMMAND. Returns the events published. */
   async relayOnce(): Promise<number> {
     if (!(await this.holdLease())) return 0;
     const rows = await this.transitions
@@ -83,10 +91,14 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     const records = rows.flatMap((row) => row.outbox.map(({ topic, event }) => ({ topic, event })));
     if (records.length > 0) await this.publisher.publish(records);
-    await this.transitions.bulkWrite(
-      rows.map((row) => ({ updateOne: { filter: { _id: row._id }, update: { $unset: { pending: '' } } } })),
-      { ordered: false },
-    );
+    for (let start = 0; start < rows.length; start += ACKS_PER_COMMAND) {
+      await this.transitions.bulkWrite(
+        rows
+          .slice(start, start + ACKS_PER_COMMAND)
+          .map((row) => ({ updateOne: { filter: { _id: row._id }, update: { $unset: { pending: '' } } } })),
+        { ordered: false },
+      );
+    }
     return Math.max(records.length, 1);
   }
 
