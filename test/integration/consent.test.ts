@@ -220,7 +220,7 @@ describe('consent window end and eligibility hand-off (R7, R13)', () => {
     const poller = new DeadlinePoller(deadlines, (d) => consent.onDeadline(d), { intervalMs: 60_000 });
     const drain = async () => {
       while ((await poller.fireDue()) > 0) {
-        // fireDue stops after one deadline when the poller is not started
+        // until a round fires nothing
       }
     };
     clock.set('2026-11-30T14:59:59.000Z');

@@ -44,7 +44,13 @@ const TYPES = {
   slow: 'it.slow.v1',
   plainInvalid: 'it.plain-invalid.v1',
   plainFailing: 'it.plain-failing.v1',
+  gated: 'it.gated.v1',
 } as const;
+
+/** Holds the first `gated` record of GATED_KEY until released. */
+const GATED_KEY = 'claim-gated';
+let releaseGate: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => (releaseGate = resolve));
 
 /** What the handlers saw; module state so it survives a restart of the Nest app. */
 const seen = {
@@ -60,6 +66,7 @@ const seen = {
   slowStarted: [] as string[],
   slowFinished: [] as string[],
   plainCalls: [] as string[],
+  gated: [] as Array<{ subject: string; seq: number; phase: 'started' | 'finished'; partition: number }>,
 };
 
 @Controller()
@@ -70,6 +77,14 @@ class ItHandlers {
     // A little async work, so concurrency across partitions and order within each actually matter.
     await new Promise((resolve) => setTimeout(resolve, 2));
     seen.ordered.push({ id: event.id, subject: event.subject, seq: event.data.seq, partition: context.partition, offset: context.offset });
+  }
+
+  @EventPattern<string>(TYPES.gated)
+  async gated(@Payload() event: CloudEvent<{ seq: number }>, @Ctx() context: KafkaEventContext): Promise<void> {
+    const record = { subject: event.subject, seq: event.data.seq, partition: context.partition };
+    seen.gated.push({ ...record, phase: 'started' });
+    if (event.subject === GATED_KEY && event.data.seq === 0) await gate;
+    seen.gated.push({ ...record, phase: 'finished' });
   }
 
   @OnEvent(TYPES.flaky, { retry: { maxAttempts: 5, backoffMs: 20 } })
@@ -201,6 +216,31 @@ describe('Kafka messaging seam (real broker)', () => {
       expect(sequence.map((record) => record.seq)).toEqual([...Array(20).keys()]);
       expect(new Set(sequence.map((record) => record.partition)).size).toBe(1);
     }
+  });
+
+  it('runs the keys of one partition concurrently, each key\'s records one after another', async () => {
+    // 30 other keys over 3 partitions: some share the gated key's partition (all miss it with odds of 1 in 190,000).
+    const others = Array.from({ length: 30 }, (_, i) => `claim-other-${i}`);
+    try {
+      await publisher.publish([
+        { topic: EVENTS, event: event(TYPES.gated, GATED_KEY, { seq: 0 }) },
+        { topic: EVENTS, event: event(TYPES.gated, GATED_KEY, { seq: 1 }) },
+        ...others.map((key) => ({ topic: EVENTS, event: event(TYPES.gated, key, { seq: 0 }) })),
+      ]);
+      await waitFor(() => seen.gated.some((r) => r.subject === GATED_KEY && r.phase === 'started'), { message: 'the gated record to start' });
+      const partition = seen.gated.find((r) => r.subject === GATED_KEY)!.partition;
+      // While the gated key's first record is held, other keys of its partition go on...
+      await waitFor(() => seen.gated.some((r) => r.phase === 'finished' && r.partition === partition && r.subject !== GATED_KEY), {
+        message: 'another key of the same partition to be handled meanwhile',
+      });
+      await waitFor(() => seen.gated.filter((r) => r.phase === 'finished').length === others.length, { message: 'every other key handled' });
+      // ...and the gated key's next record waits for it.
+      expect(seen.gated.filter((r) => r.subject === GATED_KEY)).toEqual([{ subject: GATED_KEY, seq: 0, phase: 'started', partition }]);
+    } finally {
+      releaseGate();
+    }
+    await waitFor(() => seen.gated.filter((r) => r.subject === GATED_KEY).length === 4, { message: 'the gated key done' });
+    expect(seen.gated.filter((r) => r.subject === GATED_KEY).map((r) => `${r.seq}:${r.phase}`)).toEqual(['0:started', '0:finished', '1:started', '1:finished']);
   });
 
   it('waits for handlers that return Observables', async () => {

@@ -31,7 +31,7 @@ const MAILPIT: SmtpSettings = {
   secure: false,
   from: 'CPOR Claims <no-reply@cpor.local>',
 };
-const FAST_RETRY = { intervalMs: 50, leaseMs: 30_000, retryBaseMs: 50, retryMaxMs: 200 };
+const FAST_RETRY = { intervalMs: 50, batchSize: 50, concurrency: 4, leaseMs: 30_000, retryBaseMs: 50, retryMaxMs: 200 };
 const clock = { now: () => new Date() };
 
 let connection: Connection;

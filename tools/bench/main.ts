@@ -184,6 +184,7 @@ function printSummary(f: SizeFigures): void {
   for (const [action, p] of Object.entries(f.review_http)) console.log(`review HTTP ${action.padEnd(8)} p50 ${p.p50_ms} ms, p95 ${p.p95_ms} ms, p99 ${p.p99_ms} ms`);
   console.log(`store round trips per claim: ${f.round_trips_per_claim} (${Object.entries(f.round_trips_by_service).map(([s, n]) => `${s} ${n}`).join(', ')}); transitions per claim ${f.transitions_per_claim}; conflicts ${f.ledger_conflicts}`);
   console.log(`cpu s / peak rss MB: ${Object.entries(f.processes).map(([name, p]) => `${name} ${p.cpu_s} s / ${p.peak_rss_mb} MB`).join(', ')}`);
+  if (f.lost_claims.length > 0) console.log(`never assessed: ${f.lost_claims.map((c) => `${c.claimId} (reached ${c.reached.join(', ') || 'nothing'})`).join('; ')}`);
   console.log(`http 5xx: ${f.http_5xx}, other http errors: ${f.http_other_errors}, timeouts: ${f.http_timeouts}, lost (never assessed): ${f.lost}, emails ${f.emails}/${f.emails_expected} (unexpected ${f.unexpected_emails})`);
   if (f.stalled) console.log('STALLED: nothing moved for BENCH_STALL_S; the figures above are partial (see docs/performance.md)');
 }

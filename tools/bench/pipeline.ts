@@ -48,6 +48,8 @@ export interface PipelineFigures {
   http_other_errors: number;
   http_timeouts: number;
   lost: number;
+  /** The first few claims never assessed, with the stages they reached (for a post-mortem with BENCH_KEEP=1). */
+  lost_claims: Array<{ claimId: string; reached: string[] }>;
   /** The run stopped because nothing moved for BENCH_STALL_S (the figures are then partial). */
   stalled: boolean;
   emails: number;
@@ -389,6 +391,10 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
 
   const done = claims.filter((c) => c.assessed !== undefined);
   const lost = n - done.length;
+  const lostClaims = [...byClaim.entries()]
+    .filter(([, c]) => c.assessed === undefined)
+    .slice(0, 10)
+    .map(([claimId, c]) => ({ claimId, reached: Object.keys(c).filter((k) => k !== 'index' && k !== 'sentAt') }));
   const end = Math.max(maxOf(done.map((c) => c.assessed)), mails.length >= expectedMails ? lastMail : finishedAt);
   const moved = advancedAt ?? finishedAt;
   const diff = (to: keyof ClaimTimes, from: keyof ClaimTimes) =>
@@ -427,6 +433,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
     http_other_errors: http.otherErrors,
     http_timeouts: http.timeouts,
     lost,
+    lost_claims: lostClaims,
     stalled,
     emails: mails.length,
     emails_expected: expectedMails,

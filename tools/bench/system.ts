@@ -94,7 +94,8 @@ export async function startBenchSystem(): Promise<BenchSystem> {
     token: (sub, roles, partnerId) => mintToken(JWT_SECRET, { sub, roles, partnerId }),
     stop: async () => {
       for (const app of apps.reverse()) await app.close();
-      await removeRunData(topicPrefix, mongoDb);
+      // BENCH_KEEP=1 leaves the run's database, topics and groups for a post-mortem.
+      if (process.env.BENCH_KEEP !== '1') await removeRunData(topicPrefix, mongoDb);
     },
   };
 }

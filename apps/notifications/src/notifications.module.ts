@@ -71,8 +71,8 @@ class SenderLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
     },
     {
       provide: SmtpMailer,
-      useFactory: (config: ServiceConfig) => new SmtpMailer(config.smtp),
-      inject: [SERVICE_CONFIG],
+      useFactory: (config: ServiceConfig, settings: NotificationSettings) => new SmtpMailer(config.smtp, settings.sender.concurrency),
+      inject: [SERVICE_CONFIG, NOTIFICATION_SETTINGS],
     },
     {
       provide: DeliverySender,

@@ -18,6 +18,10 @@ export interface NotificationSettings {
 export interface SenderOptions {
   /** How often the sender looks for due deliveries when nothing nudges it. */
   intervalMs: number;
+  /** Due deliveries listed per query. */
+  batchSize: number;
+  /** Deliveries sent at once (SMTP connections in the pool). */
+  concurrency: number;
   /** How long one instance owns a delivery while sending it (longer than the SMTP timeouts). */
   leaseMs: number;
   /** Backoff after the n-th failed attempt: min(retryBaseMs * 2^(n-1), retryMaxMs). */
@@ -40,6 +44,8 @@ export function loadNotificationSettings(config: ServiceConfig, env: NodeJS.Proc
     strictTemplates: env.NODE_ENV !== 'production',
     sender: {
       intervalMs: config.pollIntervalMs,
+      batchSize: 50,
+      concurrency: Number(env.NOTIFICATION_SEND_CONCURRENCY ?? 4),
       leaseMs: Number(env.NOTIFICATION_LEASE_MS ?? 120_000),
       retryBaseMs: Number(env.NOTIFICATION_RETRY_BASE_MS ?? 1_000),
       retryMaxMs: Number(env.NOTIFICATION_RETRY_MAX_MS ?? 15 * 60_000),

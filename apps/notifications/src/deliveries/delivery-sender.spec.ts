@@ -14,7 +14,7 @@ class FakeMailer implements MailSender {
   close(): void {}
 }
 
-const options = { intervalMs: 10, leaseMs: 60_000, retryBaseMs: 1_000, retryMaxMs: 8_000 };
+const options = { intervalMs: 10, batchSize: 50, concurrency: 4, leaseMs: 60_000, retryBaseMs: 1_000, retryMaxMs: 8_000 };
 
 function delivery(eventId: string, to = 'ada@contoso.example'): NewDelivery {
   return { eventId, eventType: 'cpor.claim.submitted.v1', claimId: 'c-1', template: 'claim-submitted', role: 'partner', to, toName: 'Ada', subject: 'S', text: 'T', html: '<p>H</p>' };
@@ -81,7 +81,7 @@ describe('DeliverySender', () => {
   it('does not take a delivery another instance holds under lease', async () => {
     const { queue, mailer, sender } = setup();
     await queue.insertPending(delivery('e1'), new Date('2020-06-01T00:00:00.000Z'));
-    await queue.leaseNext(new Date('2020-06-01T00:00:00.000Z'), 60_000); // another instance took it
+    await queue.lease(deliveryId('e1', 'claim-submitted', 'ada@contoso.example'), new Date('2020-06-01T00:00:00.000Z'), 60_000); // another instance took it
     expect(await sender.sendDue()).toEqual({ sent: 0, failed: 0 });
     expect(mailer.sent).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { forEachConcurrently } from '../../../../libs/async/src/index.js';
 import { PollingLoop } from '../../../../libs/platform/src/polling-loop.js';
 import { describeMailError, type MailSender } from '../mail/smtp-mailer.js';
 import { notificationMetrics } from '../notifications.metrics.js';
@@ -46,17 +47,34 @@ export class DeliverySender {
 
   /**
    * Sends the deliveries due now, until none is left or one fails (the server is probably down:
-   * the rest wait for the next round instead of each timing out). Returns what went out.
+   * the rest wait for the next round instead of each timing out). Each round lists up to
+   * `batchSize` due deliveries in one query; the first is sent alone (a probe of the server), the
+   * rest `concurrency` at a time over the pooled SMTP connections. Returns what went out.
    */
   async sendDue(): Promise<{ sent: number; failed: number }> {
     let sent = 0;
-    while (!this.loop.stopping) {
-      const delivery = await this.deliveries.leaseNext(this.now(), this.options.leaseMs);
-      if (!delivery) break;
-      if (!(await this.sendOne(delivery))) return { sent, failed: 1 };
-      sent++;
+    let failed = 0;
+    while (!this.loop.stopping && failed === 0) {
+      const ids = await this.deliveries.dueIds(this.now(), this.options.batchSize);
+      let taken = 0;
+      const sendId = async (id: string): Promise<void> => {
+        if (failed > 0 || this.loop.stopping) return;
+        const delivery = await this.deliveries.lease(id, this.now(), this.options.leaseMs);
+        if (!delivery) return; // another instance holds it, or it went out meanwhile
+        taken++;
+        if (await this.sendOne(delivery)) sent++;
+        else failed++;
+      };
+      for (const [i, id] of ids.entries()) {
+        if (taken > 0) {
+          await forEachConcurrently(ids.slice(i), this.options.concurrency, sendId);
+          break;
+        }
+        await sendId(id);
+      }
+      if (taken === 0) break; // nothing due, or every due one is another instance's
     }
-    return { sent, failed: 0 };
+    return { sent, failed: Math.min(failed, 1) };
   }
 
   private async sendOne(delivery: LeasedDelivery): Promise<boolean> {

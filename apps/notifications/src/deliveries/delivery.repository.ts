@@ -81,9 +81,6 @@ export function deliveryRef(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 32);
 }
 
-/** Due deliveries looked at per lease attempt; the ones other instances hold are skipped. */
-const CANDIDATES = 20;
-
 /**
  * The deliveries and their leases. Every write is a single-document operation (FerretDB has no
  * transactions), and every write that must not happen twice is an insert on a deterministic key.
@@ -116,22 +113,25 @@ export class DeliveryRepository {
     }
   }
 
-  /** Takes the lease of the next due pending delivery, or null when none is free. Safe with many instances. */
-  async leaseNext(now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
+  /** Ids of pending deliveries due now, oldest first: one query for a round of sends. */
+  async dueIds(now: Date, limit: number): Promise<string[]> {
     const due = await this.deliveries
       .find(dueDeliveriesQuery(now), { _id: 1 })
       .sort({ nextAttemptAt: 1 })
-      .limit(CANDIDATES)
+      .limit(limit)
       .lean<Array<{ _id: string }>>()
       .exec();
-    for (const { _id } of due) {
-      const leaseId = `delivery:${_id}`;
-      if (!(await this.leases.tryAcquire(leaseId, leaseMs))) continue; // another instance is sending it
-      // Re-read under the lease: the row we listed may have been sent, or failed and rescheduled, meanwhile.
-      const current = await this.deliveries.findById(_id).lean<Delivery>().exec();
-      if (current && current.status === 'pending' && current.nextAttemptAt <= now) return { ...current, leaseId };
-      await this.leases.release(leaseId);
-    }
+    return due.map(({ _id }) => _id);
+  }
+
+  /** Takes the lease of one due delivery, or null when another instance holds it or it is no longer due. */
+  async lease(id: string, now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
+    const leaseId = `delivery:${id}`;
+    if (!(await this.leases.tryAcquire(leaseId, leaseMs))) return null; // another instance is sending it
+    // Re-read under the lease: the row we listed may have been sent, or failed and rescheduled, meanwhile.
+    const current = await this.deliveries.findById(id).lean<Delivery>().exec();
+    if (current && current.status === 'pending' && current.nextAttemptAt <= now) return { ...current, leaseId };
+    await this.leases.release(leaseId);
     return null;
   }
 
@@ -165,7 +165,7 @@ export function dueDeliveriesQuery(now: Date): Record<string, unknown> {
 }
 
 /** What the service and the sender need from the store (unit tests give an in-memory one). */
-export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'leaseNext' | 'markSent' | 'markFailed'>;
+export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'dueIds' | 'lease' | 'markSent' | 'markFailed'>;
 
 function stripUndefined<T extends object>(doc: T): Partial<T> {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as Partial<T>;

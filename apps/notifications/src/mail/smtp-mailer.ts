@@ -22,8 +22,14 @@ export type SmtpSettings = ServiceConfig['smtp'];
 export class SmtpMailer implements MailSender {
   private readonly transport: Transporter;
 
-  constructor(private readonly smtp: SmtpSettings) {
+  /** `connections`: SMTP connections kept open and reused (the sender sends that many at once). */
+  constructor(
+    private readonly smtp: SmtpSettings,
+    connections = 1,
+  ) {
     this.transport = nodemailer.createTransport({
+      pool: true,
+      maxConnections: connections,
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure,

@@ -17,18 +17,22 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
     return { created: true, id, ref };
   }
 
-  async leaseNext(now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
-    const due = [...this.rows.values()]
+  async dueIds(now: Date, limit: number): Promise<string[]> {
+    return [...this.rows.values()]
       .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now)
-      .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
-    for (const row of due) {
-      const lease = this.leases.get(row._id);
-      if (lease && !lease.released && lease.expiresAt > now) continue;
-      const generation = (lease?.generation ?? 0) + 1;
-      this.leases.set(row._id, { generation, expiresAt: new Date(now.getTime() + leaseMs), released: false });
-      return { ...row, leaseId: `${row._id}#${generation}` };
-    }
-    return null;
+      .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
+      .slice(0, limit)
+      .map((d) => d._id);
+  }
+
+  async lease(id: string, now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
+    const row = this.rows.get(id);
+    const lease = this.leases.get(id);
+    if (lease && !lease.released && lease.expiresAt > now) return null;
+    if (!row || row.status !== 'pending' || row.nextAttemptAt > now) return null;
+    const generation = (lease?.generation ?? 0) + 1;
+    this.leases.set(id, { generation, expiresAt: new Date(now.getTime() + leaseMs), released: false });
+    return { ...row, leaseId: `${id}#${generation}` };
   }
 
   async markSent(delivery: LeasedDelivery, sentAt: Date, messageId: string): Promise<void> {

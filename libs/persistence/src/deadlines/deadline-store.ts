@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../../../platform/src/clock.js';
+import { forEachConcurrently } from '../../../async/src/index.js';
 import { PollingLoop } from '../../../platform/src/polling-loop.js';
 import { LeaseStore, leaseModel } from '../leases.js';
 import { op } from '../trusted.js';
@@ -113,21 +114,24 @@ export class DeadlineStore {
     return this.deadlines.find({ owner: this.owner, claimId, status: 'pending' }).sort({ dueAt: 1 }).lean<Deadline[]>().exec();
   }
 
-  /** Takes one due deadline under a lease (so one instance fires it), or null when none is due. */
-  async leaseDue(leaseMs: number): Promise<Deadline | null> {
+  /** Ids of deadlines due now, earliest first: one query for a round of firings. */
+  async dueIds(limit: number): Promise<string[]> {
     const due = await this.deadlines
       .find(dueDeadlinesQuery(this.owner, this.clock.now(), new Date()), { _id: 1 })
       .sort({ dueAt: 1 })
-      .limit(20)
+      .limit(limit)
       .lean<Array<{ _id: string }>>()
       .exec();
-    for (const { _id } of due) {
-      if (!(await this.leases.tryAcquire(leaseKey(_id), leaseMs))) continue;
-      // Re-read under the lease: another instance may have fired it a moment ago.
-      const deadline = await this.deadlines.findById(_id).lean<Deadline>().exec();
-      if (deadline?.status === 'pending') return deadline;
-      await this.leases.release(leaseKey(_id));
-    }
+    return due.map(({ _id }) => _id);
+  }
+
+  /** Takes one deadline under a lease (so one instance fires it), or null when another holds it or it is no longer pending. */
+  async lease(id: string, leaseMs: number): Promise<Deadline | null> {
+    if (!(await this.leases.tryAcquire(leaseKey(id), leaseMs))) return null;
+    // Re-read under the lease: another instance may have fired it a moment ago.
+    const deadline = await this.deadlines.findById(id).lean<Deadline>().exec();
+    if (deadline?.status === 'pending') return deadline;
+    await this.leases.release(leaseKey(id));
     return null;
   }
 
@@ -159,6 +163,9 @@ function leaseKey(deadlineId: string): string {
   return `deadline:${deadlineId}`;
 }
 
+const DEADLINES_PER_ROUND = 50;
+const FIRED_AT_ONCE = 4;
+
 export type DeadlineHandler = (deadline: Deadline) => Promise<void>;
 
 /** Polls for due deadlines and fires each through its handler; safe with many instances. */
@@ -182,21 +189,30 @@ export class DeadlinePoller {
     return this.loop.stop();
   }
 
-  /** Fires every deadline due now; returns how many fired. */
+  /**
+   * Fires every deadline due now; returns how many fired. Each round lists up to 50 due deadlines
+   * in one query and fires them 4 at a time (distinct claims' transitions overlap in the store).
+   */
   async fireDue(): Promise<number> {
     let fired = 0;
     for (;;) {
       if (this.loop.stopping && fired > 0) break;
-      const deadline = await this.store.leaseDue(this.options.leaseMs ?? 60_000);
-      if (!deadline) return fired;
-      try {
-        await this.handler(deadline);
-        await this.store.markFired(deadline._id);
-        fired++;
-      } catch (error) {
-        this.logger.warn(`deadline ${deadline.kind} of claim ${deadline.claimId} failed: ${(error as Error).message}`);
-        await this.store.release(deadline._id, (error as Error).message);
-      }
+      const ids = await this.store.dueIds(DEADLINES_PER_ROUND);
+      let taken = 0;
+      await forEachConcurrently(ids, FIRED_AT_ONCE, async (id) => {
+        const deadline = await this.store.lease(id, this.options.leaseMs ?? 60_000);
+        if (!deadline) return;
+        taken++;
+        try {
+          await this.handler(deadline);
+          await this.store.markFired(deadline._id);
+          fired++;
+        } catch (error) {
+          this.logger.warn(`deadline ${deadline.kind} of claim ${deadline.claimId} failed: ${(error as Error).message}`);
+          await this.store.release(deadline._id, (error as Error).message);
+        }
+      });
+      if (taken === 0) return fired; // nothing due, or every due one is another instance's
     }
     return fired;
   }
