@@ -10,15 +10,15 @@
 //   kafka     Apache Kafka 4.x, single-node KRaft (jars from Maven, see infra/kafka/pom.xml)
 //   postgres  PostgreSQL (the installed server: /usr/lib/postgresql/<highest major>/bin, else
 //             `pg_config --bindir`; installed with apt-get when missing and we are root), a
-//             throwaway cluster (fsync off) holding FerretDB's data; only with FERRETDB_BACKEND=postgresql
+//             throwaway cluster (fsync off) holding FerretDB's data; not with FERRETDB_BACKEND=sqlite
 //   mongodb   FerretDB v1.24.2 (MongoDB wire protocol), built with go, on PostgreSQL or SQLite
 //   mail      Mailpit v1.27.11 (SMTP server keeping every message, HTTP API + web UI), built with go
 //             (the web UI bundle is built with npm from Mailpit's own lockfile; API-only if that fails)
 //
-// FERRETDB_BACKEND=sqlite|postgresql (default sqlite) picks FerretDB's storage. PostgreSQL runs
-// parallel writers several times faster and pushes equality filters down to SQL, but FerretDB
-// v1.24.2 on it hangs under load (docs/operations.md); SQLite needs no
-// server (one file per database in .cache/infra/ferretdb/data/). `up` starts postgres before
+// FERRETDB_BACKEND=postgresql|sqlite (default postgresql) picks FerretDB's storage. PostgreSQL runs
+// parallel writers several times faster and pushes equality filters down to SQL, where the GIN
+// twins of infra/postgres/ferretdb-gin-indexes.sql serve them (docs/operations.md); SQLite needs
+// no server (one file per database in .cache/infra/ferretdb/data/). `up` starts postgres before
 // mongodb (and `up mongodb` brings postgres along). A FerretDB already running keeps the backend it
 // was started with: `down mongodb` then `up` to switch.
 //
@@ -70,9 +70,9 @@ function intEnv(name, fallback) {
 
 function ferretDbBackendEnv() {
   const raw = (process.env.FERRETDB_BACKEND ?? '').trim();
-  // SQLite by default: FerretDB v1.24.2 on PostgreSQL is faster but hangs for good under load
-  // (its PostgreSQL pool runs dry; docs/operations.md), which a test run cannot afford.
-  if (raw === '') return 'sqlite';
+  // PostgreSQL by default: parallel writers run several times faster than on SQLite, and with the
+  // GIN twins (infra/postgres) its filters use indexes (docs/operations.md).
+  if (raw === '') return 'postgresql';
   if (!Object.hasOwn(FERRETDB_BACKENDS, raw.toLowerCase())) {
     throw new InfraError(`FERRETDB_BACKEND=${raw} is not one of ${Object.keys(FERRETDB_BACKENDS).join(', ')}`);
   }

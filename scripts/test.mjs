@@ -38,13 +38,13 @@ const jest = (label, resultsFile, args, env = {}) => {
 const resultsFile = path.join(root, '.cache', 'jest-results.json');
 let passed = jest('jest (unit, integration, e2e)', resultsFile, jestArgs);
 
-// The integration tests again on FerretDB's other backend (PostgreSQL when the default is
-// SQLite): both must hold the same guarantees. A second FerretDB on its own port and cache
+// The integration tests again on FerretDB's other backend (SQLite when the default is
+// PostgreSQL): both must hold the same guarantees. A second FerretDB on its own port and cache
 // (sharing the built binaries), stopped afterwards. Skipped when a subset of tests was asked for.
 const otherResultsFile = path.join(root, '.cache', 'jest-results-other-backend.json');
 fs.rmSync(otherResultsFile, { force: true });
 if (jestArgs.length === 0 && !process.env.MONGO_URL) {
-  const mainBackend = process.env.FERRETDB_BACKEND || 'sqlite';
+  const mainBackend = process.env.FERRETDB_BACKEND || 'postgresql';
   const other = mainBackend === 'postgresql' ? 'sqlite' : 'postgresql';
   const port = process.env.OTHER_BACKEND_MONGO_PORT || '27018';
   const cache = path.join(root, '.cache', `infra-${other}`);

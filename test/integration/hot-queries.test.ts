@@ -71,4 +71,51 @@ describe('hot queries are pushed down to the store', () => {
     }
     expect(notPushedDown).toEqual([]);
   });
+
+  it('on PostgreSQL, each hot query is served by an index, so done rows are not read (the GIN twins of infra/postgres)', async () => {
+    if (backend !== 'postgresql') {
+      // The twins are a PostgreSQL matter; SQLite reads every row for anything but _id (see above).
+      expect(['sqlite', 'mongodb']).toContain(backend);
+      return;
+    }
+    // Done rows the hot queries must not read: published transitions, fired deadlines, sent
+    // deliveries, claims out of the review queue.
+    const done = Array.from({ length: 1_500 }, (_, i) => i);
+    const old = new Date('2026-01-01T00:00:00.000Z');
+    const fill = async (model: { collection: { insertMany(docs: object[]): Promise<unknown> } }, row: (i: number) => object) => {
+      for (let start = 0; start < done.length; start += 500) await model.collection.insertMany(done.slice(start, start + 500).map(row));
+    };
+    await fill(claimTransitionModel(connection), (i) => ({ _id: `done-${i}:1`, claimId: `done-${i}`, version: 1 }));
+    await fill(deadlineModel(connection), (i) => ({ _id: `review:x:done-${i}:1`, owner: 'review', kind: 'x', claimId: `done-${i}`, status: 'fired', dueAt: old }));
+    await fill(deliveryModel(connection), (i) => ({ _id: `e-${i}:t:a@b.example`, status: 'sent', nextAttemptAt: old }));
+    await fill(claimModel(connection), (i) => ({ _id: `done-${i}`, partnerId: `p-${i % 50}`, status: 'Eligible', reviewQueued: false, createdAt: old }));
+    await fill(leaseModel(connection), (i) => ({ _id: `delivery:${i}#1`, key: `delivery:${i}`, generation: 1, until: old }));
+
+    const now = new Date();
+    const hot: Array<[string, unknown, object]> = [
+      ['lookup by _id', claimTransitionModel(connection), { _id: 'done-7:1' }],
+      ['snapshot by _id', claimModel(connection), { _id: 'done-7' }],
+      ['relay: pending transition rows', claimTransitionModel(connection), PENDING_TRANSITIONS],
+      ['deadline poller: due deadlines', deadlineModel(connection), dueDeadlinesQuery('review', now, now)],
+      ['mail sender: due deliveries', deliveryModel(connection), dueDeliveriesQuery(now)],
+      ['review queue', claimModel(connection), REVIEW_QUEUE_QUERY],
+      ['claim list of a partner', claimModel(connection), claimListQuery({ partnerId: 'p-1' })],
+      ['lease lookup', leaseModel(connection), { key: 'delivery:7' }],
+    ];
+    const scanned: string[] = [];
+    for (const [name, model, filter] of hot) {
+      const plan = await explain(model as never, filter);
+      const indexes = indexNames(plan.queryPlanner?.Plan);
+      if (!indexes.some((index) => index.endsWith('_gin'))) scanned.push(`${name}: ${JSON.stringify(plan.queryPlanner?.Plan)}`);
+    }
+    expect(scanned).toEqual([]);
+  });
 });
+
+/** Every "Index Name" in a PostgreSQL EXPLAIN (FORMAT JSON) plan tree. */
+function indexNames(node: unknown): string[] {
+  if (!node || typeof node !== 'object') return [];
+  const own = (node as Record<string, unknown>)['Index Name'];
+  const children = ((node as Record<string, unknown>).Plans as unknown[] | undefined) ?? [];
+  return [...(typeof own === 'string' ? [own] : []), ...children.flatMap(indexNames)];
+}
