@@ -11,6 +11,8 @@
 -- PostgreSQL of your own, apply it once as a superuser (event triggers need one):
 --   psql -d ferretdb -f infra/postgres/ferretdb-gin-indexes.sql
 
+SET client_min_messages = warning;
+
 CREATE OR REPLACE FUNCTION ferretdb_gin_twin(index_oid oid) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -62,4 +64,4 @@ CREATE EVENT TRIGGER ferretdb_gin_twins ON ddl_command_end
   EXECUTE FUNCTION ferretdb_gin_twins_on_create_index();
 
 -- Indexes created before the trigger existed.
-SELECT ferretdb_gin_twin(indexrelid) FROM pg_index;
+DO $$ BEGIN PERFORM ferretdb_gin_twin(indexrelid) FROM pg_index; END $$;
