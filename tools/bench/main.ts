@@ -23,6 +23,9 @@ import { chainBaseline, createCommand, partner, storeBaseline } from './baseline
 import { runPipeline, type PipelineFigures } from './pipeline.js';
 import { round } from './processes.js';
 
+// Count every store command the services send (storeCommandCounts), for "where the round trips go".
+process.env.MONGO_COUNT_COMMANDS = '1';
+
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const TRANSITIONS = Number(process.env.BENCH_TRANSITIONS ?? 400);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
@@ -182,6 +185,7 @@ function printSummary(f: SizeFigures): void {
     console.log(`${name.padEnd(18)}${String(s.claims_per_s).padStart(10)}${String(s.window_s).padStart(10)}${String(s.p50_ms).padStart(10)}${String(s.p95_ms).padStart(10)}${String(s.p99_ms).padStart(10)}`);
   }
   for (const [action, p] of Object.entries(f.review_http)) console.log(`review HTTP ${action.padEnd(8)} p50 ${p.p50_ms} ms, p95 ${p.p95_ms} ms, p99 ${p.p99_ms} ms`);
+  console.log(`store commands per claim, all code: ${f.store_commands_per_claim} (${f.store_commands_by_kind.slice(0, 12).map((c) => `${c.what} ${c.per_claim}`).join(', ')})`);
   console.log(`store round trips per claim: ${f.round_trips_per_claim} (${Object.entries(f.round_trips_by_service).map(([s, n]) => `${s} ${n}`).join(', ')}); transitions per claim ${f.transitions_per_claim}; conflicts ${f.ledger_conflicts}`);
   console.log(`cpu s / peak rss MB: ${Object.entries(f.processes).map(([name, p]) => `${name} ${p.cpu_s} s / ${p.peak_rss_mb} MB`).join(', ')}`);
   if (f.lost_claims.length > 0) console.log(`never assessed: ${f.lost_claims.map((c) => `${c.claimId} (reached ${c.reached.join(', ') || 'nothing'})`).join('; ')}`);
@@ -208,6 +212,7 @@ const report = {
   chain_claims_per_s: largest.chain_claims_per_s,
   ratio_to_limit: largest.ratio_to_limit,
   round_trips_per_claim: largest.round_trips_per_claim,
+  store_commands_per_claim: largest.store_commands_per_claim,
   p99_ms: largest.p99_ms,
   http_5xx: largest.http_5xx,
   lost: largest.lost,

@@ -4,6 +4,7 @@ import { claimIdForRequest } from '../../apps/intake/src/requests/claim-requests
 import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_TYPES } from '../../libs/contracts/src/event-types.js';
 import { TOPICS } from '../../libs/contracts/src/topics.js';
 import { MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
+import { storeCommandCounts } from '../../libs/persistence/src/index.js';
 import { ProcessMeter, round, type ProcessFigures } from './processes.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
 
@@ -44,6 +45,9 @@ export interface PipelineFigures {
   transitions_per_claim: number;
   ledger_conflicts: number;
   round_trips_by_service: Record<string, number>;
+  /** Every store command of the run per claim (MONGO_COUNT_COMMANDS): ledger, relay, deadlines, deliveries, leases, PoE. */
+  store_commands_per_claim: number;
+  store_commands_by_kind: Array<{ what: string; per_claim: number }>;
   http_5xx: number;
   http_other_errors: number;
   http_timeouts: number;
@@ -274,6 +278,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
 
   const meter = new ProcessMeter();
   const ledgerBefore = system.ledgers.map(({ ledger }) => ({ ...ledger.stats }));
+  storeCommandCounts.clear();
   meter.start();
   const t0 = Date.now();
   const reviewing = Promise.all(tokens.map((token) => reviewer(token)));
@@ -376,6 +381,13 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
     conflicts += ledger.stats.conflicts - ledgerBefore[i].conflicts;
   });
 
+  // Every store command of the run (all code, not only the ledger), by collection and command.
+  const commands = [...storeCommandCounts.entries()]
+    .filter(([key]) => key.startsWith(`${system.mongoDb} `))
+    .map(([key, count]) => ({ what: key.slice(system.mongoDb.length + 1), per_claim: round(count / n, 2) }))
+    .sort((a, b) => b.per_claim - a.per_claim);
+  const storeCommandsPerClaim = round(commands.reduce((sum, c) => sum + c.per_claim, 0), 1);
+
   // Emails: each one's latency from the event that caused it (Mailpit's reception time).
   const { mails } = await mailsTagged(tag);
   const mailLatencies: number[] = [];
@@ -429,6 +441,8 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
     transitions_per_claim: round(transitions / n, 2),
     ledger_conflicts: conflicts,
     round_trips_by_service: byService,
+    store_commands_per_claim: storeCommandsPerClaim,
+    store_commands_by_kind: commands,
     http_5xx: http.errors5xx,
     http_other_errors: http.otherErrors,
     http_timeouts: http.timeouts,

@@ -60,3 +60,38 @@ export class LeaseStore {
     await this.leases.deleteOne({ _id: id }).exec();
   }
 }
+
+/**
+ * One lease kept while a loop works (the outbox relay, a deadline poller, the mail sender): taken
+ * when free, renewed (a fresh generation) once two thirds of it have passed, released when done.
+ * It keeps instances from doing the same work twice; it never decides what a claim contains.
+ */
+export class LeaseHolder {
+  private heldUntil = 0;
+
+  constructor(
+    private readonly leases: LeaseStore,
+    private readonly key: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** True while this instance holds the lease (taking or renewing it when needed). */
+  async hold(): Promise<boolean> {
+    const now = Date.now();
+    if (this.heldUntil - now > this.ttlMs / 3) return true;
+    if (this.heldUntil > 0) await this.leases.release(this.key);
+    this.heldUntil = 0;
+    if (!(await this.leases.tryAcquire(this.key, this.ttlMs))) return false;
+    this.heldUntil = now + this.ttlMs;
+    return true;
+  }
+
+  async release(): Promise<void> {
+    if (this.heldUntil === 0) return;
+    this.heldUntil = 0;
+    await this.leases.release(this.key);
+  }
+}
+
+/** What a loop needs of its lease (unit tests give an in-memory one). */
+export type WorkLease = Pick<LeaseHolder, 'hold' | 'release'>;

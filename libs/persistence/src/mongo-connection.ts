@@ -37,9 +37,26 @@ function watchServerMonitor(connection: Connection): void {
   connection.once('close', () => clearInterval(timer));
 }
 
+/**
+ * Store commands sent by this process, by `<database> <collection> <command>`, counted only when
+ * MONGO_COUNT_COMMANDS=1 (the benchmark's "where the round trips go"; off, the driver does not
+ * even emit the events).
+ */
+export const storeCommandCounts = new Map<string, number>();
+
+function countCommands(connection: Connection): void {
+  connection.getClient().on('commandStarted', (event: { databaseName: string; commandName: string; command: Record<string, unknown> }) => {
+    const collection = event.command[event.commandName];
+    const key = `${event.databaseName} ${typeof collection === 'string' ? collection : '-'} ${event.commandName}`;
+    storeCommandCounts.set(key, (storeCommandCounts.get(key) ?? 0) + 1);
+  });
+}
+
 export async function openMongoConnection(url: string, dbName: string, serverSelectionTimeoutMS = 10_000): Promise<Connection> {
+  const counting = process.env.MONGO_COUNT_COMMANDS === '1';
   const connection = mongoose.createConnection(url, {
     dbName,
+    monitorCommands: counting,
     // Bounds this process's concurrent store operations. FerretDB on PostgreSQL deadlocks when
     // its clients run more updates at once than its PostgreSQL pool has connections (see
     // docs/operations.md); with a bounded pool per service the sum stays below it.
@@ -62,6 +79,7 @@ export async function openMongoConnection(url: string, dbName: string, serverSel
     autoIndex: true,
   });
   watchServerMonitor(connection);
+  if (counting) countCommands(connection);
   await connection.asPromise();
   return connection;
 }

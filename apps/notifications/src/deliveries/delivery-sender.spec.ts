@@ -78,12 +78,38 @@ describe('DeliverySender', () => {
     expect(await sender.sendDue()).toEqual({ sent: 0, failed: 0 });
   });
 
-  it('does not take a delivery another instance holds under lease', async () => {
+  it('sends nothing while another instance holds the sender lease, and takes over once it is free', async () => {
     const { queue, mailer, sender } = setup();
     await queue.insertPending(delivery('e1'), new Date('2020-06-01T00:00:00.000Z'));
-    await queue.lease(deliveryId('e1', 'claim-submitted', 'ada@contoso.example'), new Date('2020-06-01T00:00:00.000Z'), 60_000); // another instance took it
+    const other = queue.senderLease();
+    expect(await other.hold()).toBe(true); // another instance is sending
     expect(await sender.sendDue()).toEqual({ sent: 0, failed: 0 });
     expect(mailer.sent).toEqual([]);
+    await other.release();
+    expect(await sender.sendDue()).toEqual({ sent: 1, failed: 0 });
+    expect(queue.senderLeaseHolder).toBeNull(); // released after the round
+  });
+
+  it('probes the server with the first delivery of a round, then sends the rest several at a time', async () => {
+    const { queue } = setup();
+    let inFlight = 0;
+    let peak = 0;
+    const order: string[] = [];
+    const slow: MailSender = {
+      async send(mail) {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        order.push(mail.messageId);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+      },
+      close() {},
+    };
+    const concurrent = new DeliverySender(queue, slow, options, () => new Date('2020-06-01T00:00:00.000Z'));
+    for (let i = 0; i < 10; i++) await queue.insertPending(delivery(`e${i}`), new Date('2020-06-01T00:00:00.000Z'));
+    expect(await concurrent.sendDue()).toEqual({ sent: 10, failed: 0 });
+    expect(order).toHaveLength(10);
+    expect(peak).toBe(options.concurrency);
   });
 
   it('runs in the background once started, sends on a nudge, and stops cleanly', async () => {

@@ -4,7 +4,8 @@ import { PollingLoop } from '../../../../libs/platform/src/polling-loop.js';
 import { describeMailError, type MailSender } from '../mail/smtp-mailer.js';
 import { notificationMetrics } from '../notifications.metrics.js';
 import type { SenderOptions } from '../notifications.settings.js';
-import type { DeliveryQueue, LeasedDelivery } from './delivery.repository.js';
+import type { WorkLease } from '../../../../libs/persistence/src/leases.js';
+import type { Delivery, DeliveryQueue } from './delivery.repository.js';
 
 /** Backoff after the n-th failed attempt (n >= 1): base, 2x base, 4x base ... capped. */
 export function retryDelayMs(failedAttempts: number, options: Pick<SenderOptions, 'retryBaseMs' | 'retryMaxMs'>): number {
@@ -13,13 +14,14 @@ export function retryDelayMs(failedAttempts: number, options: Pick<SenderOptions
 }
 
 /**
- * Sends pending deliveries. Each is taken under a lease, so any number of instances can run;
- * a failure leaves it pending with a later nextAttemptAt, so nothing is lost while SMTP is down.
- * Retries never give up: ops see the pending count and lastError instead.
+ * Sends pending deliveries. One instance sends at a time (the sender lease), so any number can
+ * run; a failure leaves the delivery pending with a later nextAttemptAt, so nothing is lost while
+ * SMTP is down. Retries never give up: ops see the pending count and lastError instead.
  */
 export class DeliverySender {
   private readonly logger = new Logger(DeliverySender.name);
   private readonly loop: PollingLoop;
+  private readonly lease: WorkLease;
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -29,6 +31,7 @@ export class DeliverySender {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.loop = new PollingLoop(DeliverySender.name, () => this.sendDue(), options.intervalMs);
+    this.lease = deliveries.senderLease(options.leaseMs);
   }
 
   start(): void {
@@ -36,8 +39,9 @@ export class DeliverySender {
     this.loop.nudge();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.lease.release().catch(() => undefined);
   }
 
   /** New deliveries were recorded: look now instead of at the next tick. */
@@ -47,37 +51,34 @@ export class DeliverySender {
 
   /**
    * Sends the deliveries due now, until none is left or one fails (the server is probably down:
-   * the rest wait for the next round instead of each timing out). Each round lists up to
-   * `batchSize` due deliveries in one query; the first is sent alone (a probe of the server), the
-   * rest `concurrency` at a time over the pooled SMTP connections. Returns what went out.
+   * the rest wait for the next round instead of each timing out). Nothing due: one query, no
+   * lease. Otherwise, under the sender lease, each round lists up to `batchSize` due deliveries
+   * in one query; the first is sent alone (a probe of the server), the rest `concurrency` at a
+   * time over the pooled SMTP connections. Returns what went out.
    */
   async sendDue(): Promise<{ sent: number; failed: number }> {
+    if ((await this.deliveries.due(this.now(), 1)).length === 0) return { sent: 0, failed: 0 };
     let sent = 0;
     let failed = 0;
-    while (!this.loop.stopping && failed === 0) {
-      const ids = await this.deliveries.dueIds(this.now(), this.options.batchSize);
-      let taken = 0;
-      const sendId = async (id: string): Promise<void> => {
-        if (failed > 0 || this.loop.stopping) return;
-        const delivery = await this.deliveries.lease(id, this.now(), this.options.leaseMs);
-        if (!delivery) return; // another instance holds it, or it went out meanwhile
-        taken++;
-        if (await this.sendOne(delivery)) sent++;
-        else failed++;
-      };
-      for (const [i, id] of ids.entries()) {
-        if (taken > 0) {
-          await forEachConcurrently(ids.slice(i), this.options.concurrency, sendId);
-          break;
-        }
-        await sendId(id);
+    const send = async (delivery: Delivery): Promise<void> => {
+      if (failed > 0 || this.loop.stopping) return;
+      if (await this.sendOne(delivery)) sent++;
+      else failed++;
+    };
+    try {
+      while (!this.loop.stopping && failed === 0 && (await this.lease.hold())) {
+        const [first, ...rest] = await this.deliveries.due(this.now(), this.options.batchSize);
+        if (!first) break;
+        await send(first);
+        await forEachConcurrently(rest, this.options.concurrency, send);
       }
-      if (taken === 0) break; // nothing due, or every due one is another instance's
+    } finally {
+      await this.lease.release();
     }
     return { sent, failed: Math.min(failed, 1) };
   }
 
-  private async sendOne(delivery: LeasedDelivery): Promise<boolean> {
+  private async sendOne(delivery: Delivery): Promise<boolean> {
     const messageId = `<${delivery.ref}@cpor>`;
     try {
       await this.mailer.send({
@@ -92,14 +93,14 @@ export class DeliverySender {
       const delay = retryDelayMs(attempt, this.options);
       const reason = describeMailError(error);
       const now = this.now();
-      await this.deliveries.markFailed(delivery, now, new Date(now.getTime() + delay), reason);
+      await this.deliveries.markFailed(delivery, new Date(now.getTime() + delay), reason);
       notificationMetrics.failed.inc({ template: delivery.template });
       this.logger.warn(
         `delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) attempt ${attempt} failed: ${reason}; retry in ${delay} ms`,
       );
       return false;
     }
-    // If we crash before this write, the lease expires and the email is sent again with the same Message-ID.
+    // If we crash before this write, the email is sent again (after the lease expires) with the same Message-ID.
     await this.deliveries.markSent(delivery, this.now(), messageId);
     notificationMetrics.sent.inc({ template: delivery.template });
     this.logger.log(`delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) sent`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../../../../libs/persistence/src/errors.js';
-import { LeaseStore, leaseModel } from '../../../../libs/persistence/src/leases.js';
+import { LeaseHolder, LeaseStore, leaseModel, type WorkLease } from '../../../../libs/persistence/src/leases.js';
 import { op } from '../../../../libs/persistence/src/trusted.js';
 import type { RecipientRole } from '../notification-plan.js';
 
@@ -37,9 +37,6 @@ export interface Delivery {
   sentAt?: Date;
   messageId?: string;
 }
-
-/** A delivery this instance holds the lease of, and may send. */
-export type LeasedDelivery = Delivery & { leaseId: string };
 
 export type NewDelivery = Pick<Delivery, 'eventId' | 'eventType' | 'claimId' | 'template' | 'role' | 'to' | 'toName' | 'subject' | 'text' | 'html'>;
 
@@ -113,44 +110,30 @@ export class DeliveryRepository {
     }
   }
 
-  /** Ids of pending deliveries due now, oldest first: one query for a round of sends. */
-  async dueIds(now: Date, limit: number): Promise<string[]> {
-    const due = await this.deliveries
-      .find(dueDeliveriesQuery(now), { _id: 1 })
-      .sort({ nextAttemptAt: 1 })
-      .limit(limit)
-      .lean<Array<{ _id: string }>>()
-      .exec();
-    return due.map(({ _id }) => _id);
+  /** Pending deliveries due now, oldest first: one query for a round of sends. */
+  async due(now: Date, limit: number): Promise<Delivery[]> {
+    return this.deliveries.find(dueDeliveriesQuery(now)).sort({ nextAttemptAt: 1 }).limit(limit).lean<Delivery[]>().exec();
   }
 
-  /** Takes the lease of one due delivery, or null when another instance holds it or it is no longer due. */
-  async lease(id: string, now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
-    const leaseId = `delivery:${id}`;
-    if (!(await this.leases.tryAcquire(leaseId, leaseMs))) return null; // another instance is sending it
-    // Re-read under the lease: the row we listed may have been sent, or failed and rescheduled, meanwhile.
-    const current = await this.deliveries.findById(id).lean<Delivery>().exec();
-    if (current && current.status === 'pending' && current.nextAttemptAt <= now) return { ...current, leaseId };
-    await this.leases.release(leaseId);
-    return null;
+  /** The lease senders take turns with, so one instance sends at a time. */
+  senderLease(ttlMs: number): WorkLease {
+    return new LeaseHolder(this.leases, 'mail-sender', ttlMs);
   }
 
-  async markSent(delivery: LeasedDelivery, sentAt: Date, messageId: string): Promise<void> {
+  async markSent(delivery: Delivery, sentAt: Date, messageId: string): Promise<void> {
     await this.deliveries
       .updateOne(
         { _id: delivery._id, status: 'pending' },
         { $set: { status: 'sent', sentAt, messageId }, $inc: { attempts: 1 }, $unset: { text: 1, html: 1 } },
       )
       .exec();
-    await this.leases.release(delivery.leaseId);
   }
 
-  /** Records the failed attempt and frees the lease so the retry is not held back by it. */
-  async markFailed(delivery: LeasedDelivery, now: Date, nextAttemptAt: Date, lastError: string): Promise<void> {
+  /** Records the failed attempt; the delivery is due again at nextAttemptAt. */
+  async markFailed(delivery: Delivery, nextAttemptAt: Date, lastError: string): Promise<void> {
     await this.deliveries
       .updateOne({ _id: delivery._id, status: 'pending' }, { $set: { nextAttemptAt, lastError: lastError.slice(0, 300) }, $inc: { attempts: 1 } })
       .exec();
-    await this.leases.release(delivery.leaseId);
   }
 
   async findByEvent(eventId: string): Promise<Delivery[]> {
@@ -165,7 +148,7 @@ export function dueDeliveriesQuery(now: Date): Record<string, unknown> {
 }
 
 /** What the service and the sender need from the store (unit tests give an in-memory one). */
-export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'dueIds' | 'lease' | 'markSent' | 'markFailed'>;
+export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'due' | 'senderLease' | 'markSent' | 'markFailed'>;
 
 function stripUndefined<T extends object>(doc: T): Partial<T> {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as Partial<T>;

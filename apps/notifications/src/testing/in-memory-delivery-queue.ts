@@ -1,10 +1,11 @@
-import { deliveryId, deliveryRef, type Delivery, type DeliveryQueue, type LeasedDelivery, type NewDelivery } from '../deliveries/delivery.repository.js';
+import type { WorkLease } from '../../../../libs/persistence/src/leases.js';
+import { deliveryId, deliveryRef, type Delivery, type DeliveryQueue, type NewDelivery } from '../deliveries/delivery.repository.js';
 
 /** The delivery store's semantics in memory, for unit specs (the integration test uses the real one). */
 export class InMemoryDeliveryQueue implements DeliveryQueue {
   readonly rows = new Map<string, Delivery>();
-  /** deliveryId -> the current lease (generation and expiry). */
-  readonly leases = new Map<string, { generation: number; expiresAt: Date; released: boolean }>();
+  /** The sender lease's holder (null: free). */
+  senderLeaseHolder: WorkLease | null = null;
 
   /** Wall-clock "now" for new deliveries; specs with a fake sender clock set it. */
   now: () => Date = () => new Date();
@@ -17,35 +18,38 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
     return { created: true, id, ref };
   }
 
-  async dueIds(now: Date, limit: number): Promise<string[]> {
+  async due(now: Date, limit: number): Promise<Delivery[]> {
     return [...this.rows.values()]
       .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now)
       .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
       .slice(0, limit)
-      .map((d) => d._id);
+      .map((d) => ({ ...d }));
   }
 
-  async lease(id: string, now: Date, leaseMs: number): Promise<LeasedDelivery | null> {
-    const row = this.rows.get(id);
-    const lease = this.leases.get(id);
-    if (lease && !lease.released && lease.expiresAt > now) return null;
-    if (!row || row.status !== 'pending' || row.nextAttemptAt > now) return null;
-    const generation = (lease?.generation ?? 0) + 1;
-    this.leases.set(id, { generation, expiresAt: new Date(now.getTime() + leaseMs), released: false });
-    return { ...row, leaseId: `${id}#${generation}` };
+  /** One sender lease for everything using this queue; `holder` is who has it (null: free). */
+  senderLease(): WorkLease {
+    const lease = {
+      hold: async () => {
+        if (this.senderLeaseHolder !== null && this.senderLeaseHolder !== lease) return false;
+        this.senderLeaseHolder = lease;
+        return true;
+      },
+      release: async () => {
+        if (this.senderLeaseHolder === lease) this.senderLeaseHolder = null;
+      },
+    };
+    return lease;
   }
 
-  async markSent(delivery: LeasedDelivery, sentAt: Date, messageId: string): Promise<void> {
+  async markSent(delivery: Delivery, sentAt: Date, messageId: string): Promise<void> {
     const row = this.rows.get(delivery._id);
     if (!row || row.status !== 'pending') return;
     Object.assign(row, { status: 'sent', sentAt, messageId, attempts: row.attempts + 1, text: undefined, html: undefined });
   }
 
-  async markFailed(delivery: LeasedDelivery, _now: Date, nextAttemptAt: Date, lastError: string): Promise<void> {
+  async markFailed(delivery: Delivery, nextAttemptAt: Date, lastError: string): Promise<void> {
     const row = this.rows.get(delivery._id);
     if (!row || row.status !== 'pending') return;
     Object.assign(row, { nextAttemptAt, lastError, attempts: row.attempts + 1 });
-    const lease = this.leases.get(delivery._id);
-    if (lease) lease.released = true;
   }
 }

@@ -1,6 +1,6 @@
 import type { CloudEvent } from '../../../contracts/src/envelope.js';
 import { PollingLoop } from '../../../platform/src/polling-loop.js';
-import type { LeaseStore } from '../leases.js';
+import { LeaseHolder, type LeaseStore } from '../leases.js';
 import type { ClaimTransition, ClaimTransitionModel } from './claim-transition.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
@@ -44,15 +44,16 @@ type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox'
  */
 export class OutboxRelay {
   private readonly loop: PollingLoop;
-  private leaseHeldUntil = 0;
+  private readonly lease: LeaseHolder;
 
   constructor(
     private readonly transitions: ClaimTransitionModel,
-    private readonly leases: LeaseStore,
+    leases: LeaseStore,
     private readonly publisher: OutboxPublisher,
     private readonly options: OutboxRelayOptions,
   ) {
     this.loop = new PollingLoop(OutboxRelay.name, () => this.drain(), options.intervalMs);
+    this.lease = new LeaseHolder(leases, RELAY_LEASE, options.leaseMs ?? 15_000);
   }
 
   start(): void {
@@ -61,10 +62,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     await this.loop.stop();
-    if (this.leaseHeldUntil > 0) {
-      this.leaseHeldUntil = 0;
-      await this.leases.release(RELAY_LEASE).catch(() => undefined);
-    }
+    await this.lease.release().catch(() => undefined);
   }
 
   /** Called after each committed transition so events leave without waiting for the poll. */
@@ -81,7 +79,7 @@ export class OutboxRelay {
 
   /** One relay round: one query, one producer batch, acknowledgements in commands of ACKS_PER_COMMAND. Returns the events published. */
   async relayOnce(): Promise<number> {
-    if (!(await this.holdLease())) return 0;
+    if (!(await this.lease.hold())) return 0;
     const rows = await this.transitions
       .find(PENDING_TRANSITIONS, { _id: 1, claimId: 1, version: 1, outbox: 1 })
       .sort({ claimId: 1, version: 1 })
@@ -100,17 +98,5 @@ export class OutboxRelay {
       );
     }
     return Math.max(records.length, 1);
-  }
-
-  /** Keeps (or takes) the relay lease, renewing it when a third of it is left. */
-  private async holdLease(): Promise<boolean> {
-    const leaseMs = this.options.leaseMs ?? 15_000;
-    const now = Date.now();
-    if (this.leaseHeldUntil - now > leaseMs / 3) return true;
-    if (this.leaseHeldUntil > 0) await this.leases.release(RELAY_LEASE);
-    this.leaseHeldUntil = 0;
-    if (!(await this.leases.tryAcquire(RELAY_LEASE, leaseMs))) return false;
-    this.leaseHeldUntil = now + leaseMs;
-    return true;
   }
 }

@@ -3,7 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../../../platform/src/clock.js';
 import { forEachConcurrently } from '../../../async/src/index.js';
 import { PollingLoop } from '../../../platform/src/polling-loop.js';
-import { LeaseStore, leaseModel } from '../leases.js';
+import { LeaseHolder, LeaseStore, leaseModel } from '../leases.js';
 import { op } from '../trusted.js';
 
 export type DeadlineStatus = 'pending' | 'fired' | 'cancelled';
@@ -114,30 +114,23 @@ export class DeadlineStore {
     return this.deadlines.find({ owner: this.owner, claimId, status: 'pending' }).sort({ dueAt: 1 }).lean<Deadline[]>().exec();
   }
 
-  /** Ids of deadlines due now, earliest first: one query for a round of firings. */
-  async dueIds(limit: number): Promise<string[]> {
-    const due = await this.deadlines
-      .find(dueDeadlinesQuery(this.owner, this.clock.now(), new Date()), { _id: 1 })
+  /** Deadlines due now, earliest first: one query for a round of firings. */
+  async due(limit: number): Promise<Deadline[]> {
+    return this.deadlines
+      .find(dueDeadlinesQuery(this.owner, this.clock.now(), new Date()))
       .sort({ dueAt: 1 })
       .limit(limit)
-      .lean<Array<{ _id: string }>>()
+      .lean<Deadline[]>()
       .exec();
-    return due.map(({ _id }) => _id);
   }
 
-  /** Takes one deadline under a lease (so one instance fires it), or null when another holds it or it is no longer pending. */
-  async lease(id: string, leaseMs: number): Promise<Deadline | null> {
-    if (!(await this.leases.tryAcquire(leaseKey(id), leaseMs))) return null;
-    // Re-read under the lease: another instance may have fired it a moment ago.
-    const deadline = await this.deadlines.findById(id).lean<Deadline>().exec();
-    if (deadline?.status === 'pending') return deadline;
-    await this.leases.release(leaseKey(id));
-    return null;
+  /** The lease the owner's pollers take turns with, so one instance fires at a time. */
+  pollerLease(ttlMs: number): LeaseHolder {
+    return new LeaseHolder(this.leases, `deadline-poller:${this.owner}`, ttlMs);
   }
 
   async markFired(id: string): Promise<void> {
     await this.deadlines.updateOne({ _id: id }, { $set: { status: 'fired', firedAt: this.clock.now() } }).exec();
-    await this.leases.release(leaseKey(id));
   }
 
   /** Firing failed: retry a little later (wall clock) rather than spin. */
@@ -145,7 +138,6 @@ export class DeadlineStore {
     await this.deadlines
       .updateOne({ _id: id }, { $set: { lastError: error.slice(0, 500), retryAt: new Date(Date.now() + 2_000) }, $inc: { attempts: 1 } })
       .exec();
-    await this.leases.release(leaseKey(id));
   }
 }
 
@@ -159,19 +151,20 @@ export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date): Re
   };
 }
 
-function leaseKey(deadlineId: string): string {
-  return `deadline:${deadlineId}`;
-}
-
 const DEADLINES_PER_ROUND = 50;
 const FIRED_AT_ONCE = 4;
 
 export type DeadlineHandler = (deadline: Deadline) => Promise<void>;
 
-/** Polls for due deadlines and fires each through its handler; safe with many instances. */
+/**
+ * Polls for due deadlines and fires them through its handler; safe with many instances. One
+ * instance of an owner fires at a time (the poller lease); that only saves duplicate work: each
+ * firing is a ledger command whose id is the deadline's, applied once however often it is sent.
+ */
 export class DeadlinePoller {
   private readonly logger = new Logger(DeadlinePoller.name);
   private readonly loop: PollingLoop;
+  private readonly lease: LeaseHolder;
 
   constructor(
     private readonly store: DeadlineStore,
@@ -179,40 +172,43 @@ export class DeadlinePoller {
     private readonly options: { intervalMs: number; leaseMs?: number },
   ) {
     this.loop = new PollingLoop(DeadlinePoller.name, () => this.fireDue(), options.intervalMs);
+    this.lease = store.pollerLease(options.leaseMs ?? 60_000);
   }
 
   start(): void {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.lease.release().catch(() => undefined);
   }
 
   /**
-   * Fires every deadline due now; returns how many fired. Each round lists up to 50 due deadlines
-   * in one query and fires them 4 at a time (distinct claims' transitions overlap in the store).
+   * Fires every deadline due now; returns how many fired. A round lists up to 50 due deadlines in
+   * one query (no lease taken when none is due), then, under the poller lease, lists them again and
+   * fires them 4 at a time (distinct claims' transitions overlap in the store).
    */
   async fireDue(): Promise<number> {
+    if ((await this.store.due(1)).length === 0) return 0;
     let fired = 0;
-    for (;;) {
-      if (this.loop.stopping && fired > 0) break;
-      const ids = await this.store.dueIds(DEADLINES_PER_ROUND);
-      let taken = 0;
-      await forEachConcurrently(ids, FIRED_AT_ONCE, async (id) => {
-        const deadline = await this.store.lease(id, this.options.leaseMs ?? 60_000);
-        if (!deadline) return;
-        taken++;
-        try {
-          await this.handler(deadline);
-          await this.store.markFired(deadline._id);
-          fired++;
-        } catch (error) {
-          this.logger.warn(`deadline ${deadline.kind} of claim ${deadline.claimId} failed: ${(error as Error).message}`);
-          await this.store.release(deadline._id, (error as Error).message);
-        }
-      });
-      if (taken === 0) return fired; // nothing due, or every due one is another instance's
+    try {
+      while (!(this.loop.stopping && fired > 0) && (await this.lease.hold())) {
+        const due = await this.store.due(DEADLINES_PER_ROUND);
+        if (due.length === 0) break;
+        await forEachConcurrently(due, FIRED_AT_ONCE, async (deadline) => {
+          try {
+            await this.handler(deadline);
+            await this.store.markFired(deadline._id);
+            fired++;
+          } catch (error) {
+            this.logger.warn(`deadline ${deadline.kind} of claim ${deadline.claimId} failed: ${(error as Error).message}`);
+            await this.store.release(deadline._id, (error as Error).message);
+          }
+        });
+      }
+    } finally {
+      await this.lease.release();
     }
     return fired;
   }
