@@ -810,12 +810,15 @@ async function ensureFerretDbDatabase(cfg, log) {
     await run(path.join(install.bin, 'createdb'), [...conn, PG_DATABASE], { cwd: cfg.cache, logFile });
     log(`postgres: created database ${PG_DATABASE}`);
   }
-  // Indexes FerretDB's own filters can use (see the file); idempotent, so applied on every start.
-  await run(
-    path.join(install.bin, 'psql'),
-    [...conn, '-d', PG_DATABASE, '-Xq', '-v', 'ON_ERROR_STOP=1', '-f', path.join(ROOT, 'infra', 'postgres', 'ferretdb-gin-indexes.sql')],
-    { cwd: cfg.cache, logFile },
-  );
+  // Indexes FerretDB's own filters can use (see the file); idempotent, so applied on every start,
+  // in one transaction (no moment without the trigger). It needs a superuser: on a server of
+  // someone else's where we are not one, FerretDB still works, only its filters scan.
+  const sql = path.join(ROOT, 'infra', 'postgres', 'ferretdb-gin-indexes.sql');
+  try {
+    await run(path.join(install.bin, 'psql'), [...conn, '-d', PG_DATABASE, '-Xq1', '-v', 'ON_ERROR_STOP=1', '-f', sql], { cwd: cfg.cache, logFile });
+  } catch (error) {
+    log(`postgres: warning: could not apply ${rel(sql)} (${error.message}); FerretDB's filters will scan their tables`, true);
+  }
 }
 
 const postgres = {

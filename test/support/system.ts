@@ -55,6 +55,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     MONGO_DB: mongoDb,
     JWT_SECRET: TEST_JWT_SECRET,
     POLL_INTERVAL_MS: '100',
+    DEADLINE_POLL_INTERVAL_MS: '100',
     NOTIFICATION_RETRY_BASE_MS: '200',
     ...overrides,
   };

@@ -9,7 +9,7 @@ export class ConsentDeadlines implements OnApplicationBootstrap, BeforeApplicati
   private readonly poller: DeadlinePoller;
 
   constructor(store: DeadlineStore, consent: ConsentService, @Inject(SERVICE_CONFIG) config: ServiceConfig) {
-    this.poller = new DeadlinePoller(store, (deadline) => consent.onDeadline(deadline), { intervalMs: config.pollIntervalMs });
+    this.poller = new DeadlinePoller(store, (deadline) => consent.onDeadline(deadline), { intervalMs: config.deadlinePollIntervalMs });
   }
 
   onApplicationBootstrap(): void {

@@ -18,7 +18,7 @@ export interface NotificationSettings {
 export interface SenderOptions {
   /** How often the sender looks for due deliveries when nothing nudges it. */
   intervalMs: number;
-  /** Due deliveries listed per query. */
+  /** Due deliveries listed per query (FerretDB reads every pending row for each: fewer, larger rounds cost less). */
   batchSize: number;
   /** Deliveries sent at once (SMTP connections in the pool). */
   concurrency: number;
@@ -44,9 +44,9 @@ export function loadNotificationSettings(config: ServiceConfig, env: NodeJS.Proc
     strictTemplates: env.NODE_ENV !== 'production',
     sender: {
       intervalMs: config.pollIntervalMs,
-      batchSize: 50,
+      batchSize: 500,
       concurrency: Number(env.NOTIFICATION_SEND_CONCURRENCY ?? 4),
-      leaseMs: Number(env.NOTIFICATION_LEASE_MS ?? 120_000),
+      leaseMs: Number(env.NOTIFICATION_LEASE_MS ?? 300_000),
       retryBaseMs: Number(env.NOTIFICATION_RETRY_BASE_MS ?? 1_000),
       retryMaxMs: Number(env.NOTIFICATION_RETRY_MAX_MS ?? 15 * 60_000),
     },

@@ -12,6 +12,7 @@ export async function forEachConcurrently<T>(items: readonly T[], limit: number,
       await work(item).catch((error: unknown) => void errors.push(error));
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const workers = Math.min(Math.max(1, Math.floor(limit) || 1), items.length);
+  await Promise.all(Array.from({ length: workers }, worker));
   if (errors.length > 0) throw errors[0];
 }

@@ -269,15 +269,20 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         await payload.commitOffsetsIfNecessary();
       }));
     await forEachConcurrently([...lanes.values()], this.options.keysConsumedConcurrently ?? 8, async (lane) => {
-      for (const message of lane) {
-        if (stop || !payload.isRunning() || payload.isStale()) return;
-        if ((await this.consumeRecord(logicalTopic, payload, message)) === 'aborted') {
-          stop = true;
-          return;
+      try {
+        for (const message of lane) {
+          if (stop || !payload.isRunning() || payload.isStale()) return;
+          if ((await this.consumeRecord(logicalTopic, payload, message)) === 'aborted') {
+            stop = true;
+            return;
+          }
+          done.add(message.offset);
+          await resolveDonePrefix();
+          await payload.heartbeat();
         }
-        done.add(message.offset);
-        await resolveDonePrefix();
-        await payload.heartbeat();
+      } catch (error) {
+        stop = true; // the other lanes stop too; kafkajs fetches again from the first offset not resolved
+        throw error;
       }
     });
   }

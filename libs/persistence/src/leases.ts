@@ -69,16 +69,21 @@ export class LeaseStore {
 export class LeaseHolder {
   private heldUntil = 0;
 
+  /** `renewBelowMs`: renew once less than this is left (default a third of the lease). */
   constructor(
     private readonly leases: LeaseStore,
     private readonly key: string,
     private readonly ttlMs: number,
+    private readonly renewBelowMs = ttlMs / 3,
   ) {}
 
-  /** True while this instance holds the lease (taking or renewing it when needed). */
+  /**
+   * True while this instance holds the lease (taking or renewing it when needed). Call it only
+   * between pieces of work: a renewal is a release and a new acquisition.
+   */
   async hold(): Promise<boolean> {
     const now = Date.now();
-    if (this.heldUntil - now > this.ttlMs / 3) return true;
+    if (this.heldUntil - now > this.renewBelowMs) return true;
     if (this.heldUntil > 0) await this.leases.release(this.key);
     this.heldUntil = 0;
     if (!(await this.leases.tryAcquire(this.key, this.ttlMs))) return false;
@@ -91,7 +96,12 @@ export class LeaseHolder {
     this.heldUntil = 0;
     await this.leases.release(this.key);
   }
+
+  /** How long the lease still runs (0 when not held): work that may outlast it must wait for the next hold(). */
+  remainingMs(): number {
+    return Math.max(0, this.heldUntil - Date.now());
+  }
 }
 
 /** What a loop needs of its lease (unit tests give an in-memory one). */
-export type WorkLease = Pick<LeaseHolder, 'hold' | 'release'>;
+export type WorkLease = Pick<LeaseHolder, 'hold' | 'release' | 'remainingMs'>;

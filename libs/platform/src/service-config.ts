@@ -17,6 +17,8 @@ export interface ServiceConfig {
   consent: { linkSecret: string; publicBaseUrl: string };
   smtp: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
   pollIntervalMs: number;
+  /** Deadline pollers: each poll reads every pending deadline of its owner, and deadlines are days apart. */
+  deadlinePollIntervalMs: number;
 }
 
 export const SERVICE_NAMES = ['intake', 'review', 'consent', 'eligibility', 'notifications'] as const;
@@ -69,5 +71,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       from: env.MAIL_FROM ?? 'CPOR Claims <no-reply@cpor.local>',
     },
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
+    deadlinePollIntervalMs: Number(env.DEADLINE_POLL_INTERVAL_MS ?? 2_000),
   };
 }

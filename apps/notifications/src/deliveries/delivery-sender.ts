@@ -7,6 +7,9 @@ import type { SenderOptions } from '../notifications.settings.js';
 import type { WorkLease } from '../../../../libs/persistence/src/leases.js';
 import type { Delivery, DeliveryQueue } from './delivery.repository.js';
 
+/** The longest one send can take: the SMTP connection, greeting and socket timeouts (smtp-mailer.ts) and a margin. */
+const WORST_CASE_SEND_MS = 60_000;
+
 /** Backoff after the n-th failed attempt (n >= 1): base, 2x base, 4x base ... capped. */
 export function retryDelayMs(failedAttempts: number, options: Pick<SenderOptions, 'retryBaseMs' | 'retryMaxMs'>): number {
   const exponent = Math.min(Math.max(failedAttempts - 1, 0), 30);
@@ -22,6 +25,7 @@ export class DeliverySender {
   private readonly logger = new Logger(DeliverySender.name);
   private readonly loop: PollingLoop;
   private readonly lease: WorkLease;
+  private readonly sendBudgetMs: number;
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -31,7 +35,11 @@ export class DeliverySender {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.loop = new PollingLoop(DeliverySender.name, () => this.sendDue(), options.intervalMs);
-    this.lease = deliveries.senderLease(options.leaseMs);
+    // A round starts with at least two worst-case sends of lease left, and a send starts only
+    // with one left, so a send never outlasts the lease and another instance never sends it too
+    // (given a lease of at least three worst-case sends, as the default is).
+    this.sendBudgetMs = Math.min(WORST_CASE_SEND_MS, options.leaseMs / 3);
+    this.lease = deliveries.senderLease(options.leaseMs, 2 * this.sendBudgetMs);
   }
 
   start(): void {
@@ -61,7 +69,7 @@ export class DeliverySender {
     let sent = 0;
     let failed = 0;
     const send = async (delivery: Delivery): Promise<void> => {
-      if (failed > 0 || this.loop.stopping) return;
+      if (failed > 0 || this.loop.stopping || this.lease.remainingMs() < this.sendBudgetMs) return;
       if (await this.sendOne(delivery)) sent++;
       else failed++;
     };

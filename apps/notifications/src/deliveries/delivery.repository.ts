@@ -116,8 +116,8 @@ export class DeliveryRepository {
   }
 
   /** The lease senders take turns with, so one instance sends at a time. */
-  senderLease(ttlMs: number): WorkLease {
-    return new LeaseHolder(this.leases, 'mail-sender', ttlMs);
+  senderLease(ttlMs: number, renewBelowMs?: number): WorkLease {
+    return new LeaseHolder(this.leases, 'mail-sender', ttlMs, renewBelowMs);
   }
 
   async markSent(delivery: Delivery, sentAt: Date, messageId: string): Promise<void> {

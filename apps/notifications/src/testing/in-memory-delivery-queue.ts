@@ -37,6 +37,7 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
       release: async () => {
         if (this.senderLeaseHolder === lease) this.senderLeaseHolder = null;
       },
+      remainingMs: () => (this.senderLeaseHolder === lease ? Number.MAX_SAFE_INTEGER : 0),
     };
     return lease;
   }

@@ -34,7 +34,7 @@ export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicatio
     private readonly ledger: ClaimLedger,
   ) {
     this.store = new DeadlineStore(deadlineModel(connection), 'review', clock);
-    this.poller = new DeadlinePoller(this.store, (deadline) => this.fire(deadline), { intervalMs: config.pollIntervalMs });
+    this.poller = new DeadlinePoller(this.store, (deadline) => this.fire(deadline), { intervalMs: config.deadlinePollIntervalMs });
   }
 
   onApplicationBootstrap(): void {

@@ -4,6 +4,7 @@ import type { Clock } from '../../../platform/src/clock.js';
 import { forEachConcurrently } from '../../../async/src/index.js';
 import { PollingLoop } from '../../../platform/src/polling-loop.js';
 import { LeaseHolder, LeaseStore, leaseModel } from '../leases.js';
+import { isDuplicateKeyError } from '../errors.js';
 import { op } from '../trusted.js';
 
 export type DeadlineStatus = 'pending' | 'fired' | 'cancelled';
@@ -74,28 +75,26 @@ export class DeadlineStore {
     return `${owner}:${kind}:${claimId}:${epoch}${ref ? `:${ref}` : ''}`;
   }
 
-  /** Idempotent: a replayed event schedules nothing new. */
+  /** Idempotent: a replayed event schedules nothing new (an insert on the deterministic id; a duplicate key is the no-op). */
   async schedule(deadline: ScheduleDeadline): Promise<void> {
-    const _id = DeadlineStore.keyOf(this.owner, deadline.kind, deadline.claimId, deadline.epoch, deadline.ref);
-    await this.deadlines
-      .updateOne(
-        { _id },
-        {
-          $setOnInsert: {
-            owner: this.owner,
-            kind: deadline.kind,
-            claimId: deadline.claimId,
-            epoch: deadline.epoch,
-            dueAt: deadline.dueAt,
-            status: 'pending',
-            retryAt: null,
-            attempts: 0,
-            createdAt: this.clock.now(),
-          },
-        },
-        { upsert: true },
-      )
-      .exec();
+    if (Number.isNaN(deadline.dueAt.getTime())) throw new Error(`deadline ${deadline.kind} of claim ${deadline.claimId} has no valid due time`);
+    const row: Deadline = {
+      _id: DeadlineStore.keyOf(this.owner, deadline.kind, deadline.claimId, deadline.epoch, deadline.ref),
+      owner: this.owner,
+      kind: deadline.kind,
+      claimId: deadline.claimId,
+      epoch: deadline.epoch,
+      dueAt: deadline.dueAt,
+      status: 'pending',
+      retryAt: null,
+      attempts: 0,
+      createdAt: this.clock.now(),
+    };
+    try {
+      await this.deadlines.collection.insertOne(row as never);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   /** Cancels the claim's pending deadlines of these kinds (the event that made them moot arrived). */
@@ -130,7 +129,7 @@ export class DeadlineStore {
   }
 
   async markFired(id: string): Promise<void> {
-    await this.deadlines.updateOne({ _id: id }, { $set: { status: 'fired', firedAt: this.clock.now() } }).exec();
+    await this.deadlines.updateOne({ _id: id, status: 'pending' }, { $set: { status: 'fired', firedAt: this.clock.now() } }).exec();
   }
 
   /** Firing failed: retry a little later (wall clock) rather than spin. */
@@ -192,16 +191,20 @@ export class DeadlinePoller {
   async fireDue(): Promise<number> {
     if ((await this.store.due(1)).length === 0) return 0;
     let fired = 0;
+    // A deadline whose firing failed waits for its retryAt; within this call it is not tried again.
+    const failed = new Set<string>();
     try {
-      while (!(this.loop.stopping && fired > 0) && (await this.lease.hold())) {
-        const due = await this.store.due(DEADLINES_PER_ROUND);
+      while (!this.loop.stopping && (await this.lease.hold())) {
+        const due = (await this.store.due(DEADLINES_PER_ROUND + failed.size)).filter((deadline) => !failed.has(deadline._id));
         if (due.length === 0) break;
-        await forEachConcurrently(due, FIRED_AT_ONCE, async (deadline) => {
+        await forEachConcurrently(due.slice(0, DEADLINES_PER_ROUND), FIRED_AT_ONCE, async (deadline) => {
+          if (this.loop.stopping) return;
           try {
             await this.handler(deadline);
             await this.store.markFired(deadline._id);
             fired++;
           } catch (error) {
+            failed.add(deadline._id);
             this.logger.warn(`deadline ${deadline.kind} of claim ${deadline.claimId} failed: ${(error as Error).message}`);
             await this.store.release(deadline._id, (error as Error).message);
           }
