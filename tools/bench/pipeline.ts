@@ -125,6 +125,13 @@ async function mailsTagged(tag: string, limit = Infinity): Promise<{ total: numb
   }
 }
 
+/** Deletes the run's emails from Mailpit (thousands per run would slow every later mailbox reader). */
+async function deleteMailsTagged(tag: string): Promise<void> {
+  const url = `${mailBaseUrl()}/api/v1/search?query=${encodeURIComponent(`to:"${tag}"`)}`;
+  const response = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(60_000) });
+  if (!response.ok) console.error(`mailpit: deleting the run's emails answered HTTP ${response.status}`);
+}
+
 /** The lifecycle event whose email this is (by subject; see apps/notifications/templates). */
 function triggerOf(subject: string): keyof ClaimTimes | undefined {
   if (/ received$/.test(subject)) return 'submitted';
@@ -390,6 +397,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
 
   // Emails: each one's latency from the event that caused it (Mailpit's reception time).
   const { mails } = await mailsTagged(tag);
+  if (process.env.BENCH_KEEP !== '1') await deleteMailsTagged(tag);
   const mailLatencies: number[] = [];
   let unexpected = 0;
   const lastMail = maxOf(mails.map((m) => m.created));
