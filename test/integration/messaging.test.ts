@@ -23,6 +23,7 @@ import {
   type MessagingConfig,
   type UnmatchedRecord,
 } from '../../libs/messaging/src/index.js';
+import { createKafka, createMissingTopics } from '../../libs/messaging/src/kafka-client.js';
 import { waitFor } from '../support/wait-for.js';
 
 jest.setTimeout(120_000);
@@ -215,6 +216,22 @@ describe('Kafka messaging seam (real broker)', () => {
       const sequence = seen.ordered.filter((record) => record.subject === claim);
       expect(sequence.map((record) => record.seq)).toEqual([...Array(20).keys()]);
       expect(new Set(sequence.map((record) => record.partition)).size).toBe(1);
+    }
+  });
+
+  it('five services creating the same topics at once all start, and every topic has a leader per partition', async () => {
+    const topics = ['a', 'b', 'c', 'd'].map((name) => `${prefix}race-${name}`);
+    const admins = Array.from({ length: 5 }, (_, i) => createKafka(config, `it-topics-${i}`).admin());
+    await Promise.all(admins.map((a) => a.connect()));
+    try {
+      const created = await Promise.all(admins.map((a) => createMissingTopics(a, topics, { partitions: 3, replicationFactor: 1 })));
+      // No call claims a topic another created (a broker that already has it answers "exists").
+      expect(new Set(created.flat()).size).toBe(created.flat().length);
+      for (const topic of created.flat()) expect(topics).toContain(topic);
+      const { topics: described } = await admins[0].fetchTopicMetadata({ topics });
+      for (const topic of described) expect(topic.partitions.map((p) => p.leader >= 0)).toEqual([true, true, true]);
+    } finally {
+      await Promise.all(admins.map((a) => a.disconnect()));
     }
   });
 

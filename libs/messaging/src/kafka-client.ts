@@ -27,24 +27,50 @@ export function createKafka(config: MessagingConfig, clientId = config.clientId)
   });
 }
 
+/** How long start-up waits for its topics on a broker that is still settling (a fresh one). */
+const TOPICS_READY_WITHIN_MS = 60_000;
+
 /**
- * Creates the topics that do not exist yet (physical names). Run before consuming so consumers
- * never race the broker's auto-creation (which would pick its own partition count).
- * Safe to run concurrently from several processes: "already exists" is not an error.
+ * Creates the topics that do not exist yet (physical names) and waits until each has a leader.
+ * Run before consuming so consumers never race the broker's auto-creation (which would pick its
+ * own partition count). Safe to run concurrently from several processes: "already exists" is not
+ * an error, and the retriable answers a fresh broker gives while several services create topics
+ * at once (`UNKNOWN_TOPIC_OR_PARTITION`, `LEADER_NOT_AVAILABLE`) are waited out, not thrown.
  */
 export async function createMissingTopics(
   admin: Admin,
   topics: string[],
   options: { partitions: number; replicationFactor: number },
+  readyWithinMs = TOPICS_READY_WITHIN_MS,
 ): Promise<string[]> {
-  const existing = new Set(await admin.listTopics());
-  const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
-  if (missing.length === 0) return [];
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
-  });
-  return missing;
+  const wanted = [...new Set(topics)];
+  const created = new Set<string>();
+  const giveUpAt = Date.now() + readyWithinMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = wanted.filter((topic) => !existing.has(topic));
+      if (missing.length > 0) {
+        const made = await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+        });
+        if (made) missing.forEach((topic) => created.add(topic));
+      }
+      // Throws a retriable error until every topic has a leader for each partition.
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: wanted });
+      if (described.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return [...created];
+    } catch (error) {
+      if (!isRetriableKafkaError(error) || Date.now() >= giveUpAt) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
+  }
+}
+
+/** kafkajs marks errors worth retrying; its "retries exhausted" wrapper carries the original. */
+function isRetriableKafkaError(error: unknown): boolean {
+  const e = error as { retriable?: boolean; originalError?: { retriable?: boolean }; type?: string } | null;
+  return Boolean(e?.retriable || e?.originalError?.retriable || e?.type === 'TOPIC_ALREADY_EXISTS');
 }
 
 /** Partitions and replication of created topics: the config's, else the environment's. */
