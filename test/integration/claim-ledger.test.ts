@@ -174,6 +174,33 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await relay.stop();
   });
 
+  it('takes the pending set in one query and publishes it in producer batches, each acknowledged before the next', async () => {
+    const batches: number[][] = [];
+    const relay = new OutboxRelay(
+      claimTransitionModel(connection),
+      leases,
+      {
+        publish: async (records) => {
+          const stillPending = await claimTransitionModel(connection).countDocuments({ pending: true }).exec();
+          batches.push([records.length, stillPending]);
+        },
+      },
+      { intervalMs: 50, batchSize: 2 },
+    );
+    await relayAll(relay);
+    batches.length = 0;
+    for (let i = 0; i < 5; i++) await ledger.create(createCommand(randomUUID()), partner);
+    expect(await relay.relayOnce()).toBe(5);
+    // Three batches of 2, 2 and 1 from one read: before each, the earlier batches were acknowledged.
+    expect(batches).toEqual([
+      [2, 5],
+      [2, 3],
+      [1, 1],
+    ]);
+    expect(await relay.relayOnce()).toBe(0);
+    await relay.stop();
+  });
+
   it('while one relay holds the relay lease, another publishes nothing', async () => {
     const first = new OutboxRelay(claimTransitionModel(connection), new LeaseStore(leaseModel(connection)), publisher, { intervalMs: 50 });
     const second = new OutboxRelay(claimTransitionModel(connection), new LeaseStore(leaseModel(connection)), publisher, { intervalMs: 50 });

@@ -7,6 +7,7 @@ import {
   claimTransitionModel,
   deadlineModel,
   dueDeadlinesQuery,
+  pollDayOf,
   leaseModel,
   openMongoConnection,
   PENDING_TRANSITIONS,
@@ -57,6 +58,7 @@ describe('hot queries are pushed down to the store', () => {
     const hot: Array<[string, unknown, object]> = [
       ['relay: pending transition rows', claimTransitionModel(connection), PENDING_TRANSITIONS],
       ['deadline poller: due deadlines', deadlineModel(connection), dueDeadlinesQuery('review', now, now)],
+      ['deadline poller: due deadlines of one poll day', deadlineModel(connection), dueDeadlinesQuery('review', now, now, pollDayOf(now, now))],
       ['mail sender: due deliveries', deliveryModel(connection), dueDeliveriesQuery(now)],
       ['review queue', claimModel(connection), REVIEW_QUEUE_QUERY],
       ['claim list of a partner', claimModel(connection), claimListQuery({ partnerId: 'p-1' })],
@@ -97,6 +99,7 @@ describe('hot queries are pushed down to the store', () => {
       ['snapshot by _id', claimModel(connection), { _id: 'done-7' }],
       ['relay: pending transition rows', claimTransitionModel(connection), PENDING_TRANSITIONS],
       ['deadline poller: due deadlines', deadlineModel(connection), dueDeadlinesQuery('review', now, now)],
+      ['deadline poller: due deadlines of one poll day', deadlineModel(connection), dueDeadlinesQuery('review', now, now, pollDayOf(now, now))],
       ['mail sender: due deliveries', deliveryModel(connection), dueDeliveriesQuery(now)],
       ['review queue', claimModel(connection), REVIEW_QUEUE_QUERY],
       ['claim list of a partner', claimModel(connection), claimListQuery({ partnerId: 'p-1' })],

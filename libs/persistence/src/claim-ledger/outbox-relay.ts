@@ -10,8 +10,10 @@ export interface OutboxPublisher {
 
 export interface OutboxRelayOptions {
   intervalMs: number;
-  /** Transition rows taken per round; their events go out in one producer batch. */
+  /** Transition rows per producer batch (and per acknowledgement run). */
   batchSize?: number;
+  /** Most rows one query takes (a bound on memory; see relayOnce). */
+  readLimit?: number;
   /** How long one relay stays the relaying one without renewing (see below). */
   leaseMs?: number;
 }
@@ -77,18 +79,37 @@ export class OutboxRelay {
     }
   }
 
-  /** One relay round: one query, one producer batch, acknowledgements in commands of ACKS_PER_COMMAND. Returns the events published. */
+  /**
+   * One relay round: one query for the pending rows, then producer batches of `batchSize`, each
+   * acknowledged in commands of ACKS_PER_COMMAND before the next goes. The whole pending set is
+   * taken at once (up to `readLimit`) because FerretDB v1.24 applies no limit to a filtered find:
+   * it decodes and sorts every matching row whatever the limit, so a query per batch would read a
+   * backlog of B rows B/batchSize times (docs/performance.md). Returns the events published.
+   */
   async relayOnce(): Promise<number> {
     if (!(await this.lease.hold())) return 0;
     const rows = await this.transitions
       .find(PENDING_TRANSITIONS, { _id: 1, claimId: 1, version: 1, outbox: 1 })
       .sort({ claimId: 1, version: 1 })
-      .limit(this.options.batchSize ?? 500)
+      .limit(this.options.readLimit ?? 10_000)
       .lean<PendingRow[]>()
       .exec();
     if (rows.length === 0) return 0;
-    const records = rows.flatMap((row) => row.outbox.map(({ topic, event }) => ({ topic, event })));
-    if (records.length > 0) await this.publisher.publish(records);
+    const batchSize = this.options.batchSize ?? 500;
+    let published = 0;
+    for (let start = 0; start < rows.length; start += batchSize) {
+      // Between batches: stop when stopping or when another relay took over (it will read these rows again).
+      if (start > 0 && (this.loop.stopping || !(await this.lease.hold()))) break;
+      const batch = rows.slice(start, start + batchSize);
+      const records = batch.flatMap((row) => row.outbox.map(({ topic, event }) => ({ topic, event })));
+      if (records.length > 0) await this.publisher.publish(records);
+      await this.acknowledge(batch);
+      published += Math.max(records.length, 1);
+    }
+    return published;
+  }
+
+  private async acknowledge(rows: PendingRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += ACKS_PER_COMMAND) {
       await this.transitions.bulkWrite(
         rows
@@ -97,6 +118,5 @@ export class OutboxRelay {
         { ordered: false },
       );
     }
-    return Math.max(records.length, 1);
   }
 }

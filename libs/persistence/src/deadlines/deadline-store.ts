@@ -18,6 +18,8 @@ export interface Deadline {
   /** Claim status epoch the deadline belongs to; a later status change makes it moot. */
   epoch: number;
   dueAt: Date;
+  /** The UTC day (YYYY-MM-DD) pollers look for it on: see pollDayOf. */
+  pollDay: string;
   status: DeadlineStatus;
   /** After a failed firing: not before this wall-clock time. */
   retryAt: Date | null;
@@ -35,6 +37,7 @@ const deadlineSchema = new Schema<Deadline>(
     claimId: { type: String, required: true, index: true },
     epoch: { type: Number, required: true },
     dueAt: { type: Date, required: true },
+    pollDay: { type: String, required: true },
     status: { type: String, required: true },
     retryAt: { type: Date, default: null },
     attempts: { type: Number, default: 0 },
@@ -44,7 +47,7 @@ const deadlineSchema = new Schema<Deadline>(
   },
   { collection: 'deadlines', versionKey: false },
 );
-deadlineSchema.index({ owner: 1, status: 1, dueAt: 1 });
+deadlineSchema.index({ owner: 1, status: 1, pollDay: 1 });
 
 export function deadlineModel(connection: Connection): Model<Deadline> {
   return (connection.models.Deadline as Model<Deadline> | undefined) ?? connection.model<Deadline>('Deadline', deadlineSchema);
@@ -85,6 +88,7 @@ export class DeadlineStore {
       claimId: deadline.claimId,
       epoch: deadline.epoch,
       dueAt: deadline.dueAt,
+      pollDay: pollDayOf(deadline.dueAt, this.clock.now()),
       status: 'pending',
       retryAt: null,
       attempts: 0,
@@ -113,14 +117,24 @@ export class DeadlineStore {
     return this.deadlines.find({ owner: this.owner, claimId, status: 'pending' }).sort({ dueAt: 1 }).lean<Deadline[]>().exec();
   }
 
-  /** Deadlines due now, earliest first: one query for a round of firings. */
-  async due(limit: number): Promise<Deadline[]> {
-    return this.deadlines
-      .find(dueDeadlinesQuery(this.owner, this.clock.now(), new Date()))
-      .sort({ dueAt: 1 })
-      .limit(limit)
-      .lean<Deadline[]>()
-      .exec();
+  /**
+   * Deadlines due now, earliest first. With `days`, only the rows looked for on those days (one
+   * query each, an equality the store pushes down); without, every pending row of the owner.
+   */
+  async due(limit: number, days?: readonly string[]): Promise<Deadline[]> {
+    const now = this.clock.now();
+    const wallClock = new Date();
+    const find = (day?: string) =>
+      this.deadlines.find(dueDeadlinesQuery(this.owner, now, wallClock, day)).sort({ dueAt: 1 }).limit(limit).lean<Deadline[]>().exec();
+    if (!days) return find();
+    const found: Deadline[] = [];
+    for (const day of days) found.push(...(await find(day)));
+    return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime()).slice(0, limit);
+  }
+
+  /** Today's UTC day on the business clock (the pollers' cursor). */
+  today(): string {
+    return utcDay(this.clock.now());
   }
 
   /** The lease the owner's pollers take turns with, so one instance fires at a time. */
@@ -140,15 +154,45 @@ export class DeadlineStore {
   }
 }
 
-/** The poller's query: the owner's pending rows (equalities the store pushes down; fired and cancelled rows leave it), then due ones. */
-export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date): Record<string, unknown> {
+/**
+ * The poller's query: the owner's pending rows (equalities the store pushes down; fired and
+ * cancelled rows leave it), of one poll day when given, then due ones.
+ */
+export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date, pollDay?: string): Record<string, unknown> {
   return {
     owner,
     status: 'pending',
+    ...(pollDay ? { pollDay } : {}),
     dueAt: op({ $lte: now }),
     $or: [{ retryAt: null }, { retryAt: op({ $lte: wallClock }) }],
   };
 }
+
+/**
+ * The day a pending deadline is looked for on: the UTC day it falls due, or the day it was
+ * scheduled if that is later (a deadline scheduled already due). A poll then reads only the rows
+ * of the days since its last poll, not every pending deadline: FerretDB v1.24 pushes down
+ * equalities only, so `dueAt <= now` alone would read them all on every poll (docs/performance.md).
+ */
+export function pollDayOf(dueAt: Date, scheduledAt: Date): string {
+  return utcDay(dueAt.getTime() > scheduledAt.getTime() ? dueAt : scheduledAt);
+}
+
+function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** The UTC days from `from` to `to` inclusive (none when `from` is later). */
+export function daysFrom(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let at = Date.parse(`${from}T00:00:00Z`); utcDay(new Date(at)) <= to; at += DAY_MS) days.push(utcDay(new Date(at)));
+  return days;
+}
+
+const DAY_MS = 86_400_000;
+/** A poll reads every pending row of the owner when it starts, after this long, or after a jump of more days than this. */
+const FULL_SWEEP_EVERY_MS = 5 * 60_000;
+const MOST_DAYS_PER_POLL = 62;
 
 const DEADLINES_PER_ROUND = 50;
 const FIRED_AT_ONCE = 4;
@@ -164,6 +208,9 @@ export class DeadlinePoller {
   private readonly logger = new Logger(DeadlinePoller.name);
   private readonly loop: PollingLoop;
   private readonly lease: LeaseHolder;
+  /** The business day of the last poll that completed, and when (wall clock) the last full sweep ran. */
+  private lastPolledDay: string | undefined;
+  private lastFullSweepAt = 0;
 
   constructor(
     private readonly store: DeadlineStore,
@@ -184,18 +231,35 @@ export class DeadlinePoller {
   }
 
   /**
-   * Fires every deadline due now; returns how many fired. A round lists up to 50 due deadlines in
-   * one query (no lease taken when none is due), then, under the poller lease, lists them again and
-   * fires them 4 at a time (distinct claims' transitions overlap in the store).
+   * Fires every deadline due now; returns how many fired. A round lists up to 50 due deadlines
+   * (no lease taken when none is due), then, under the poller lease, lists them again and fires
+   * them 4 at a time (distinct claims' transitions overlap in the store). Rows are listed by poll
+   * day, from the day before the last poll's to today (the day before covers a scheduler whose
+   * clock is a little behind); a full sweep of the owner's pending rows runs at start, every 5
+   * minutes (a deadline whose firing kept failing for days) and after a long jump of the clock.
    */
   async fireDue(): Promise<number> {
-    if ((await this.store.due(1)).length === 0) return 0;
+    const today = this.store.today();
+    const fullSweep =
+      this.lastPolledDay === undefined ||
+      today < this.lastPolledDay || // a test clock set back
+      Date.now() - this.lastFullSweepAt >= FULL_SWEEP_EVERY_MS ||
+      daysFrom(this.lastPolledDay, today).length > MOST_DAYS_PER_POLL;
+    const days = fullSweep ? undefined : daysFrom(previousDay(this.lastPolledDay!), today);
+    const fired = await this.fireDueOn(days);
+    if (fullSweep) this.lastFullSweepAt = Date.now();
+    this.lastPolledDay = today;
+    return fired;
+  }
+
+  private async fireDueOn(days: readonly string[] | undefined): Promise<number> {
+    if ((await this.store.due(1, days)).length === 0) return 0;
     let fired = 0;
     // A deadline whose firing failed waits for its retryAt; within this call it is not tried again.
     const failed = new Set<string>();
     try {
       while (!this.loop.stopping && (await this.lease.hold())) {
-        const due = (await this.store.due(DEADLINES_PER_ROUND + failed.size)).filter((deadline) => !failed.has(deadline._id));
+        const due = (await this.store.due(DEADLINES_PER_ROUND + failed.size, days)).filter((deadline) => !failed.has(deadline._id));
         if (due.length === 0) break;
         await forEachConcurrently(due.slice(0, DEADLINES_PER_ROUND), FIRED_AT_ONCE, async (deadline) => {
           if (this.loop.stopping) return;
@@ -215,4 +279,8 @@ export class DeadlinePoller {
     }
     return fired;
   }
+}
+
+function previousDay(day: string): string {
+  return utcDay(new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS));
 }

@@ -1,0 +1,65 @@
+// Integration: the deadline poller on the real MongoDB-wire server (FerretDB unless MONGO_URL
+// says otherwise). Each run uses its own database.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { daysFrom, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection, pollDayOf, type Deadline } from '../../libs/persistence/src/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const HOUR_MS = 3_600_000;
+
+describe('deadline poller on the real MongoDB-wire server', () => {
+  let connection: Connection;
+
+  beforeAll(async () => {
+    connection = await openMongoConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', `cpor_it_deadlines_${randomUUID().slice(0, 8)}`);
+  });
+
+  afterAll(async () => {
+    await connection.dropDatabase();
+    await connection.close();
+  });
+
+  it('a deadline is looked for on the day it falls due, or on the day it was scheduled when already due', () => {
+    const scheduledAt = new Date('2026-12-03T10:00:00Z');
+    expect(pollDayOf(new Date('2026-12-10T23:59:00Z'), scheduledAt)).toBe('2026-12-10');
+    expect(pollDayOf(new Date('2026-11-01T08:00:00Z'), scheduledAt)).toBe('2026-12-03');
+    expect(daysFrom('2026-12-30', '2027-01-02')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    expect(daysFrom('2026-12-03', '2026-12-02')).toEqual([]);
+  });
+
+  it('as the clock moves over days, every deadline fires once, in due order, including one scheduled already due', async () => {
+    const clock = new ManualClock();
+    const store = new DeadlineStore(deadlineModel(connection), `owner-${randomUUID().slice(0, 8)}`, clock);
+    const fired: string[] = [];
+    const poller = new DeadlinePoller(
+      store,
+      async (deadline: Deadline) => {
+        fired.push(deadline.claimId);
+      },
+      { intervalMs: 60_000 },
+    );
+    const at = (hours: number) => new Date(clock.now().getTime() + hours * HOUR_MS);
+    await store.schedule({ kind: 'sla', claimId: 'in-3-days', epoch: 1, dueAt: at(72) });
+    await store.schedule({ kind: 'sla', claimId: 'in-1-day', epoch: 1, dueAt: at(24) });
+    await store.schedule({ kind: 'sla', claimId: 'in-40-days', epoch: 1, dueAt: at(40 * 24) });
+
+    expect(await poller.fireDue()).toBe(0); // the first poll: a full sweep, nothing due
+    clock.advance(25 * HOUR_MS);
+    expect(await poller.fireDue()).toBe(1); // a poll by days
+    expect(fired).toEqual(['in-1-day']);
+
+    // Scheduled already due (a consumer that ran late): found on today's poll day.
+    await store.schedule({ kind: 'sla', claimId: 'already-due', epoch: 1, dueAt: at(-48) });
+    expect(await poller.fireDue()).toBe(1);
+    clock.advance(48 * HOUR_MS);
+    expect(await poller.fireDue()).toBe(1);
+    clock.advance(38 * 24 * HOUR_MS);
+    expect(await poller.fireDue()).toBe(1);
+    expect(fired).toEqual(['in-1-day', 'already-due', 'in-3-days', 'in-40-days']);
+
+    expect(await poller.fireDue()).toBe(0);
+    expect(await store.due(10)).toEqual([]);
+    await poller.stop();
+  });
+});
