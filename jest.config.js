@@ -2,7 +2,7 @@
 const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^@cpor/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
 };

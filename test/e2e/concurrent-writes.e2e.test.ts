@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { openMongoConnection } from '../../libs/persistence/src/index.js';
+import { openMongoConnection } from '@cpor/persistence';
 import { http } from '../support/http.js';
 import { claimFields, LifecycleDriver, PDF } from '../support/lifecycle-driver.js';
 import { startSystem, type RunningSystem } from '../support/system.js';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { REQUEST_TYPES } from '../../libs/contracts/src/event-types.js';
-import { TOPICS } from '../../libs/contracts/src/topics.js';
+import { REQUEST_TYPES } from '@cpor/domain';
+import { TOPICS } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { distinctEvents, TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
 import { startSystem, type RunningSystem } from '../support/system.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { EVENT_TYPES } from '../../libs/contracts/src/event-types.js';
-import { TOPICS } from '../../libs/contracts/src/topics.js';
-import type { MessagingAdmin } from '../../libs/messaging/src/index.js';
+import { EVENT_TYPES } from '@cpor/domain';
+import { TOPICS } from '@cpor/contracts';
+import type { MessagingAdmin } from '@cpor/messaging';
 import { http } from '../support/http.js';
 import { TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
 import {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '../../libs/contracts/src/topics.js';
+import { TOPICS } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { distinctEvents, TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
 import { startSystem, type RunningSystem } from '../support/system.js';

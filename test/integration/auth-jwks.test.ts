@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
-import { mintToken, TokenVerifier } from '../../libs/platform/src/index.js';
+import { mintToken, TokenVerifier } from '@cpor/platform';
 
 // The production option: tokens signed by an identity provider, keys fetched from its JWKS URL.
 describe('bearer tokens verified against a JWKS URL', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '../../libs/domain/src/index.js';
+import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
 import {
   ClaimLedger,
   claimModel,
@@ -13,7 +13,7 @@ import {
   VersionConflictError,
   type LedgerResult,
   type OutboxPublisher,
-} from '../../libs/persistence/src/index.js';
+} from '@cpor/persistence';
 import { ManualClock } from '../support/manual-clock.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 

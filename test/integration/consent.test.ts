@@ -8,20 +8,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
 import { ConsentPageController } from '../../apps/consent/src/consent-page.controller.js';
-import { ConsentRequestRepository, consentRequestModel } from '../../apps/consent/src/consent-request.repository.js';
+import { ConsentRequestRepository, consentRequestModel, ClaimLedger, claimModel, type ClaimRecord, type OutboxEntry, claimTransitionModel, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection } from '@cpor/persistence';
+import { type LifecycleEventData, type CloudEvent, TOPICS } from '@cpor/contracts';
 import { CONSENT_WINDOW, ConsentService, declineCommandId } from '../../apps/consent/src/consent.service.js';
 import { EligibilityService } from '../../apps/eligibility/src/eligibility.service.js';
-import type { CloudEvent } from '../../libs/contracts/src/envelope.js';
-import { ASSESSMENT_TYPE, EVENT_TYPES } from '../../libs/contracts/src/event-types.js';
-import { TOPICS } from '../../libs/contracts/src/topics.js';
-import { assessmentIdFor, BusinessCalendar, getEligibilityRules, type Actor } from '../../libs/domain/src/index.js';
-import { ClaimLedger, type LifecycleEventData } from '../../libs/persistence/src/claim-ledger/claim-ledger.js';
-import { claimModel, type ClaimRecord, type OutboxEntry } from '../../libs/persistence/src/claim-ledger/claim-record.js';
-import { claimTransitionModel } from '../../libs/persistence/src/claim-ledger/claim-transition.js';
-import { deadlineModel, DeadlinePoller, DeadlineStore } from '../../libs/persistence/src/deadlines/deadline-store.js';
-import { openMongoConnection } from '../../libs/persistence/src/mongo-connection.js';
-import type { Clock } from '../../libs/platform/src/clock.js';
-import { ConsentLinkSigner } from '../../libs/platform/src/consent-link.js';
+import { ASSESSMENT_TYPE, EVENT_TYPES, assessmentIdFor, BusinessCalendar, getEligibilityRules, type Actor } from '@cpor/domain';
+import type { Clock } from '@cpor/kernel';
+import { ConsentLinkSigner } from '@cpor/platform';
 
 jest.setTimeout(60_000);
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { daysFrom, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection, pollDayOf, type Deadline } from '../../libs/persistence/src/index.js';
+import { daysFrom, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection, pollDayOf, type Deadline } from '@cpor/persistence';
 import { ManualClock } from '../support/manual-clock.js';
 
 const HOUR_MS = 3_600_000;

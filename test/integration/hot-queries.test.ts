@@ -1,18 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { deliveryModel, dueDeliveriesQuery } from '../../apps/notifications/src/deliveries/delivery.repository.js';
-import {
-  claimListQuery,
-  claimModel,
-  claimTransitionModel,
-  deadlineModel,
-  dueDeadlinesQuery,
-  pollDayOf,
-  leaseModel,
-  openMongoConnection,
-  PENDING_TRANSITIONS,
-  REVIEW_QUEUE_QUERY,
-} from '../../libs/persistence/src/index.js';
+import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
 
 /**
  * Every query on a hot path (relay, deadline poller, mail sender, review queue, claim list) must

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { LeaseStore, leaseModel, openMongoConnection } from '../../libs/persistence/src/index.js';
+import { LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
 import { waitFor } from '../support/wait-for.js';
 
 // FerretDB applies conditional updates as read-modify-write, so leases must not rely on them.

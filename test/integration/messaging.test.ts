@@ -7,23 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
-import type { CloudEvent } from '../../libs/contracts/src/envelope.js';
-import { TOPICS } from '../../libs/contracts/src/topics.js';
-import {
-  GroupActiveError,
-  KafkaEventContext,
-  KafkaHandlerErrorsFilter,
-  KafkaPublisher,
-  KafkaTransport,
-  MessagingAdmin,
-  messagingMetrics,
-  NonRetryableError,
-  OnEvent,
-  unmatchedOn,
-  type MessagingConfig,
-  type UnmatchedRecord,
-} from '../../libs/messaging/src/index.js';
-import { createKafka, createMissingTopics } from '../../libs/messaging/src/kafka-client.js';
+import { type CloudEvent, TOPICS } from '@cpor/contracts';
+import { GroupActiveError, KafkaEventContext, KafkaHandlerErrorsFilter, KafkaPublisher, KafkaTransport, MessagingAdmin, messagingMetrics, OnEvent, unmatchedOn, type MessagingConfig, type UnmatchedRecord, createKafka, createMissingTopics } from '@cpor/messaging';
+import { NonRetryableError } from '@cpor/kernel';
 import { waitFor } from '../support/wait-for.js';
 
 jest.setTimeout(120_000);

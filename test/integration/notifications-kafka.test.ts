@@ -8,9 +8,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { EVENT_TYPES } from '../../libs/contracts/src/event-types.js';
-import { TOPICS } from '../../libs/contracts/src/topics.js';
-import { startService } from '../../libs/platform/src/index.js';
+import { EVENT_TYPES } from '@cpor/domain';
+import { TOPICS } from '@cpor/contracts';
+import { startService } from '@cpor/platform';
 import { TestKafkaClient } from '../support/kafka-client.js';
 import { listMessages, getMessage, type MailMessage } from '../support/mailbox.js';
 

@@ -10,14 +10,12 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { DeliverySender } from '../../apps/notifications/src/deliveries/delivery-sender.js';
-import { DeliveryRepository, deliveryModel, type Delivery } from '../../apps/notifications/src/deliveries/delivery.repository.js';
-import { SmtpMailer, type SmtpSettings } from '../../apps/notifications/src/mail/smtp-mailer.js';
+import { DeliveryRepository, deliveryModel, type Delivery, openMongoConnection } from '@cpor/persistence';
+import { SmtpMailer, type SmtpSettings } from '@cpor/mail';
 import { NotificationService } from '../../apps/notifications/src/notification.service.js';
 import { SAMPLE_CONTEXT, sampleEvent } from '../../apps/notifications/src/testing/sample-events.js';
 import { TemplateRenderer } from '../../apps/notifications/src/templates/template-renderer.js';
-import { EVENT_TYPES } from '../../libs/contracts/src/event-types.js';
-import type { ClaimState } from '../../libs/domain/src/index.js';
-import { openMongoConnection } from '../../libs/persistence/src/mongo-connection.js';
+import { EVENT_TYPES, type ClaimState } from '@cpor/domain';
 import { listMessages, getMessage, mailBaseUrl, type MailMessage } from '../support/mailbox.js';
 
 jest.setTimeout(90_000);

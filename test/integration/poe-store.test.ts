@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { openMongoConnection, PoeStore } from '../../libs/persistence/src/index.js';
+import { openMongoConnection, PoeStore } from '@cpor/persistence';
 
 describe('PoE store (GridFS) on the real MongoDB-wire server', () => {
   let connection: Connection;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { messagingConfigFromEnv, MessagingAdmin } from '../../libs/messaging/src/index.js';
+import { messagingConfigFromEnv, MessagingAdmin } from '@cpor/messaging';
 import { http } from './http.js';
 import { getMessage, mailBaseUrl, type MailMessage } from './mailbox.js';
 import type { RunningSystem } from './system.js';

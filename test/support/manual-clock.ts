@@ -1,4 +1,4 @@
-import type { Clock } from '../../libs/platform/src/clock.js';
+import type { Clock } from '@cpor/kernel';
 
 /**
  * A clock tests can move forward. It keeps running with real time (so timestamps still order

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CLOCK, mintToken, startService, type ServiceName, type ServiceStartOptions } from '../../libs/platform/src/index.js';
-import { MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
-import { openMongoConnection } from '../../libs/persistence/src/index.js';
+import { CLOCK, mintToken, startService, type ServiceName, type ServiceStartOptions } from '@cpor/platform';
+import { MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
+import { openMongoConnection } from '@cpor/persistence';
 import { ManualClock } from './manual-clock.js';
 
 export const TEST_JWT_SECRET = 'cpor-test-secret';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '../../libs/domain/src/index.js';
+import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '@cpor/domain';
 
 /**
  * What the servers can do at best, measured with the raw clients in the same run: the limits the

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { claimIdForRequest } from '../../apps/intake/src/requests/claim-requests.handler.js';
-import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_TYPES } from '../../libs/contracts/src/event-types.js';
-import { TOPICS } from '../../libs/contracts/src/topics.js';
-import { MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
-import { storeCommandCounts } from '../../libs/persistence/src/index.js';
+import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_TYPES } from '@cpor/domain';
+import { TOPICS } from '@cpor/contracts';
+import { MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
+import { storeCommandCounts } from '@cpor/persistence';
 import { ProcessMeter, round, type ProcessFigures } from './processes.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
 

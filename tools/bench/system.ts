@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { groupName, MessagingAdmin, messagingConfigFromEnv } from '../../libs/messaging/src/index.js';
-import { ClaimLedger, openMongoConnection } from '../../libs/persistence/src/index.js';
-import { CLOCK, mintToken, startService, type Clock, type ServiceName, type ServiceStartOptions } from '../../libs/platform/src/index.js';
+import { groupName, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
+import { ClaimLedger, openMongoConnection } from '@cpor/persistence';
+import { CLOCK, mintToken, startService, type Clock, type ServiceName, type ServiceStartOptions } from '@cpor/platform';
 
 /**
  * The five services in this process, as test/support/system.ts boots them (test/ is not built,

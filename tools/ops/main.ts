@@ -1,8 +1,8 @@
 // Ops CLI for topics, consumer lag, dead letters and replays. Plain lines out, exit code 1 on failure.
 //   npm run build && npm run ops -- <command>
 // Kafka from KAFKA_BROKERS (default 127.0.0.1:9092); KAFKA_TOPIC_PREFIX applies to topics and groups.
-import { deadLetterTopic, TOPICS } from '../../libs/contracts/src/topics.js';
-import { GroupActiveError, messagingConfigFromEnv, MessagingAdmin, topicName } from '../../libs/messaging/src/index.js';
+import { deadLetterTopic, TOPICS } from '@cpor/contracts';
+import { GroupActiveError, messagingConfigFromEnv, MessagingAdmin, topicName } from '@cpor/messaging';
 
 const USAGE = `usage: npm run ops -- <command>
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { DeadlinePoller, DeadlineStore } from '../../../libs/persistence/src/deadlines/deadline-store.js';
-import { SERVICE_CONFIG, type ServiceConfig } from '../../../libs/platform/src/service-config.js';
+import { DeadlinePoller, DeadlineStore } from '@cpor/persistence';
+import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
 import { ConsentService } from './consent.service.js';
 
 /** Runs the consent-window poller while the app is up; stops it before connections close. */

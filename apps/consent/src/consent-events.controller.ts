@@ -1,10 +1,8 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
-import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
-import { KafkaHandlerErrorsFilter } from '../../../libs/messaging/src/index.js';
-import { assertLifecycleEvent } from '../../../libs/platform/src/lifecycle-event.js';
-import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
+import { type CloudEvent, assertLifecycleEvent, type LifecycleEventData } from '@cpor/contracts';
+import { EVENT_TYPES } from '@cpor/domain';
+import { KafkaHandlerErrorsFilter } from '@cpor/messaging';
 import { ConsentService } from './consent.service.js';
 
 /**

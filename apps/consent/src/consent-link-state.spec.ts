@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ClaimState } from '../../../libs/domain/src/index.js';
-import { ConsentLinkSigner, type ConsentLinkCheck } from '../../../libs/platform/src/consent-link.js';
+import type { ClaimState } from '@cpor/domain';
+import { ConsentLinkSigner, type ConsentLinkCheck } from '@cpor/platform';
 import { awaitingConsent, decideLinkState, REFUSAL_STATUS, sameHash } from './consent-link-state.js';
-import type { ConsentRequest } from './consent-request.repository.js';
+import type { ConsentRequest } from '@cpor/persistence';
 
 const claims = { claimId: 'claim-1', epoch: 4, expiresAt: '2026-12-01T10:00:00.000Z' };
 const signer = new ConsentLinkSigner('unit-secret');

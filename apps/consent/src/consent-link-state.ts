@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ClaimState } from '../../../libs/domain/src/claim.js';
-import type { ConsentLinkCheck, ConsentLinkClaims } from '../../../libs/platform/src/consent-link.js';
-import type { ConsentRequest } from './consent-request.repository.js';
+import type { ClaimState } from '@cpor/domain';
+import type { ConsentLinkCheck, ConsentLinkClaims } from '@cpor/platform';
+import type { ConsentRequest } from '@cpor/persistence';
 
 /** Why a consent link cannot be used; each maps to one HTTP status and one page. */
 export type LinkRefusal = 'invalid-link' | 'expired' | 'used' | 'not-found' | 'not-awaiting-consent';

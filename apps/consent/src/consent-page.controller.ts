@@ -1,7 +1,7 @@
 import { Controller, Get, Logger, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../../../libs/platform/src/auth/principal.js';
+import { Public } from '@cpor/platform';
 import { REFUSAL_STATUS } from './consent-link-state.js';
 import { PAGE_HEADERS, renderConsentPage, renderDeclinedPage, renderErrorPage, renderRefusalPage } from './consent-page.js';
 import { ConsentService, type LinkOutcome } from './consent.service.js';

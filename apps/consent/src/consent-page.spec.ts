@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import type { ClaimState } from '../../../libs/domain/src/index.js';
+import type { ClaimState } from '@cpor/domain';
 import { escapeHtml, formatDeadline, PAGE_HEADERS, renderConsentPage, renderDeclinedPage, renderRefusalPage } from './consent-page.js';
 
 const hostile = '<script>alert("x")</script>&\'';

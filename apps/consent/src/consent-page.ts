@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ClaimState } from '../../../libs/domain/src/claim.js';
-import { ACTIVITY_LABELS, PRODUCT_LABELS } from '../../../libs/domain/src/reasons.js';
+import { type ClaimState, ACTIVITY_LABELS, PRODUCT_LABELS } from '@cpor/domain';
 import type { LinkRefusal } from './consent-link-state.js';
 
 /**

@@ -1,15 +1,10 @@
 import { Module } from '@nestjs/common';
-import type { Connection } from 'mongoose';
-import { deadlineModel, DeadlineStore } from '../../../libs/persistence/src/deadlines/deadline-store.js';
-import { CLOCK, type Clock } from '../../../libs/platform/src/clock.js';
-import { ConsentLinkSigner } from '../../../libs/platform/src/consent-link.js';
-import { ServiceCoreModule } from '../../../libs/platform/src/service-core.module.js';
-import { SERVICE_CONFIG, type ServiceConfig } from '../../../libs/platform/src/service-config.js';
-import { MONGO_CONNECTION } from '../../../libs/platform/src/tokens.js';
+import { type StoreConnection, deadlineModel, DeadlineStore, consentRequestModel, ConsentRequestRepository } from '@cpor/persistence';
+import { CLOCK, type Clock } from '@cpor/kernel';
+import { ConsentLinkSigner, ServiceCoreModule, SERVICE_CONFIG, type ServiceConfig, MONGO_CONNECTION } from '@cpor/platform';
 import { ConsentDeadlines } from './consent-deadlines.js';
 import { ConsentEventsController } from './consent-events.controller.js';
 import { ConsentPageController } from './consent-page.controller.js';
-import { consentRequestModel, ConsentRequestRepository } from './consent-request.repository.js';
 import { ConsentService } from './consent.service.js';
 
 @Module({
@@ -18,12 +13,12 @@ import { ConsentService } from './consent.service.js';
   providers: [
     {
       provide: ConsentRequestRepository,
-      useFactory: (connection: Connection) => new ConsentRequestRepository(consentRequestModel(connection)),
+      useFactory: (connection: StoreConnection) => new ConsentRequestRepository(consentRequestModel(connection)),
       inject: [MONGO_CONNECTION],
     },
     {
       provide: DeadlineStore,
-      useFactory: (connection: Connection, clock: Clock) => new DeadlineStore(deadlineModel(connection), 'consent', clock),
+      useFactory: (connection: StoreConnection, clock: Clock) => new DeadlineStore(deadlineModel(connection), 'consent', clock),
       inject: [MONGO_CONNECTION, CLOCK],
     },
     {

@@ -1,13 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
-import { DomainError, type Actor, type ClaimState } from '../../../libs/domain/src/index.js';
-import { ClaimLedger, type LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
-import { DeadlineStore, type Deadline } from '../../../libs/persistence/src/deadlines/deadline-store.js';
-import { VersionConflictError } from '../../../libs/persistence/src/errors.js';
-import { CLOCK, type Clock } from '../../../libs/platform/src/clock.js';
-import { ConsentLinkSigner } from '../../../libs/platform/src/consent-link.js';
+import type { CloudEvent, LifecycleEventData } from '@cpor/contracts';
+import { DomainError, type Actor, type ClaimState } from '@cpor/domain';
+import { ClaimLedger, DeadlineStore, type Deadline, VersionConflictError, ConsentRequestRepository } from '@cpor/persistence';
+import { CLOCK, type Clock } from '@cpor/kernel';
+import { ConsentLinkSigner } from '@cpor/platform';
 import { awaitingConsent, decideLinkState, MAX_TOKEN_LENGTH, type LinkRefusal } from './consent-link-state.js';
-import { ConsentRequestRepository } from './consent-request.repository.js';
 
 export const CONSENT_WINDOW = 'consent-window';
 const SYSTEM: Actor = { kind: 'system', id: 'consent' };

@@ -1,5 +1,5 @@
-import { TOPICS } from '../../../libs/contracts/src/topics.js';
-import type { ServiceStartOptions } from '../../../libs/platform/src/index.js';
+import { TOPICS } from '@cpor/contracts';
+import type { ServiceStartOptions } from '@cpor/platform';
 import { ConsentModule } from './consent.module.js';
 
 export const consentService = {

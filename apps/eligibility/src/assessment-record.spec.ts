@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { assessEligibility, assessmentIdFor, getEligibilityRules, type ClaimState } from '../../../libs/domain/src/index.js';
+import { assessEligibility, assessmentIdFor, getEligibilityRules, type ClaimState } from '@cpor/domain';
 import { assessmentRecord } from './assessment-record.js';
 
 const TENANT = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';

@@ -1,4 +1,4 @@
-import type { Assessment, ClaimState, Product } from '../../../libs/domain/src/index.js';
+import type { Assessment, ClaimState, Product } from '@cpor/domain';
 
 /**
  * The downstream contract (docs/eligibility.md): one record per approval that passed the consent

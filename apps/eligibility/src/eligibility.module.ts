@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { getEligibilityRules } from '../../../libs/domain/src/index.js';
-import { ServiceCoreModule } from '../../../libs/platform/src/service-core.module.js';
+import { getEligibilityRules } from '@cpor/domain';
+import { ServiceCoreModule } from '@cpor/platform';
 import { EligibilityEventsController } from './eligibility-events.controller.js';
 import { ELIGIBILITY_RULES, EligibilityService } from './eligibility.service.js';
 

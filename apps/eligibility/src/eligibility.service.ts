@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
-import { ASSESSMENT_TYPE } from '../../../libs/contracts/src/event-types.js';
-import { TOPICS } from '../../../libs/contracts/src/topics.js';
-import { assessEligibility, assessmentIdFor, DomainError, type Actor, type EligibilityRules } from '../../../libs/domain/src/index.js';
-import { ClaimLedger, type LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
-import { CLOCK, type Clock } from '../../../libs/platform/src/clock.js';
+import { type CloudEvent, TOPICS, type LifecycleEventData } from '@cpor/contracts';
+import { ASSESSMENT_TYPE, assessEligibility, assessmentIdFor, DomainError, type Actor, type EligibilityRules } from '@cpor/domain';
+import { ClaimLedger } from '@cpor/persistence';
+import { CLOCK, type Clock } from '@cpor/kernel';
 import { assessmentRecord } from './assessment-record.js';
 
 export const ELIGIBILITY_RULES = Symbol('ELIGIBILITY_RULES');

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import type { Connection } from 'mongoose';
-import { PoeStore } from '../../../libs/persistence/src/index.js';
-import { MONGO_CONNECTION, ServiceCoreModule } from '../../../libs/platform/src/index.js';
+import { type StoreConnection, PoeStore } from '@cpor/persistence';
+import { MONGO_CONNECTION, ServiceCoreModule } from '@cpor/platform';
 import { ClaimsController } from './claims/claims.controller.js';
 import { ClaimsService } from './claims/claims.service.js';
 import { PoeSweep } from './poe/poe-sweep.js';
@@ -15,7 +14,7 @@ import { RequestRejections } from './requests/request-rejections.js';
     ClaimsService,
     RequestRejections,
     PoeSweep,
-    { provide: PoeStore, useFactory: (connection: Connection) => new PoeStore(connection), inject: [MONGO_CONNECTION] },
+    { provide: PoeStore, useFactory: (connection: StoreConnection) => new PoeStore(connection), inject: [MONGO_CONNECTION] },
   ],
 })
 export class IntakeModule {}

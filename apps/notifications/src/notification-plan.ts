@@ -1,17 +1,5 @@
-import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
-import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
-import {
-  ACTIVITY_LABELS,
-  NON_DISPUTABLE_REJECTION_REASONS,
-  POLICIES,
-  PRODUCT_LABELS,
-  REASON_LABELS,
-  STATUS_LABELS,
-  isOneOf,
-  type ClaimState,
-  type SlaKind,
-} from '../../../libs/domain/src/index.js';
-import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
+import type { CloudEvent, LifecycleEventData } from '@cpor/contracts';
+import { EVENT_TYPES, type RecipientRole, ACTIVITY_LABELS, NON_DISPUTABLE_REJECTION_REASONS, POLICIES, PRODUCT_LABELS, REASON_LABELS, STATUS_LABELS, isOneOf, type ClaimState, type SlaKind } from '@cpor/domain';
 
 /**
  * Which lifecycle event sends which email to whom. Pure: no I/O, no clock; the same event
@@ -35,7 +23,6 @@ export const TEMPLATE_NAMES = [
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
-export type RecipientRole = 'partner' | 'customer' | 'reviewers' | 'ops';
 
 export interface Recipient {
   role: RecipientRole;

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { CloudEvent } from '../../../libs/contracts/src/envelope.js';
-import type { Clock } from '../../../libs/platform/src/clock.js';
-import type { LifecycleEventData } from '../../../libs/persistence/src/claim-ledger/claim-ledger.js';
-import type { DeliveryQueue } from './deliveries/delivery.repository.js';
+import type { CloudEvent, LifecycleEventData } from '@cpor/contracts';
+import type { Clock } from '@cpor/kernel';
+import type { DeliveryQueue } from '@cpor/persistence';
 import { planNotifications, type PlanContext } from './notification-plan.js';
 import { notificationMetrics } from './notifications.metrics.js';
 import type { TemplateRenderer } from './templates/template-renderer.js';

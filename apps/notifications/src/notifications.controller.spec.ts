@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants.js';
-import { EVENT_TYPES } from '../../../libs/contracts/src/event-types.js';
+import { EVENT_TYPES } from '@cpor/domain';
 import type { NotificationService } from './notification.service.js';
 import { NOTIFYING_EVENT_TYPES } from './notification-plan.js';
-import { NonRetryableError } from '../../../libs/messaging/src/index.js';
+import { NonRetryableError } from '@cpor/kernel';
 import { NotificationsController } from './notifications.controller.js';
 import { sampleEvent } from './testing/sample-events.js';
 

@@ -1,13 +1,9 @@
 import { Injectable, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Connection } from 'mongoose';
-import { CLOCK, type Clock } from '../../../libs/platform/src/clock.js';
-import { ConsentLinkSigner } from '../../../libs/platform/src/consent-link.js';
-import { ServiceCoreModule } from '../../../libs/platform/src/service-core.module.js';
-import { SERVICE_CONFIG, type ServiceConfig } from '../../../libs/platform/src/service-config.js';
-import { MONGO_CONNECTION } from '../../../libs/platform/src/tokens.js';
+import { type StoreConnection, DeliveryRepository } from '@cpor/persistence';
+import { CLOCK, type Clock } from '@cpor/kernel';
+import { ConsentLinkSigner, ServiceCoreModule, SERVICE_CONFIG, type ServiceConfig, MONGO_CONNECTION } from '@cpor/platform';
 import { DeliverySender } from './deliveries/delivery-sender.js';
-import { DeliveryRepository } from './deliveries/delivery.repository.js';
-import { SmtpMailer } from './mail/smtp-mailer.js';
+import { SmtpMailer } from '@cpor/mail';
 import { TEMPLATE_NAMES, type PlanContext } from './notification-plan.js';
 import { NotificationService } from './notification.service.js';
 import { NotificationsController } from './notifications.controller.js';
@@ -66,7 +62,7 @@ class SenderLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
     },
     {
       provide: DeliveryRepository,
-      useFactory: (connection: Connection) => DeliveryRepository.forConnection(connection),
+      useFactory: (connection: StoreConnection) => DeliveryRepository.forConnection(connection),
       inject: [MONGO_CONNECTION],
     },
     {

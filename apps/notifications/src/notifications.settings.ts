@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ServiceConfig } from '../../../libs/platform/src/service-config.js';
+import type { ServiceConfig } from '@cpor/platform';
 
 /** Notification-specific settings, read once at start-up from the environment. */
 export interface NotificationSettings {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { startService } from '../../../libs/platform/src/index.js';
+import { startService } from '@cpor/platform';
 import { reviewService } from './service.js';
 
 const app = await NestFactory.create(reviewService.module);

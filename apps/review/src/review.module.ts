@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ServiceCoreModule } from '../../../libs/platform/src/index.js';
+import { ServiceCoreModule } from '@cpor/platform';
 import { ReviewDeadlineEvents, ReviewDeadlines } from './deadlines/review-deadlines.js';
 import { ReviewsController } from './reviews/reviews.controller.js';
 import { ReviewsService } from './reviews/reviews.service.js';

@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from '../../contracts/src/event-types.js';
+import { EVENT_TYPES } from './event-types.js';
 import { Scenario, T0, bd, customer, otherPartner, partner, plusMs, poeDoc, reviewer, system } from './testing/fixtures.js';
 
 const DAY = 24 * 3600 * 1000;

@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from '../../contracts/src/event-types.js';
+import { EVENT_TYPES } from './event-types.js';
 import { CLAIM_ACTIONS, type ClaimCommand } from './commands.js';
 import { decide } from './decide.js';
 import { DomainError } from './errors.js';

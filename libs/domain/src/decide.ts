@@ -1,4 +1,4 @@
-import type { EventType } from '../../contracts/src/event-types.js';
+import type { EventType } from './event-types.js';
 import type { BusinessCalendar } from './business-calendar.js';
 import { EDITABLE_FIELDS, SLA_KINDS, openDispute, type ClaimState, type Contact, type Dispute, type EditableField, type SlaKind } from './claim.js';
 import { CLAIM_ACTIONS, type ClaimAction, type ClaimCommand, type CommandOf } from './commands.js';

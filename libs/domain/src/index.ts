@@ -12,3 +12,4 @@ export * from './decide.js';
 export * from './eligibility.js';
 export * from './lifecycle-diagram.js';
 export { isGuid } from './validation.js';
+export * from './event-types.js';

@@ -27,3 +27,6 @@ export function hasPartnerRole(actor: Actor): boolean {
 export function hasReviewerRole(actor: Actor): boolean {
   return (actor.roles ?? []).includes(REVIEWER_ROLE);
 }
+
+/** Who an email of the lifecycle goes to (R10-R12). */
+export type RecipientRole = 'partner' | 'customer' | 'reviewers' | 'ops';

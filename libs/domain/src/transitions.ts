@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventType } from '../../contracts/src/event-types.js';
+import { EVENT_TYPES, type EventType } from './event-types.js';
 import type { ClaimAction } from './commands.js';
 import type { Policy } from './policy.js';
 import type { ActorKind } from './roles.js';

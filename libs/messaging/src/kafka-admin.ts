@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { headersToStrings } from '../../contracts/src/envelope.js';
-import { deadLetterTopic } from '../../contracts/src/topics.js';
+import { headersToStrings, deadLetterTopic } from '@cpor/contracts';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { groupName, topicName, type MessagingConfig } from './messaging.config.js';

@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { toKafkaMessage, type CloudEvent } from '../../contracts/src/envelope.js';
+import { toKafkaMessage, type CloudEvent } from '@cpor/contracts';
 import { createKafka } from './kafka-client.js';
 import { topicName, type MessagingConfig } from './messaging.config.js';
 

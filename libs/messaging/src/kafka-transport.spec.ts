@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { toKafkaMessage, type CloudEvent } from '../../contracts/src/envelope.js';
+import { toKafkaMessage, type CloudEvent } from '@cpor/contracts';
 import type { RawPublishRecord } from './kafka-publisher.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaTransport } from './kafka-transport.js';
-import { NonRetryableError } from './retry-policy.js';
+import { NonRetryableError } from '@cpor/kernel';
 import { unmatchedOn, type UnmatchedRecord } from './routing.js';
 
 // The consumer loop with a fake kafkajs batch and a fake publisher: no broker involved.

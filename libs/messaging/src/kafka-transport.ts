@@ -2,15 +2,14 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { forEachConcurrently } from '../../async/src/index.js';
-import { fromKafkaMessage, headersToStrings } from '../../contracts/src/envelope.js';
-import { deadLetterTopic } from '../../contracts/src/topics.js';
+import { forEachConcurrently, describeError } from '@cpor/kernel';
+import { fromKafkaMessage, headersToStrings, deadLetterTopic } from '@cpor/contracts';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { groupName, logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
 import { messagingMetrics } from './messaging.metrics.js';
-import { DEFAULT_RETRY_POLICY, describeError, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
 import { routeRecord, UNKNOWN_TYPE, type RecordRoute } from './routing.js';
 
 export interface KafkaTransportOptions {

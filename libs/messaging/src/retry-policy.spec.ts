@@ -1,15 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  describeError,
-  isNonRetryable,
-  isTransient,
-  NonRetryableError,
-  resolveRetryPolicy,
-  runWithRetries,
-  type RetryPolicy,
-} from './retry-policy.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
+import { describeError, isNonRetryable, isTransient, NonRetryableError } from '@cpor/kernel';
 
 describe('resolveRetryPolicy', () => {
   it('uses the transport defaults when the handler declares nothing', () => {

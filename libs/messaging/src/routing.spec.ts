@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fromKafkaMessage, toKafkaMessage, type CloudEvent } from '../../contracts/src/envelope.js';
+import { fromKafkaMessage, toKafkaMessage, type CloudEvent } from '@cpor/contracts';
 import { routeRecord, unmatchedOn, type RawRecordView } from './routing.js';
 
 const TOPIC = 'cpor.claim-events.v1';

@@ -1,4 +1,4 @@
-import type { CloudEvent, DecodeResult } from '../../contracts/src/envelope.js';
+import type { CloudEvent, DecodeResult } from '@cpor/contracts';
 
 /**
  * Pattern of the handler that receives a topic's records which could not be decoded or whose

@@ -8,3 +8,5 @@ export * from './mongo-connection.js';
 export * from './trusted.js';
 export * from './leases.js';
 export * from './claim-ledger/claim-transition.js';
+export * from './consent-requests/consent-request.repository.js';
+export * from './deliveries/delivery.repository.js';

@@ -1,5 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 
+/** An open store connection, as the services and the chassis hold it (they never import mongoose). */
+export type StoreConnection = Connection;
+
 /**
  * The one place mongoose is configured. Filters are sanitised (no operator injection from
  * client objects) and unknown query fields throw instead of being dropped silently.

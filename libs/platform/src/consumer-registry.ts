@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ConsumerHealth } from '../../messaging/src/kafka-transport.js';
+import type { ConsumerHealth } from '@cpor/messaging';
 
 /** Consumers report here so readiness reflects whether this instance is really consuming. */
 @Injectable()

@@ -1,8 +1,7 @@
 import { Controller, Get, Header, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Connection } from 'mongoose';
+import { type StoreConnection, pingMongo } from '@cpor/persistence';
 import { register } from 'prom-client';
-import { pingMongo } from '../../persistence/src/mongo-connection.js';
 import { Public } from './auth/principal.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { MONGO_CONNECTION } from './tokens.js';
@@ -13,7 +12,7 @@ import { MONGO_CONNECTION } from './tokens.js';
 @Controller()
 export class OpsController {
   constructor(
-    @Inject(MONGO_CONNECTION) private readonly connection: Connection,
+    @Inject(MONGO_CONNECTION) private readonly connection: StoreConnection,
     private readonly consumers: ConsumerRegistry,
   ) {}
 

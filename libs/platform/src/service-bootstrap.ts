@@ -1,6 +1,6 @@
 import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { KafkaTransport, loadMessagingConfig } from '../../messaging/src/index.js';
+import { KafkaTransport, loadMessagingConfig } from '@cpor/messaging';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
 

@@ -1,3 +1,4 @@
+import type { SmtpSettings } from '@cpor/mail';
 /**
  * One typed view of the environment for every service. Read once at start-up; defaults are
  * the local servers that `npm run infra -- up` starts. Secrets have no production default.
@@ -15,9 +16,9 @@ export interface ServiceConfig {
   calendar: { timeZone: string; country?: string; region?: string; extraHolidays: string[] };
   auth: { jwtSecret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   consent: { linkSecret: string; publicBaseUrl: string };
-  smtp: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string };
+  smtp: SmtpSettings;
   pollIntervalMs: number;
-  /** Deadline pollers: each poll reads every pending deadline of its owner, and deadlines are days apart. */
+  /** Deadline pollers: deadlines are days apart, so a poll every 2 s is ample (a poll reads only the poll days since the last). */
   deadlinePollIntervalMs: number;
 }
 

@@ -1,18 +1,12 @@
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import type { Connection } from 'mongoose';
+import { type StoreConnection, claimModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
 import { collectDefaultMetrics } from 'prom-client';
-import { BusinessCalendar } from '../../domain/src/index.js';
-import { KafkaPublisher, loadMessagingConfig } from '../../messaging/src/index.js';
-import { claimModel } from '../../persistence/src/claim-ledger/claim-record.js';
-import { ClaimLedger } from '../../persistence/src/claim-ledger/claim-ledger.js';
-import { claimTransitionModel } from '../../persistence/src/claim-ledger/claim-transition.js';
-import { OutboxRelay } from '../../persistence/src/claim-ledger/outbox-relay.js';
-import { LeaseStore, leaseModel } from '../../persistence/src/leases.js';
-import { openMongoConnection } from '../../persistence/src/mongo-connection.js';
+import { BusinessCalendar } from '@cpor/domain';
+import { KafkaPublisher, loadMessagingConfig } from '@cpor/messaging';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
-import { CLOCK, SystemClock, type Clock } from './clock.js';
+import { CLOCK, SystemClock, type Clock } from '@cpor/kernel';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { HttpErrorFilter } from './http/domain-error.filter.js';
 import { OpsController } from './ops.controller.js';
@@ -27,7 +21,7 @@ class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly relay: OutboxRelay,
     private readonly publisher: KafkaPublisher,
-    @Inject(MONGO_CONNECTION) private readonly connection: Connection,
+    @Inject(MONGO_CONNECTION) private readonly connection: StoreConnection,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -83,18 +77,18 @@ export class ServiceCoreModule {
         },
         {
           provide: LeaseStore,
-          useFactory: (connection: Connection) => new LeaseStore(leaseModel(connection)),
+          useFactory: (connection: StoreConnection) => new LeaseStore(leaseModel(connection)),
           inject: [MONGO_CONNECTION],
         },
         {
           provide: OutboxRelay,
-          useFactory: (connection: Connection, leases: LeaseStore, publisher: KafkaPublisher, config: ServiceConfig) =>
+          useFactory: (connection: StoreConnection, leases: LeaseStore, publisher: KafkaPublisher, config: ServiceConfig) =>
             new OutboxRelay(claimTransitionModel(connection), leases, publisher, { intervalMs: config.pollIntervalMs }),
           inject: [MONGO_CONNECTION, LeaseStore, KafkaPublisher, SERVICE_CONFIG],
         },
         {
           provide: ClaimLedger,
-          useFactory: (connection: Connection, clock: Clock, calendar: BusinessCalendar, relay: OutboxRelay) =>
+          useFactory: (connection: StoreConnection, clock: Clock, calendar: BusinessCalendar, relay: OutboxRelay) =>
             new ClaimLedger(claimModel(connection), claimTransitionModel(connection), clock, calendar, `cpor/${service}`, () => relay.nudge()),
           inject: [MONGO_CONNECTION, CLOCK, BusinessCalendar, OutboxRelay],
         },

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PARTNER_REQUEST_SUBREASONS, type PartnerRequestSubreason } from '../../../../libs/domain/src/index.js';
+import { PARTNER_REQUEST_SUBREASONS, type PartnerRequestSubreason } from '@cpor/domain';
 
 export class WithdrawClaimDto {
   @ApiProperty({ enum: PARTNER_REQUEST_SUBREASONS }) @IsIn(PARTNER_REQUEST_SUBREASONS) subReason: PartnerRequestSubreason;

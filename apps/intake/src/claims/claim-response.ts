@@ -1,4 +1,4 @@
-import type { ClaimView } from '../../../../libs/persistence/src/index.js';
+import type { ClaimView } from '@cpor/persistence';
 
 /** What the partner API shows of a claim: its state plus id, version (for If-Match) and timestamps. */
 export function toClaimResponse(view: ClaimView) {

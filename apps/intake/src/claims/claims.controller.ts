@@ -2,9 +2,9 @@ import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, 
 import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { CommentDto, CreateClaimDto, EditClaimDto } from '../../../../libs/contracts/src/requests/index.js';
-import { PARTNER_ROLES } from '../../../../libs/domain/src/index.js';
-import { CurrentPrincipal, partnerActor, RequireRoles, type Principal, parseIfMatch } from '../../../../libs/platform/src/index.js';
+import { CommentDto, CreateClaimDto, EditClaimDto } from '@cpor/contracts';
+import { PARTNER_ROLES } from '@cpor/domain';
+import { CurrentPrincipal, partnerActor, RequireRoles, type Principal, parseIfMatch } from '@cpor/platform';
 import { POE_MAX_BYTES } from '../poe/poe-file-type.js';
 import { DisputeClaimDto, WithdrawClaimDto } from './claim-commands.dto.js';
 import { toClaimResponse, toHistoryResponse } from './claim-response.js';

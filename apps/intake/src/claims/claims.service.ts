@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreateClaimDto } from '../../../../libs/contracts/src/requests/index.js';
-import { DomainError, type Actor, type ClaimCommand, type PoeDocument } from '../../../../libs/domain/src/index.js';
-import { ClaimLedger, PoeStore, type ClaimFilter, type ClaimView, type LedgerResult } from '../../../../libs/persistence/src/index.js';
-import { SERVICE_CONFIG, type ServiceConfig } from '../../../../libs/platform/src/index.js';
+import type { CreateClaimDto } from '@cpor/contracts';
+import { DomainError, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
+import { ClaimLedger, PoeStore, type ClaimFilter, type ClaimView, type LedgerResult } from '@cpor/persistence';
+import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
 import { detectPoeContentType, POE_MAX_BYTES } from '../poe/poe-file-type.js';
 
 export interface UploadedPoe {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { CLAIM_STATUSES, type ClaimStatus } from '../../../../libs/domain/src/index.js';
+import { CLAIM_STATUSES, type ClaimStatus } from '@cpor/domain';
 
 export class ListClaimsQuery {
   @ApiPropertyOptional({ enum: CLAIM_STATUSES }) @IsOptional() @IsIn(CLAIM_STATUSES) status?: ClaimStatus;

@@ -1,5 +1,5 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { PollingLoop } from '../../../../libs/platform/src/polling-loop.js';
+import { PollingLoop } from '@cpor/kernel';
 import { ClaimsService } from '../claims/claims.service.js';
 
 /** An upload older than this that its claim has not recorded was cut short by a failure. */

@@ -2,23 +2,9 @@ import { createHash } from 'node:crypto';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { ClassConstructor } from 'class-transformer';
-import type { CloudEvent } from '../../../../libs/contracts/src/envelope.js';
-import { REQUEST_TYPES } from '../../../../libs/contracts/src/event-types.js';
-import {
-  AddPoeRequest,
-  CommentClaimRequest,
-  CreateClaimRequest,
-  DisputeClaimRequest,
-  EditClaimRequest,
-  SubmitClaimRequest,
-  validateContract,
-  WithdrawClaimRequest,
-  type UpstreamRequestBase,
-} from '../../../../libs/contracts/src/requests/index.js';
-import { TOPICS } from '../../../../libs/contracts/src/topics.js';
-import { DomainError, type Actor, type ClaimCommand } from '../../../../libs/domain/src/index.js';
-import { KafkaEventContext, unmatchedOn, type UnmatchedRecord } from '../../../../libs/messaging/src/index.js';
-import { OnEvent } from '../../../../libs/messaging/src/on-event.decorator.js';
+import { type CloudEvent, AddPoeRequest, CommentClaimRequest, CreateClaimRequest, DisputeClaimRequest, EditClaimRequest, SubmitClaimRequest, validateContract, WithdrawClaimRequest, type UpstreamRequestBase, TOPICS } from '@cpor/contracts';
+import { REQUEST_TYPES, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
+import { KafkaEventContext, unmatchedOn, type UnmatchedRecord, OnEvent } from '@cpor/messaging';
 import { ClaimsService } from '../claims/claims.service.js';
 import { RequestRejections } from './request-rejections.js';
 

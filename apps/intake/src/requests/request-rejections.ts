@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { Inject } from '@nestjs/common';
-import { REQUEST_REJECTED_TYPE } from '../../../../libs/contracts/src/event-types.js';
-import { TOPICS } from '../../../../libs/contracts/src/topics.js';
-import type { ClaimRequestRejection } from '../../../../libs/contracts/src/requests/index.js';
-import { KafkaPublisher, type KafkaRecordInfo } from '../../../../libs/messaging/src/index.js';
-import { CLOCK, type Clock } from '../../../../libs/platform/src/index.js';
+import { Injectable, Inject } from '@nestjs/common';
+import { REQUEST_REJECTED_TYPE } from '@cpor/domain';
+import { TOPICS, type ClaimRequestRejection } from '@cpor/contracts';
+import { KafkaPublisher, type KafkaRecordInfo } from '@cpor/messaging';
+import { CLOCK, type Clock } from '@cpor/platform';
 
 /**
  * Answers an invalid upstream request on `cpor.claim-requests.rejected.v1` with the original

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { MailSender, OutgoingMail } from '../mail/smtp-mailer.js';
+import type { MailSender, OutgoingMail } from '@cpor/mail';
 import { InMemoryDeliveryQueue } from '../testing/in-memory-delivery-queue.js';
 import { DeliverySender, retryDelayMs } from './delivery-sender.js';
-import { deliveryId, deliveryRef, type NewDelivery } from './delivery.repository.js';
+import { deliveryId, deliveryRef, type NewDelivery } from '@cpor/persistence';
 
 class FakeMailer implements MailSender {
   readonly sent: OutgoingMail[] = [];

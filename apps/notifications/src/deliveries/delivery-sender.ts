@@ -1,11 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { forEachConcurrently } from '../../../../libs/async/src/index.js';
-import { PollingLoop } from '../../../../libs/platform/src/polling-loop.js';
-import { describeMailError, type MailSender } from '../mail/smtp-mailer.js';
+import { forEachConcurrently, PollingLoop } from '@cpor/kernel';
+import { describeMailError, type MailSender } from '@cpor/mail';
 import { notificationMetrics } from '../notifications.metrics.js';
 import type { SenderOptions } from '../notifications.settings.js';
-import type { WorkLease } from '../../../../libs/persistence/src/leases.js';
-import type { Delivery, DeliveryQueue } from './delivery.repository.js';
+import type { WorkLease, Delivery, DeliveryQueue } from '@cpor/persistence';
 
 /** The longest one send can take: the SMTP connection, greeting and socket timeouts (smtp-mailer.ts) and a margin. */
 const WORST_CASE_SEND_MS = 60_000;

@@ -1,5 +1,6 @@
-import { ConsentLinkSigner } from '../../../../libs/platform/src/consent-link.js';
-import { planNotifications, type PlanContext, type RecipientRole } from '../notification-plan.js';
+import { ConsentLinkSigner } from '@cpor/platform';
+import type { RecipientRole } from '@cpor/domain';
+import { planNotifications, type PlanContext } from '../notification-plan.js';
 import { SAMPLE_CONTEXT, sampleCases } from '../testing/sample-events.js';
 import { TemplateRenderer } from '../templates/template-renderer.js';
 

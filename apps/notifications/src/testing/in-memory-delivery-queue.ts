@@ -1,5 +1,4 @@
-import type { WorkLease } from '../../../../libs/persistence/src/leases.js';
-import { deliveryId, deliveryRef, type Delivery, type DeliveryQueue, type NewDelivery } from '../deliveries/delivery.repository.js';
+import { type WorkLease, deliveryId, deliveryRef, type Delivery, type DeliveryQueue, type NewDelivery } from '@cpor/persistence';
 
 /** The delivery store's semantics in memory, for unit specs (the integration test uses the real one). */
 export class InMemoryDeliveryQueue implements DeliveryQueue {

@@ -1,7 +1,5 @@
-import type { CloudEvent } from '../../../../libs/contracts/src/envelope.js';
-import { EVENT_TYPES } from '../../../../libs/contracts/src/event-types.js';
-import type { ClaimState } from '../../../../libs/domain/src/index.js';
-import type { LifecycleEventData } from '../../../../libs/persistence/src/claim-ledger/claim-ledger.js';
+import type { CloudEvent, LifecycleEventData } from '@cpor/contracts';
+import { EVENT_TYPES, type ClaimState } from '@cpor/domain';
 import type { PlanContext } from '../notification-plan.js';
 
 /** Example claims and events shared by the specs and the generated docs/notifications.md. */

@@ -1,5 +1,4 @@
-import { EVENT_TYPES } from '../../../../libs/contracts/src/event-types.js';
-import { dueAt, getPolicy, openDispute, type BusinessCalendar, type ClaimState } from '../../../../libs/domain/src/index.js';
+import { EVENT_TYPES, dueAt, getPolicy, openDispute, type BusinessCalendar, type ClaimState } from '@cpor/domain';
 
 export const REVIEW_DEADLINES = ['review-start', 'decision', 'partner-response', 'dispute-answer'] as const;
 export type ReviewDeadlineKind = (typeof REVIEW_DEADLINES)[number];

@@ -1,13 +1,10 @@
 import { Controller, Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import type { Connection } from 'mongoose';
-import type { CloudEvent } from '../../../../libs/contracts/src/envelope.js';
-import { EVENT_TYPES } from '../../../../libs/contracts/src/event-types.js';
-import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '../../../../libs/domain/src/index.js';
-import { OnEvent } from '../../../../libs/messaging/src/on-event.decorator.js';
-import { ClaimLedger, DeadlinePoller, DeadlineStore, deadlineModel, type Deadline, type LifecycleEventData } from '../../../../libs/persistence/src/index.js';
-import { CLOCK, MONGO_CONNECTION, SERVICE_CONFIG, type Clock, type ServiceConfig } from '../../../../libs/platform/src/index.js';
-import { assertLifecycleEvent } from '../../../../libs/platform/src/lifecycle-event.js';
+import { type StoreConnection, ClaimLedger, DeadlinePoller, DeadlineStore, deadlineModel, type Deadline } from '@cpor/persistence';
+import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent } from '@cpor/contracts';
+import { EVENT_TYPES, BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
+import { OnEvent } from '@cpor/messaging';
+import { CLOCK, MONGO_CONNECTION, SERVICE_CONFIG, type Clock, type ServiceConfig } from '@cpor/platform';
 import { planReviewDeadlines, type ReviewDeadlineKind } from './review-deadline-plan.js';
 
 const SYSTEM: Actor = { kind: 'system', id: 'review-deadlines' };
@@ -27,7 +24,7 @@ export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicatio
   private readonly poller: DeadlinePoller;
 
   constructor(
-    @Inject(MONGO_CONNECTION) connection: Connection,
+    @Inject(MONGO_CONNECTION) connection: StoreConnection,
     @Inject(CLOCK) clock: Clock,
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
     private readonly calendar: BusinessCalendar,

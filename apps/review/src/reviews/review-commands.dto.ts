@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { INFO_REQUEST_REASONS, REVIEWER_REJECTION_REASONS, type InfoRequestReason, type RejectionReason } from '../../../../libs/domain/src/index.js';
+import { INFO_REQUEST_REASONS, REVIEWER_REJECTION_REASONS, type InfoRequestReason, type RejectionReason } from '@cpor/domain';
 
 export class RequestInfoDto {
   @ApiProperty({ enum: INFO_REQUEST_REASONS, isArray: true })

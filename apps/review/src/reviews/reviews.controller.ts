@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { CommentDto } from '../../../../libs/contracts/src/requests/index.js';
-import { REVIEWER_ROLE, type ClaimCommand } from '../../../../libs/domain/src/index.js';
-import { CurrentPrincipal, RequireRoles, reviewerActor, type Principal, parseIfMatch } from '../../../../libs/platform/src/index.js';
+import { CommentDto } from '@cpor/contracts';
+import { REVIEWER_ROLE, type ClaimCommand } from '@cpor/domain';
+import { CurrentPrincipal, RequireRoles, reviewerActor, type Principal, parseIfMatch } from '@cpor/platform';
 import { ApproveDto, DisputeDecisionDto, QueueQuery, RejectDto, RequestInfoDto } from './review-commands.dto.js';
 import { ReviewsService } from './reviews.service.js';
 

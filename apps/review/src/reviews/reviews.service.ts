@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { BusinessCalendar, DomainError, dueAt, getPolicy, openDispute, type Actor, type ClaimCommand, type ClaimState } from '../../../../libs/domain/src/index.js';
-import { ClaimLedger, type ClaimView } from '../../../../libs/persistence/src/index.js';
+import { BusinessCalendar, DomainError, dueAt, getPolicy, openDispute, type Actor, type ClaimCommand, type ClaimState } from '@cpor/domain';
+import { ClaimLedger, type ClaimView } from '@cpor/persistence';
 
 /** When the reviewer's current SLA on this claim ends (R3, R4, R9), or null. */
 export function slaDue(claim: ClaimState, calendar: BusinessCalendar): { sla: string; dueAt: string } | null {

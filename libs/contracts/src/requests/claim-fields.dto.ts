@@ -19,7 +19,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ACTIVITIES, PRODUCTS, type Activity, type Product } from '../../../domain/src/reasons.js';
+import { ACTIVITIES, PRODUCTS, type Activity, type Product } from '@cpor/domain';
 
 /** The field classes shared by the partner HTTP API and the upstream request topic. */
 export class ContactDto {

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
-import { PARTNER_REQUEST_SUBREASONS, type PartnerRequestSubreason } from '../../../domain/src/reasons.js';
+import { PARTNER_REQUEST_SUBREASONS, type PartnerRequestSubreason } from '@cpor/domain';
 import { CreateClaimDto, EditClaimDto, PoeReferenceDto } from './claim-fields.dto.js';
 
 /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { CloudEvent } from '../../../contracts/src/envelope.js';
-import { TOPICS } from '../../../contracts/src/topics.js';
+import { type CloudEvent, type LifecycleEventData, TOPICS } from '@cpor/contracts';
 import {
   decide,
   DomainError,
@@ -12,8 +11,8 @@ import {
   type ClaimCommand,
   type ClaimState,
   type ClaimStatus,
-} from '../../../domain/src/index.js';
-import type { Clock } from '../../../platform/src/clock.js';
+} from '@cpor/domain';
+import type { Clock } from '@cpor/kernel';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
@@ -39,15 +38,6 @@ export interface LedgerResult {
 }
 
 export type ClaimView = Omit<ClaimRecord, 'appliedCommandIds' | 'reviewQueued' | 'reviewQueuedAt'>;
-
-/** Payload of every lifecycle event: the event's own fields plus the claim as it stood after it. */
-export interface LifecycleEventData {
-  claimId: string;
-  status: ClaimStatus;
-  actor: { kind: string; id: string };
-  claim: ClaimState;
-  [field: string]: unknown;
-}
 
 export interface ClaimFilter {
   partnerId?: string;

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { CloudEvent } from '../../../contracts/src/envelope.js';
-import type { ClaimState, ClaimStatus, HistoryEntry } from '../../../domain/src/index.js';
+import type { CloudEvent } from '@cpor/contracts';
+import type { ClaimState, ClaimStatus, HistoryEntry } from '@cpor/domain';
 
 /** One event a transition publishes (through the relay, from its `claim_transitions` row). */
 export interface OutboxEntry {

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { ClaimState } from '../../../domain/src/index.js';
+import type { ClaimState } from '@cpor/domain';
 import type { HistoryRecord, OutboxEntry } from './claim-record.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { CloudEvent } from '../../../contracts/src/envelope.js';
-import { PollingLoop } from '../../../platform/src/polling-loop.js';
+import type { CloudEvent } from '@cpor/contracts';
+import { PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, type LeaseStore } from '../leases.js';
 import type { ClaimTransition, ClaimTransitionModel } from './claim-transition.js';
 

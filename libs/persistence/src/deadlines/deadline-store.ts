@@ -1,8 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Clock } from '../../../platform/src/clock.js';
-import { forEachConcurrently } from '../../../async/src/index.js';
-import { PollingLoop } from '../../../platform/src/polling-loop.js';
+import { type Clock, forEachConcurrently, PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, LeaseStore, leaseModel } from '../leases.js';
 import { isDuplicateKeyError } from '../errors.js';
 import { op } from '../trusted.js';

@@ -1,4 +1,4 @@
-import type { Actor } from '../../../domain/src/roles.js';
+import type { Actor } from '@cpor/domain';
 import type { Principal } from './principal.js';
 
 /** A partner user acting through the HTTP API, for its own organisation. */

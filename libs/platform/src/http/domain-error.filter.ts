@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { DomainError } from '../../../domain/src/index.js';
-import { isTransient } from '../../../messaging/src/retry-policy.js';
-import { VersionConflictError } from '../../../persistence/src/errors.js';
+import { DomainError } from '@cpor/domain';
+import { isTransient } from '@cpor/kernel';
+import { VersionConflictError } from '@cpor/persistence';
 
 const STATUS_BY_CODE: Record<string, number> = {
   'invalid-command': 400,

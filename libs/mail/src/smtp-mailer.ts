@@ -1,5 +1,4 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { ServiceConfig } from '../../../../libs/platform/src/service-config.js';
 
 export interface OutgoingMail {
   to: { email: string; name?: string };
@@ -16,7 +15,14 @@ export interface MailSender {
   close(): void;
 }
 
-export type SmtpSettings = ServiceConfig['smtp'];
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  from: string;
+}
 
 /** The one seam to nodemailer: nothing else in the service imports it. */
 export class SmtpMailer implements MailSender {

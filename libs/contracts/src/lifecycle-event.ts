@@ -1,6 +1,15 @@
-import type { CloudEvent } from '../../contracts/src/envelope.js';
-import { NonRetryableError } from '../../messaging/src/retry-policy.js';
-import type { LifecycleEventData } from '../../persistence/src/claim-ledger/claim-ledger.js';
+import type { CloudEvent } from './envelope.js';
+import { NonRetryableError } from '@cpor/kernel';
+import type { ClaimState, ClaimStatus } from '@cpor/domain';
+
+/** Payload of every lifecycle event: the event's own fields plus the claim as it stood after it. */
+export interface LifecycleEventData {
+  claimId: string;
+  status: ClaimStatus;
+  actor: { kind: string; id: string };
+  claim: ClaimState;
+  [field: string]: unknown;
+}
 
 /**
  * Checks that a lifecycle event carries the claim state a handler needs. Without it no retry

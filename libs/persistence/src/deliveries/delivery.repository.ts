@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '../../../../libs/persistence/src/errors.js';
-import { LeaseHolder, LeaseStore, leaseModel, type WorkLease } from '../../../../libs/persistence/src/leases.js';
-import { op } from '../../../../libs/persistence/src/trusted.js';
-import type { RecipientRole } from '../notification-plan.js';
+import { isDuplicateKeyError } from '../errors.js';
+import { LeaseHolder, LeaseStore, leaseModel, type WorkLease } from '../leases.js';
+import { op } from '../trusted.js';
+import type { RecipientRole } from '@cpor/domain';
 
 export type DeliveryStatus = 'pending' | 'sent';
 

@@ -1,1 +1,0 @@
-export * from './for-each-concurrently.js';

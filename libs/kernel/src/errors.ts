@@ -1,0 +1,60 @@
+import { RpcException } from '@nestjs/microservices';
+
+/*
+ * How errors are classified, wherever they are caught: a Kafka handler (retry, dead-letter) or an
+ * HTTP call (503 for an outage). One home, so both answer an error the same way.
+ */
+
+/**
+ * Throw this from a handler when retrying cannot help (a payload that will never be valid, a
+ * rule the record breaks for good): the record goes straight to the dead-letter topic.
+ * It is an RpcException so its marker survives Nest's default exception filter, which turns any
+ * other error into a generic `{ status: 'error', message: 'Internal server error' }`.
+ */
+export class NonRetryableError extends RpcException {
+  constructor(message: string) {
+    super({ status: 'error', message, nonRetryable: true });
+    this.name = 'NonRetryableError';
+  }
+}
+
+export function isNonRetryable(error: unknown): boolean {
+  if (error instanceof NonRetryableError) return true;
+  return typeof error === 'object' && error !== null && (error as { nonRetryable?: unknown }).nonRetryable === true;
+}
+
+const TRANSIENT_ERROR_NAMES =
+  /^(Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed)Error|MongooseServerSelectionError|KafkaJS(Connection|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|Timeout)Error)$/;
+const TRANSIENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+/** The store is there but busy: SQLite's lock (FerretDB on SQLite under write load), PostgreSQL's lock and connection limits. */
+const TRANSIENT_STORE_MESSAGES = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|deadlock detected|could not serialize access|too many clients|canceling statement due to (lock|statement) timeout|operation exceeded time limit/i;
+
+/**
+ * An outage of what the handler depends on (the store or the broker unreachable or busy)
+ * says nothing about the record. Dead-lettering it after a few quick attempts
+ * would turn a short outage into lost effects, so such records are retried, with the capped
+ * backoff, for as long as the outage lasts (the partition waits; nothing is skipped).
+ * Errors can also opt in with `transient: true`.
+ */
+export function isTransient(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const candidate = current as { name?: unknown; code?: unknown; transient?: unknown; cause?: unknown };
+    if (candidate.transient === true) return true;
+    if (typeof candidate.name === 'string' && TRANSIENT_ERROR_NAMES.test(candidate.name)) return true;
+    if (typeof candidate.code === 'string' && TRANSIENT_ERROR_CODES.has(candidate.code)) return true;
+    if (typeof (current as { message?: unknown }).message === 'string' && TRANSIENT_STORE_MESSAGES.test((current as { message: string }).message)) return true;
+    current = candidate.cause;
+  }
+  return false;
+}
+
+/** One line of error text for logs and the `dlq_error` header. */
+export function describeError(error: unknown, maxLength = 1_000): string {
+  let text: string;
+  if (error instanceof Error) text = `${error.name}: ${error.message}`;
+  else if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    text = (error as { message: string }).message;
+  } else text = String(error);
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+}
+

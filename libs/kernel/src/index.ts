@@ -1,0 +1,4 @@
+export * from './clock.js';
+export * from './errors.js';
+export * from './for-each-concurrently.js';
+export * from './polling-loop.js';
