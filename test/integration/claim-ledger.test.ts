@@ -149,6 +149,21 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     expect(stored!.status).toBe('Submitted');
   });
 
+  it('a command refused on a lagging snapshot is decided again on the log: an event relayed before its writer advanced the snapshot is not lost', async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const v1 = await claimModel(connection).findById(claimId).lean().exec();
+    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    // The snapshot still at version 1 (no PoE): the addPoe writer has not advanced it yet.
+    await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
+    const submitted = await ledger.execute(claimId, { type: 'submit' }, partner);
+    expect(submitted.applied).toBe(true);
+    expect(submitted.claim.version).toBe(3);
+    expect(submitted.claim.status).toBe('Submitted');
+    // A refusal on the log's newest state is still a refusal.
+    await expect(ledger.execute(claimId, { type: 'addPoe', document: poe }, partner)).rejects.toBeInstanceOf(DomainError);
+  });
+
   it('relays every pending event once, in order per claim, in one batch, and the rows leave the pending set', async () => {
     const relay = new OutboxRelay(claimTransitionModel(connection), leases, publisher, { intervalMs: 50 });
     await relayAll(relay);

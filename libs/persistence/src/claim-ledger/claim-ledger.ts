@@ -147,7 +147,19 @@ export class ClaimLedger {
         throw new VersionConflictError(claimId, options.expectedVersion);
       }
       const now = this.clock.now();
-      const outcome = decide(latest.state, command, actor, { now, policy: getPolicy(latest.state.policyId), calendar: this.calendar });
+      let outcome: ReturnType<typeof decide>;
+      try {
+        outcome = decide(latest.state, command, actor, { now, policy: getPolicy(latest.state.policyId), calendar: this.calendar });
+      } catch (error) {
+        // A refusal counts only on the log's newest state. The snapshot may lag (its writer has
+        // not advanced it yet, though the row is committed and maybe already relayed): a consumer
+        // reacting to that very event would otherwise be refused on the state before it.
+        if (!(error instanceof DomainError)) throw error;
+        const newer = await this.readTail(claimId, latest.version);
+        if (newer.length === 0) throw error;
+        current.tail.push(...newer);
+        continue;
+      }
       const transition = this.transition(outcome, latest.version + 1, options);
       try {
         await this.insert(transition);
