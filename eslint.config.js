@@ -1,6 +1,70 @@
 import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/*
+ * The layers of docs/architecture.md, enforced here (eslint-plugin-boundaries):
+ *
+ *   apps -> platform (the service chassis) -> messaging | persistence | mail -> contracts -> domain
+ *   kernel (clock, polling loop, concurrency, error classification): anyone may import it; it imports nothing of ours
+ *
+ * Another library is reached only through its index (`@cpor/<name>`), and each external library
+ * with a seam of ours is imported by that one library. tools/bench measures the raw drivers as its
+ * baselines and test/ drives the real servers, so both may import them.
+ */
+const BELOW = {
+  kernel: [],
+  domain: ['kernel'],
+  contracts: ['domain', 'kernel'],
+  persistence: ['contracts', 'domain', 'kernel'],
+  messaging: ['contracts', 'domain', 'kernel'],
+  mail: ['kernel'],
+  platform: ['persistence', 'messaging', 'mail', 'contracts', 'domain', 'kernel'],
+};
+const LIBS = Object.keys(BELOW);
+const SEAMS = { persistence: ['mongoose', 'mongodb'], messaging: ['kafkajs'], mail: ['nodemailer'] };
+
+const element = (types) => ({ element: { type: types } });
+
+const layers = {
+  plugins: { boundaries },
+  files: ['apps/**/*.ts', 'libs/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
+  settings: {
+    'boundaries/elements': [
+      ...LIBS.map((name) => ({ type: name, pattern: `libs/${name}` })),
+      { type: 'app', pattern: 'apps/*', capture: ['name'] },
+      { type: 'tool', pattern: 'tools/*', capture: ['name'] },
+      { type: 'test', pattern: 'test' },
+    ],
+    'import/resolver': { typescript: { project: './tsconfig.json' } },
+  },
+  rules: {
+    'boundaries/dependencies': [
+      'error',
+      {
+        default: 'disallow',
+        checkAllOrigins: true,
+        policies: [
+          // Node's modules and packages: allowed, except the seams below.
+          { allow: { to: { module: { origin: ['external', 'core'] } } } },
+          ...LIBS.map((name) => ({ from: element(name), allow: { to: element(BELOW[name]) } })),
+          { from: element('app'), allow: { to: element(LIBS) } },
+          { from: element(['tool', 'test']), allow: { to: element([...LIBS, 'app', 'tool', 'test']) } },
+          {
+            disallow: { to: { element: { type: LIBS, fileInternalPath: '!src/index.ts' } } },
+            message: 'import another library through its index (@cpor/<name>)',
+          },
+          ...Object.entries(SEAMS).map(([seam, packages]) => ({
+            from: element([...LIBS.filter((name) => name !== seam), 'app', ...(seam === 'mail' ? ['tool'] : [])]),
+            disallow: { to: { module: { origin: 'external', source: packages } } },
+            message: `only libs/${seam} imports ${packages.join(' or ')}`,
+          })),
+        ],
+      },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.cache/', 'coverage/'] },
@@ -19,4 +83,5 @@ export default tseslint.config(
     ignores: ['**/*.spec.ts'],
     rules: { 'no-console': 'error' },
   },
+  layers,
 );

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ASSESSMENT_TYPE, EVENT_TYPES } from '@cpor/domain';
-import { TOPICS } from '@cpor/contracts';
+import { ASSESSMENT_TYPE, EVENT_TYPES, TOPICS } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { distinctEvents, TestKafkaClient } from '../support/kafka-client.js';
 import {

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { REQUEST_TYPES } from '@cpor/domain';
-import { TOPICS } from '@cpor/contracts';
+import { REQUEST_TYPES, TOPICS } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { distinctEvents, TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
 import { startSystem, type RunningSystem } from '../support/system.js';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { EVENT_TYPES } from '@cpor/domain';
-import { TOPICS } from '@cpor/contracts';
+import { EVENT_TYPES, TOPICS } from '@cpor/contracts';
 import type { MessagingAdmin } from '@cpor/messaging';
 import { http } from '../support/http.js';
 import { TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';

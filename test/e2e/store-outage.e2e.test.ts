@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_TYPES, REQUEST_TYPES } from '@cpor/domain';
-import { TOPICS } from '@cpor/contracts';
+import { EVENT_TYPES, REQUEST_TYPES, TOPICS } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { distinctEvents, TestKafkaClient } from '../support/kafka-client.js';
 import { claimFields, LifecycleDriver } from '../support/lifecycle-driver.js';

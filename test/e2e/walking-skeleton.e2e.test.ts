@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { REQUEST_TYPES } from '@cpor/domain';
-import { TOPICS } from '@cpor/contracts';
+import { REQUEST_TYPES, TOPICS } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { TestKafkaClient } from '../support/kafka-client.js';
 import { getMessage, waitForMessages } from '../support/mailbox.js';

@@ -9,10 +9,10 @@ import { Test } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
 import { ConsentPageController } from '../../apps/consent/src/consent-page.controller.js';
 import { ConsentRequestRepository, consentRequestModel, ClaimLedger, claimModel, type ClaimRecord, type OutboxEntry, claimTransitionModel, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection } from '@cpor/persistence';
-import { type LifecycleEventData, type CloudEvent, TOPICS } from '@cpor/contracts';
+import { type LifecycleEventData, type CloudEvent, TOPICS, ASSESSMENT_TYPE, EVENT_TYPES } from '@cpor/contracts';
 import { CONSENT_WINDOW, ConsentService, declineCommandId } from '../../apps/consent/src/consent.service.js';
 import { EligibilityService } from '../../apps/eligibility/src/eligibility.service.js';
-import { ASSESSMENT_TYPE, EVENT_TYPES, assessmentIdFor, BusinessCalendar, getEligibilityRules, type Actor } from '@cpor/domain';
+import { assessmentIdFor, BusinessCalendar, getEligibilityRules, type Actor } from '@cpor/domain';
 import type { Clock } from '@cpor/kernel';
 import { ConsentLinkSigner } from '@cpor/platform';
 

@@ -15,7 +15,8 @@ import { SmtpMailer, type SmtpSettings } from '@cpor/mail';
 import { NotificationService } from '../../apps/notifications/src/notification.service.js';
 import { SAMPLE_CONTEXT, sampleEvent } from '../../apps/notifications/src/testing/sample-events.js';
 import { TemplateRenderer } from '../../apps/notifications/src/templates/template-renderer.js';
-import { EVENT_TYPES, type ClaimState } from '@cpor/domain';
+import { type ClaimState } from '@cpor/domain';
+import { EVENT_TYPES } from '@cpor/contracts';
 import { listMessages, getMessage, mailBaseUrl, type MailMessage } from '../support/mailbox.js';
 
 jest.setTimeout(90_000);

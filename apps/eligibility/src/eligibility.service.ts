@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type CloudEvent, TOPICS, type LifecycleEventData } from '@cpor/contracts';
-import { ASSESSMENT_TYPE, assessEligibility, assessmentIdFor, DomainError, type Actor, type EligibilityRules } from '@cpor/domain';
+import { type CloudEvent, TOPICS, type LifecycleEventData, ASSESSMENT_TYPE } from '@cpor/contracts';
+import { assessEligibility, assessmentIdFor, DomainError, type Actor, type EligibilityRules } from '@cpor/domain';
 import { ClaimLedger } from '@cpor/persistence';
 import { CLOCK, type Clock } from '@cpor/kernel';
 import { assessmentRecord } from './assessment-record.js';

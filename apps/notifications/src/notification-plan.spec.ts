@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { EVENT_TYPES } from '@cpor/domain';
+import { EVENT_TYPES } from '@cpor/contracts';
 import { formatDate, NOTIFYING_EVENT_TYPES, planNotifications, type PlannedMessage } from './notification-plan.js';
 import { SAMPLE_CONTEXT as ctx, sampleCases, sampleEvent } from './testing/sample-events.js';
 

@@ -1,5 +1,5 @@
-import type { CloudEvent, LifecycleEventData } from '@cpor/contracts';
-import { EVENT_TYPES, type RecipientRole, ACTIVITY_LABELS, NON_DISPUTABLE_REJECTION_REASONS, POLICIES, PRODUCT_LABELS, REASON_LABELS, STATUS_LABELS, isOneOf, type ClaimState, type SlaKind } from '@cpor/domain';
+import { type CloudEvent, type LifecycleEventData, EVENT_TYPES } from '@cpor/contracts';
+import { type RecipientRole, ACTIVITY_LABELS, NON_DISPUTABLE_REJECTION_REASONS, POLICIES, PRODUCT_LABELS, REASON_LABELS, STATUS_LABELS, isOneOf, type ClaimState, type SlaKind } from '@cpor/domain';
 
 /**
  * Which lifecycle event sends which email to whom. Pure: no I/O, no clock; the same event

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
-import { EVENT_TYPES } from '@cpor/domain';
+import { EVENT_TYPES } from '@cpor/contracts';
 import { NotificationService } from './notification.service.js';
 import { InMemoryDeliveryQueue } from './testing/in-memory-delivery-queue.js';
 import { SAMPLE_CONTEXT, sampleEvent } from './testing/sample-events.js';

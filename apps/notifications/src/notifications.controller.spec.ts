@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants.js';
-import { EVENT_TYPES } from '@cpor/domain';
+import { EVENT_TYPES } from '@cpor/contracts';
 import type { NotificationService } from './notification.service.js';
 import { NOTIFYING_EVENT_TYPES } from './notification-plan.js';
 import { NonRetryableError } from '@cpor/kernel';

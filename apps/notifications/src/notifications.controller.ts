@@ -1,7 +1,6 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent } from '@cpor/contracts';
-import { EVENT_TYPES } from '@cpor/domain';
+import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent, EVENT_TYPES } from '@cpor/contracts';
 import { KafkaHandlerErrorsFilter } from '@cpor/messaging';
 import { NotificationService } from './notification.service.js';
 

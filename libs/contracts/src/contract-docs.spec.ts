@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_REJECTED_TYPE, REQUEST_TYPES } from '@cpor/domain';
+import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_REJECTED_TYPE, REQUEST_TYPES } from '@cpor/contracts';
 import { TOPICS } from './topics.js';
 
 // The AsyncAPI document is written by hand: this keeps it from drifting from the code.

@@ -7,6 +7,5 @@ export * from './retry-policy.js';
 export * from './routing.js';
 export * from './handler-errors.filter.js';
 export * from './messaging.metrics.js';
-export type { CloudEvent, DecodeResult } from '@cpor/contracts';
 export * from './on-event.decorator.js';
 export * from './kafka-client.js';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Inject } from '@nestjs/common';
-import { REQUEST_REJECTED_TYPE } from '@cpor/domain';
-import { TOPICS, type ClaimRequestRejection } from '@cpor/contracts';
+import { REQUEST_REJECTED_TYPE, TOPICS, type ClaimRequestRejection } from '@cpor/contracts';
 import { KafkaPublisher, type KafkaRecordInfo } from '@cpor/messaging';
 import { CLOCK, type Clock } from '@cpor/platform';
 

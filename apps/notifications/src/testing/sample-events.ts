@@ -1,5 +1,5 @@
-import type { CloudEvent, LifecycleEventData } from '@cpor/contracts';
-import { EVENT_TYPES, type ClaimState } from '@cpor/domain';
+import { type CloudEvent, type LifecycleEventData, EVENT_TYPES } from '@cpor/contracts';
+import { type ClaimState } from '@cpor/domain';
 import type { PlanContext } from '../notification-plan.js';
 
 /** Example claims and events shared by the specs and the generated docs/notifications.md. */

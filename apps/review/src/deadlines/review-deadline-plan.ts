@@ -1,4 +1,5 @@
-import { EVENT_TYPES, dueAt, getPolicy, openDispute, type BusinessCalendar, type ClaimState } from '@cpor/domain';
+import { dueAt, getPolicy, openDispute, type BusinessCalendar, type ClaimState } from '@cpor/domain';
+import { EVENT_TYPES } from '@cpor/contracts';
 
 export const REVIEW_DEADLINES = ['review-start', 'decision', 'partner-response', 'dispute-answer'] as const;
 export type ReviewDeadlineKind = (typeof REVIEW_DEADLINES)[number];

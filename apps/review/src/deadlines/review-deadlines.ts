@@ -1,8 +1,8 @@
 import { Controller, Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { type StoreConnection, ClaimLedger, DeadlinePoller, DeadlineStore, deadlineModel, type Deadline } from '@cpor/persistence';
-import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent } from '@cpor/contracts';
-import { EVENT_TYPES, BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
+import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent, EVENT_TYPES } from '@cpor/contracts';
+import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
 import { OnEvent } from '@cpor/messaging';
 import { CLOCK, MONGO_CONNECTION, SERVICE_CONFIG, type Clock, type ServiceConfig } from '@cpor/platform';
 import { planReviewDeadlines, type ReviewDeadlineKind } from './review-deadline-plan.js';

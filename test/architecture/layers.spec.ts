@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * The layer rules of eslint.config.js (docs/architecture.md) fail `npm run lint` when broken:
+ * each source below breaks one rule and is linted as if it sat at its path.
+ */
+const lint = (sources: Record<string, string>): Record<string, string[]> =>
+  JSON.parse(execFileSync(process.execPath, ['test/architecture/lint-sources.mjs'], { input: JSON.stringify(sources), encoding: 'utf8' }));
+
+describe('layers that only point down, checked by npm run lint', () => {
+  const results = lint({
+    'libs/domain/src/breaks.ts': "import { KafkaPublisher } from '@cpor/messaging';\nexport const x = KafkaPublisher;\n",
+    'libs/kernel/src/breaks.ts': "import { decide } from '@cpor/domain';\nexport const x = decide;\n",
+    'libs/contracts/src/breaks.ts': "import { ClaimLedger } from '@cpor/persistence';\nexport const x = ClaimLedger;\n",
+    'apps/intake/src/breaks-seam.ts': "import mongoose from 'mongoose';\nexport const x = mongoose;\n",
+    'apps/notifications/src/breaks-seam.ts': "import nodemailer from 'nodemailer';\nexport const x = nodemailer;\n",
+    'libs/persistence/src/breaks-seam.ts': "import { Kafka } from 'kafkajs';\nexport const x = Kafka;\n",
+    'apps/review/src/breaks-index.ts': "import { decide } from '../../../libs/domain/src/decide.js';\nexport const x = decide;\n",
+    'apps/review/src/breaks-apart.ts': "import { IntakeModule } from '../../intake/src/intake.module.js';\nexport const x = IntakeModule;\n",
+    'apps/intake/src/follows.ts':
+      "import { Injectable } from '@nestjs/common';\nimport { decide } from '@cpor/domain';\nimport { ClaimsService } from './claims/claims.service.js';\nexport const x = [Injectable, decide, ClaimsService];\n",
+    'libs/persistence/src/follows.ts': "import mongoose from 'mongoose';\nimport { TOPICS } from '@cpor/contracts';\nimport { SystemClock } from '@cpor/kernel';\nexport const x = [mongoose, TOPICS, SystemClock];\n",
+  });
+
+  it.each([
+    ['libs/domain/src/breaks.ts', 'from elements of type "domain" to elements of type "messaging"'],
+    ['libs/kernel/src/breaks.ts', 'from elements of type "kernel" to elements of type "domain"'],
+    ['libs/contracts/src/breaks.ts', 'from elements of type "contracts" to elements of type "persistence"'],
+    ['apps/intake/src/breaks-seam.ts', 'only libs/persistence imports mongoose'],
+    ['apps/notifications/src/breaks-seam.ts', 'only libs/mail imports nodemailer'],
+    ['libs/persistence/src/breaks-seam.ts', 'only libs/messaging imports kafkajs'],
+    ['apps/review/src/breaks-index.ts', 'through its index'],
+    ['apps/review/src/breaks-apart.ts', 'name="review" to elements of type "app" and captured values: name="intake"'],
+  ])('%s is refused (%s)', (path, expected) => {
+    expect(results[path]).toEqual([expect.stringContaining(expected)]);
+    expect(results[path]![0]).toMatch(/^boundaries\/dependencies: /);
+  });
+
+  it('imports that follow the layers pass', () => {
+    expect(results['apps/intake/src/follows.ts']).toEqual([]);
+    expect(results['libs/persistence/src/follows.ts']).toEqual([]);
+  });
+});
