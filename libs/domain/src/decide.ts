@@ -22,6 +22,7 @@ import { ACTOR_KINDS, PARTNER_ROLES, REVIEWER_ROLE, hasPartnerRole, hasReviewerR
 import type { ClaimStatus } from './statuses.js';
 import { TRANSITIONS, allowedStates, fromStates } from './transitions.js';
 import {
+  FIELD_LIMITS,
   MAX_TEXT,
   checkContact,
   checkCustomer,
@@ -209,8 +210,8 @@ const HANDLERS: Handlers = {
   create({ command, actor, now, nowIso, policy }) {
     const c = command as unknown as Record<string, unknown>;
     const errors: string[] = [];
-    checkText(errors, 'claimId', c.claimId, 128);
-    checkText(errors, 'policyId', c.policyId, 64);
+    checkText(errors, 'claimId', c.claimId, FIELD_LIMITS.id);
+    checkText(errors, 'policyId', c.policyId, FIELD_LIMITS.policyId);
     checkMpnId(errors, 'mpnId', c.mpnId);
     checkCustomer(errors, 'customer', c.customer);
     checkContact(errors, 'customerContact', c.customerContact);
@@ -219,7 +220,7 @@ const HANDLERS: Handlers = {
     if (c.workloads !== undefined) checkWorkloads(errors, 'workloads', c.workloads);
     if (!isOneOf(ACTIVITIES, c.activity)) errors.push(`activity must be one of ${ACTIVITIES.join(', ')}`);
     // Only presence here: R13 validates the ID's format at eligibility, where a bad one makes the claim ineligible.
-    checkText(errors, 'subscriptionOrTenantId', c.subscriptionOrTenantId, 128);
+    checkText(errors, 'subscriptionOrTenantId', c.subscriptionOrTenantId, FIELD_LIMITS.subscriptionOrTenantId);
     if (c.incentivesOptOut !== undefined && typeof c.incentivesOptOut !== 'boolean') errors.push('incentivesOptOut must be true or false');
     if (errors.length) throw invalidCommand(errors);
     if (command.policyId !== policy.id) throw new Error(`decide: create names policy ${command.policyId}, ctx has ${policy.id}`);
@@ -351,7 +352,7 @@ const HANDLERS: Handlers = {
   dispute({ claim, command, now, nowIso, policy, calendar }) {
     assertDisputeCanOpen(claim, policy, now, 'dispute');
     const errors: string[] = [];
-    checkText(errors, 'disputeId', command.disputeId, 128);
+    checkText(errors, 'disputeId', command.disputeId, FIELD_LIMITS.id);
     if (claim.disputes.some((d) => d.id === command.disputeId)) errors.push(`disputeId ${String(command.disputeId)} is already used`);
     checkOptionalText(errors, 'justification', command.justification);
     const ids = command.poeDocumentIds ?? [];
@@ -591,7 +592,7 @@ const HANDLERS: Handlers = {
     if (!claim.consent?.elapsedAt) throw fail('Eligibility is assessed only after the consent period (R7)', 'consent-not-elapsed');
     if (claim.eligibility) throw fail('Eligibility is already recorded for this approval', 'eligibility-already-recorded');
     const errors: string[] = [];
-    checkText(errors, 'assessmentId', command.assessmentId, 128);
+    checkText(errors, 'assessmentId', command.assessmentId, FIELD_LIMITS.id);
     if (typeof command.eligible !== 'boolean') errors.push('eligible must be true or false');
     if (errors.length) throw invalidCommand(errors);
     return {

@@ -11,5 +11,19 @@ export * from './transitions.js';
 export * from './decide.js';
 export * from './eligibility.js';
 export * from './lifecycle-diagram.js';
-export { isGuid } from './validation.js';
+export {
+  FIELD_LIMITS,
+  FIELD_MESSAGES,
+  FIELD_PATTERNS,
+  checkDomainName,
+  checkEmail,
+  checkGuid,
+  checkMpnId,
+  checkPhone,
+  checkProducts,
+  checkSha256,
+  checkText,
+  checkWorkloads,
+  isGuid,
+} from './validation.js';
 export * from './event-types.js';

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { INFO_REQUEST_REASONS, REVIEWER_REJECTION_REASONS, type InfoRequestReason, type RejectionReason } from '@cpor/domain';
+import { IsLongText } from '@cpor/contracts';
 
 export class RequestInfoDto {
   @ApiProperty({ enum: INFO_REQUEST_REASONS, isArray: true })
@@ -9,21 +10,21 @@ export class RequestInfoDto {
   @ArrayMinSize(1)
   @IsIn(INFO_REQUEST_REASONS, { each: true })
   reasons: InfoRequestReason[];
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) comment: string;
+  @ApiProperty() @IsLongText() comment: string;
 }
 
 export class ApproveDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4000) comment?: string;
+  @ApiPropertyOptional() @IsOptional() @IsLongText() comment?: string;
 }
 
 export class RejectDto {
   @ApiProperty({ enum: REVIEWER_REJECTION_REASONS }) @IsIn(REVIEWER_REJECTION_REASONS) reason: RejectionReason;
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) comment: string;
+  @ApiProperty() @IsLongText() comment: string;
 }
 
 export class DisputeDecisionDto {
   @ApiProperty({ enum: ['overturned', 'sustained'] }) @IsIn(['overturned', 'sustained']) decision: 'overturned' | 'sustained';
-  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(4000) comment: string;
+  @ApiProperty() @IsLongText() comment: string;
 }
 
 export class QueueQuery {

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
 import { PARTNER_REQUEST_SUBREASONS, type PartnerRequestSubreason } from '@cpor/domain';
 import { CreateClaimDto, EditClaimDto, PoeReferenceDto } from './claim-fields.dto.js';
+import { IsLongText } from './field-rules.js';
 
 /**
  * Partner commands from upstream systems on `cpor.claim-requests.v1`. The CloudEvents id is the
@@ -36,16 +37,16 @@ export class AddPoeRequest extends ClaimTargetRequest {
 export class SubmitClaimRequest extends ClaimTargetRequest {}
 
 export class CommentClaimRequest extends ClaimTargetRequest {
-  @IsString() @IsNotEmpty() @MaxLength(4000) text: string;
+  @IsLongText() text: string;
 }
 
 export class WithdrawClaimRequest extends ClaimTargetRequest {
   @IsIn(PARTNER_REQUEST_SUBREASONS) subReason: PartnerRequestSubreason;
-  @IsOptional() @IsString() @MaxLength(4000) comment?: string;
+  @IsOptional() @IsLongText() comment?: string;
 }
 
 export class DisputeClaimRequest extends ClaimTargetRequest {
-  @IsOptional() @IsString() @MaxLength(4000) justification?: string;
+  @IsOptional() @IsLongText() justification?: string;
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => PoeReferenceDto) poe?: PoeReferenceDto[];
 }
 

@@ -1,3 +1,4 @@
 export * from './claim-fields.dto.js';
 export * from './claim-requests.dto.js';
 export * from './validate.js';
+export * from './field-rules.js';

@@ -13,10 +13,16 @@ export async function validateContract<T extends object>(type: ClassConstructor<
   return errors.length === 0 ? { ok: true, value } : { ok: false, errors: flatten(errors) };
 }
 
+/**
+ * Every problem as `<path> <problem>`, the domain's wording: class-validator starts its messages
+ * with the property name, which becomes the full path here (`customerContact.email must be ...`).
+ */
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => `${path}: ${message}`);
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
+    );
     return [...own, ...flatten(error.children ?? [], path)];
   });
 }
