@@ -27,3 +27,4 @@ export {
   isGuid,
 } from './validation.js';
 export * from './event-types.js';
+export * from './running-deadlines.js';

@@ -1,16 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { BusinessCalendar, DomainError, dueAt, getPolicy, openDispute, type Actor, type ClaimCommand, type ClaimState } from '@cpor/domain';
+import { BusinessCalendar, DomainError, runningReviewSla, type Actor, type ClaimCommand } from '@cpor/domain';
 import { ClaimLedger, type ClaimView } from '@cpor/persistence';
-
-/** When the reviewer's current SLA on this claim ends (R3, R4, R9), or null. */
-export function slaDue(claim: ClaimState, calendar: BusinessCalendar): { sla: string; dueAt: string } | null {
-  const policy = getPolicy(claim.policyId);
-  const since = new Date(claim.statusChangedAt);
-  if (claim.status === 'Submitted') return { sla: 'review-start', dueAt: dueAt('review-start', since, policy, calendar).toISOString() };
-  if (claim.status === 'UnderReview') return { sla: 'decision', dueAt: dueAt('decision', since, policy, calendar).toISOString() };
-  const dispute = claim.status === 'Rejected' ? openDispute(claim) : undefined;
-  return dispute ? { sla: 'dispute-answer', dueAt: dispute.dueAt } : null;
-}
 
 /** The reviewer's use cases; the rules are in the domain library. */
 @Injectable()
@@ -37,6 +27,7 @@ export class ReviewsService {
 
   private toQueueItem(view: ClaimView) {
     const claim = view.state;
+    const sla = runningReviewSla(claim, this.calendar);
     return {
       claimId: view._id,
       version: view.version,
@@ -46,8 +37,8 @@ export class ReviewsService {
       customer: claim.customer,
       products: claim.products,
       activity: claim.activity,
-      waitingSince: claim.status === 'Rejected' ? openDispute(claim)?.openedAt : claim.statusChangedAt,
-      sla: slaDue(claim, this.calendar),
+      waitingSince: sla?.since.toISOString(),
+      sla: sla ? { sla: sla.kind, dueAt: sla.dueAt.toISOString() } : null,
     };
   }
 }

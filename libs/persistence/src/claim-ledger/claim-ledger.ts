@@ -5,7 +5,7 @@ import {
   decide,
   DomainError,
   getPolicy,
-  openDispute,
+  runningReviewSla,
   type Actor,
   type BusinessCalendar,
   type ClaimCommand,
@@ -257,7 +257,7 @@ export class ClaimLedger {
    * failed write is logged and the next reader or writer of the claim repairs it.
    */
   private async catchUp(current: Current): Promise<ClaimRecord> {
-    const merged = mergeSnapshot(current);
+    const merged = mergeSnapshot(current, this.calendar);
     if (current.tail.length > 0) {
       await this.writeSnapshot(current.snapshot, merged).catch((error: Error) =>
         this.logger.warn(`claim ${merged._id}: snapshot left at an older version (${error.name}); it is repaired from the log on the next read`),
@@ -364,7 +364,7 @@ function commandApplied(current: Current, commandId: string): boolean {
 }
 
 /** The snapshot the log says the claim has: `current.snapshot` advanced by every row of the tail. */
-function mergeSnapshot(current: Current): ClaimRecord {
+function mergeSnapshot(current: Current, calendar: BusinessCalendar): ClaimRecord {
   const base = current.snapshot;
   const last = current.tail.at(-1);
   if (!last) return base!;
@@ -381,14 +381,14 @@ function mergeSnapshot(current: Current): ClaimRecord {
     state,
     history: [...(base?.history ?? []), ...current.tail.map((row) => row.history)],
     appliedCommandIds: [...(base?.appliedCommandIds ?? []), ...current.tail.flatMap((row) => (row.commandId ? [row.commandId] : []))],
-    ...reviewQueue(state),
+    ...reviewQueue(state, calendar),
   };
 }
 
-function reviewQueue(state: ClaimState): { reviewQueued: boolean; reviewQueuedAt: Date | null } {
-  if (state.status === 'Submitted' || state.status === 'UnderReview') return { reviewQueued: true, reviewQueuedAt: new Date(state.statusChangedAt) };
-  const dispute = state.status === 'Rejected' ? openDispute(state) : undefined;
-  return dispute ? { reviewQueued: true, reviewQueuedAt: new Date(dispute.openedAt) } : { reviewQueued: false, reviewQueuedAt: null };
+/** The review queue's fields: the claims a reviewer's SLA runs on, by when it started (the domain's rule). */
+function reviewQueue(state: ClaimState, calendar: BusinessCalendar): { reviewQueued: boolean; reviewQueuedAt: Date | null } {
+  const sla = runningReviewSla(state, calendar);
+  return sla ? { reviewQueued: true, reviewQueuedAt: sla.since } : { reviewQueued: false, reviewQueuedAt: null };
 }
 
 function toView(record: ClaimRecord): ClaimView {

@@ -1,0 +1,37 @@
+import { runningDeadlines, runningReviewSla } from './running-deadlines.js';
+import { bd, calendar, partner, Scenario, T0 } from './testing/fixtures.js';
+
+describe('which deadline runs in which status, and when it is due (R3, R4, R6, R9)', () => {
+  it('R3: while Submitted, the review-start SLA runs, 5 business days from submission', () => {
+    const claim = new Scenario().submitted().claim;
+    expect(runningReviewSla(claim, calendar)).toEqual({ kind: 'review-start', since: new Date(T0), dueAt: new Date(bd(T0, 5)) });
+    expect(runningDeadlines(claim, calendar)).toEqual([{ kind: 'review-start', dueAt: new Date(bd(T0, 5)) }]);
+  });
+
+  it('R4: while UnderReview, the decision SLA runs from the review start', () => {
+    const claim = new Scenario().underReview().claim;
+    expect(runningReviewSla(claim, calendar)).toMatchObject({ kind: 'decision', dueAt: new Date(bd(T0, 5)) });
+  });
+
+  it('R6: while the partner is asked for information, only the partner reply window runs', () => {
+    const claim = new Scenario().partnerActionRequired().claim;
+    expect(runningReviewSla(claim, calendar)).toBeNull();
+    expect(runningDeadlines(claim, calendar)).toEqual([{ kind: 'partner-response', dueAt: new Date(claim.infoRequest!.dueAt) }]);
+  });
+
+  it('R9: a disputed rejection runs the dispute-answer SLA from the dispute; an undisputed one runs nothing', () => {
+    const scenario = new Scenario().rejected();
+    expect(runningDeadlines(scenario.claim, calendar)).toEqual([]);
+    scenario.run({ type: 'dispute', disputeId: 'd-1', justification: 'We did the work' }, partner, T0);
+    const sla = runningReviewSla(scenario.claim, calendar);
+    expect(sla).toMatchObject({ kind: 'dispute-answer', ref: 'd-1' });
+    expect(sla!.dueAt.toISOString()).toBe(scenario.claim.disputes[0]!.dueAt);
+  });
+
+  it('approved and withdrawn claims run no deadline', () => {
+    expect(runningDeadlines(new Scenario().approved().claim, calendar)).toEqual([]);
+    const withdrawn = new Scenario().submitted();
+    withdrawn.run({ type: 'withdraw', subReason: 'wrong-mpn' }, partner, T0);
+    expect(runningDeadlines(withdrawn.claim, calendar)).toEqual([]);
+  });
+});
