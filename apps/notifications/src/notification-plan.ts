@@ -1,5 +1,5 @@
 import { type CloudEvent, type LifecycleEventData, EVENT_TYPES } from '@cpor/contracts';
-import { type RecipientRole, ACTIVITY_LABELS, NON_DISPUTABLE_REJECTION_REASONS, POLICIES, PRODUCT_LABELS, REASON_LABELS, STATUS_LABELS, isOneOf, type ClaimState, type SlaKind } from '@cpor/domain';
+import { type RecipientRole, ACTIVITY_LABELS, POLICIES, PRODUCT_LABELS, REASON_LABELS, STATUS_LABELS, isDisputableReason, mayDispute, type ClaimState, type SlaKind } from '@cpor/domain';
 
 /**
  * Which lifecycle event sends which email to whom. Pure: no I/O, no clock; the same event
@@ -179,19 +179,17 @@ function rejectionMessage(
   const comment = text(data.comment ?? claim.rejection?.comment);
   const notes = [subReason ? REASON_LABELS[subReason] ?? subReason : '', comment ? `Comment: ${comment}` : ''].filter(Boolean).join('\n');
   const variables = { reason: REASON_LABELS[reason] ?? reason, notes: notes || 'No further comment.' };
-  const disputable = typeof data.disputable === 'boolean' ? data.disputable : !isOneOf(NON_DISPUTABLE_REJECTION_REASONS, reason);
+  const disputable = typeof data.disputable === 'boolean' ? data.disputable : isDisputableReason(reason);
   // R8: partner-requested and customer-declined rejections cannot be disputed, so no dispute text.
   if (!disputable) return toPartner('claim-rejected-final', variables);
   return toPartner('claim-rejected', { ...variables, disputeUntil: date(data.disputeUntil ?? claim.rejection?.disputeUntil) });
 }
 
-/** After a sustained dispute: another dispute if the policy and the window allow it, else a new claim. */
+/** After a sustained dispute: another dispute if the domain allows one (R9), else a new claim. */
 function afterSustainedDispute(claim: ClaimState, at: string, date: (value: unknown) => string): string {
   const policy = Object.hasOwn(POLICIES, claim.policyId) ? POLICIES[claim.policyId] : undefined;
-  const until = claim.rejection?.disputeUntil;
-  const disputesLeft = policy?.maxDisputes === null || (policy !== undefined && claim.disputes.length < policy.maxDisputes);
-  if (until && disputesLeft && Date.parse(until) > Date.parse(at)) {
-    return `If you have new information, you can open another dispute before ${date(until)}. After that, only a new claim is possible.`;
+  if (policy && mayDispute(claim, policy, new Date(at))) {
+    return `If you have new information, you can open another dispute before ${date(claim.rejection!.disputeUntil)}. After that, only a new claim is possible.`;
   }
   return 'This claim cannot be disputed again. To pursue the association, create a new claim with updated proof of execution.';
 }

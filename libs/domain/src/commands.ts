@@ -1,4 +1,4 @@
-import type { Contact, CustomerInfo, PoeDocument, SlaKind } from './claim.js';
+import type { Contact, CustomerInfo, EditableField, PoeDocument, SlaKind } from './claim.js';
 import type { Activity, InfoRequestReason, PartnerRequestSubreason, Product, RejectionReason } from './reasons.js';
 
 /**
@@ -43,13 +43,8 @@ export interface CreateCommand {
   incentivesOptOut?: boolean;
 }
 
-export interface EditableChanges {
-  mpnId: string;
-  products: Product[];
-  workloads: string[];
-  customerContact: Contact;
-  partnerContact: Contact;
-}
+/** The fields a policy may make editable (EDITABLE_FIELDS), typed as at creation (R10). */
+export type EditableChanges = Pick<Required<CreateCommand>, EditableField>;
 
 export interface EditCommand {
   type: 'edit';

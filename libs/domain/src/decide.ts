@@ -2,12 +2,12 @@ import type { EventType } from './event-types.js';
 import type { BusinessCalendar } from './business-calendar.js';
 import { EDITABLE_FIELDS, SLA_KINDS, openDispute, type ClaimState, type Contact, type Dispute, type EditableField, type SlaKind } from './claim.js';
 import { CLAIM_ACTIONS, type ClaimAction, type ClaimCommand, type CommandOf } from './commands.js';
+import { assertDisputeCanOpen, isDisputableReason } from './disputes.js';
 import { DomainError, invalidCommand, invalidState } from './errors.js';
 import { dueAt, type Policy } from './policy.js';
 import {
   ACTIVITIES,
   INFO_REQUEST_REASONS,
-  NON_DISPUTABLE_REJECTION_REASONS,
   PARTNER_REQUEST_SUBREASONS,
   PRODUCT_LABELS,
   REASON_LABELS,
@@ -608,7 +608,7 @@ const HANDLERS: Handlers = {
 
 /** A move to Rejected with its reason; `disputeUntil` equals `at` when the reason cannot be disputed. */
 function rejection(reason: RejectionReason, at: string, disputeUntil: string, comment?: string, subReason?: CommandOf<'withdraw'>['subReason']): Change {
-  const disputable = !isOneOf(NON_DISPUTABLE_REJECTION_REASONS, reason);
+  const disputable = isDisputableReason(reason);
   const until = disputable ? disputeUntil : at;
   return {
     patch: { rejection: { reason, subReason, comment, rejectedAt: at, disputeUntil: until } },
@@ -616,38 +616,6 @@ function rejection(reason: RejectionReason, at: string, disputeUntil: string, co
     data: { reason, subReason, comment, disputeUntil: until, disputable },
     summary: `Rejected: ${shortLabel(reason)}${subReason ? ` (${REASON_LABELS[subReason]})` : ''}`,
   };
-}
-
-/**
- * R9: may a dispute be opened now? The reason must be disputable, no dispute may be open, the
- * policy's dispute count must not be used up, and the window (calendar days from rejection) must be open.
- */
-function assertDisputeCanOpen(claim: ClaimState, policy: Policy, now: Date, action: ClaimAction): void {
-  const rejected = claim.rejection;
-  const base = { currentStatus: claim.status, allowedStates: ['Rejected'] as ClaimStatus[], action };
-  if (!rejected) throw invalidState('The claim has no rejection to dispute', { ...base, condition: 'no-rejection' });
-  if (isOneOf(NON_DISPUTABLE_REJECTION_REASONS, rejected.reason)) {
-    throw invalidState(
-      `A rejection for ${shortLabel(rejected.reason).toLowerCase()} cannot be disputed; submit a new claim instead`,
-      { ...base, condition: 'rejection-not-disputable', rejectionReason: rejected.reason },
-    );
-  }
-  const open = openDispute(claim);
-  if (open) throw invalidState(`Dispute ${open.id} is still waiting for a decision`, { ...base, condition: 'dispute-open', disputeId: open.id });
-  if (policy.maxDisputes !== null && claim.disputes.length >= policy.maxDisputes) {
-    throw new DomainError(
-      'window-closed',
-      `Policy ${policy.id} allows ${policy.maxDisputes} dispute(s) per claim and none is left; to pursue this, submit a new claim with updated PoE`,
-      { action, reason: 'max-disputes', maxDisputes: policy.maxDisputes, disputes: claim.disputes.length },
-    );
-  }
-  if (now.getTime() >= Date.parse(rejected.disputeUntil)) {
-    throw new DomainError(
-      'window-closed',
-      `The ${policy.disputeWindowDays}-day dispute window closed at ${rejected.disputeUntil}; to pursue this, submit a new claim with updated PoE`,
-      { action, reason: 'dispute-window', disputeUntil: rejected.disputeUntil },
-    );
-  }
 }
 
 /**

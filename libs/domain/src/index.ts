@@ -28,3 +28,4 @@ export {
 } from './validation.js';
 export * from './event-types.js';
 export * from './running-deadlines.js';
+export { isDisputableReason, mayDispute } from './disputes.js';

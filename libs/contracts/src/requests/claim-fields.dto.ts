@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Min, ValidateNested } from 'class-validator';
-import { ACTIVITIES, PRODUCTS, type Activity, type Product } from '@cpor/domain';
+import { ACTIVITIES, PRODUCTS, type Activity, type EditableField, type Product } from '@cpor/domain';
 import { IsName, IsLongText, IsSubscriptionOrTenantId, IsMpnId, IsEmailAddress, IsPhoneNumber, IsGuid, IsDomainName, IsSha256, IsProducts, IsWorkloads } from './field-rules.js';
 
 /** The field classes shared by the partner HTTP API and the upstream request topic. */
@@ -54,6 +54,10 @@ export class EditClaimDto {
   @ApiPropertyOptional({ type: ContactDto }) @IsOptional() @ValidateNested() @Type(() => ContactDto) customerContact?: ContactDto;
   @ApiPropertyOptional({ type: ContactDto }) @IsOptional() @ValidateNested() @Type(() => ContactDto) partnerContact?: ContactDto;
 }
+
+/** The edit request names exactly the fields a policy may make editable (the domain's EDITABLE_FIELDS): a compile error otherwise. */
+type Exactly<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;
+export const EDIT_FIELDS_ARE_THE_EDITABLE_FIELDS: Exactly<keyof EditClaimDto, EditableField> = true;
 
 /** A PoE document stored by an upstream system: Kafka carries only this reference. */
 export class PoeReferenceDto {
