@@ -8,8 +8,9 @@ import { Ctx, EventPattern, Payload, type MicroserviceOptions } from '@nestjs/mi
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { type CloudEvent, TOPICS } from '@cpor/contracts';
-import { GroupActiveError, KafkaEventContext, KafkaHandlerErrorsFilter, KafkaPublisher, KafkaTransport, MessagingAdmin, messagingMetrics, OnEvent, unmatchedOn, type MessagingConfig, type UnmatchedRecord, createKafka, createMissingTopics } from '@cpor/messaging';
+import { GroupActiveError, KafkaEventContext, KafkaPublisher, KafkaTransport, MessagingAdmin, messagingMetrics, OnEvent, unmatchedOn, type MessagingConfig, type UnmatchedRecord, createKafka, createMissingTopics } from '@cpor/messaging';
 import { NonRetryableError } from '@cpor/kernel';
+import { ServiceErrorFilter } from '@cpor/platform';
 import { waitFor } from '../support/wait-for.js';
 
 jest.setTimeout(120_000);
@@ -57,7 +58,7 @@ const seen = {
 };
 
 @Controller()
-@UseFilters(new KafkaHandlerErrorsFilter())
+@UseFilters(new ServiceErrorFilter())
 class ItHandlers {
   @EventPattern<string>(TYPES.ordered)
   async ordered(@Payload() event: CloudEvent<{ seq: number }>, @Ctx() context: KafkaEventContext): Promise<void> {

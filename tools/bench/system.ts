@@ -5,7 +5,8 @@ import { Test } from '@nestjs/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { groupName, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { ClaimLedger, openMongoConnection } from '@cpor/persistence';
-import { CLOCK, mintToken, startService, type Clock, type ServiceName, type ServiceStartOptions } from '@cpor/platform';
+import { mintToken, startService, type ServiceName, type ServiceStartOptions } from '@cpor/platform';
+import { CLOCK, type Clock } from '@cpor/kernel';
 
 /**
  * The five services in this process, as test/support/system.ts boots them (test/ is not built,

@@ -1,7 +1,7 @@
 // Ops CLI for topics, consumer lag, dead letters and replays. Plain lines out, exit code 1 on failure.
 //   npm run build && npm run ops -- <command>
 // Kafka from KAFKA_BROKERS (default 127.0.0.1:9092); KAFKA_TOPIC_PREFIX applies to topics and groups.
-import { deadLetterTopic, TOPICS } from '@cpor/contracts';
+import { deadLetterTopic, SUBSCRIPTIONS, TOPICS } from '@cpor/contracts';
 import { GroupActiveError, messagingConfigFromEnv, MessagingAdmin, topicName } from '@cpor/messaging';
 
 const USAGE = `usage: npm run ops -- <command>
@@ -18,15 +18,6 @@ const USAGE = `usage: npm run ops -- <command>
                                                   the service first, it replays when restarted
 
 Topics and groups are logical names (e.g. ${TOPICS.claimEvents}, notifications).`;
-
-/** Which service reads which topic: every one of these pairs has a DLQ. */
-const SUBSCRIPTIONS: Record<string, string[]> = {
-  intake: [TOPICS.claimRequests],
-  review: [TOPICS.claimEvents],
-  consent: [TOPICS.claimEvents],
-  eligibility: [TOPICS.claimEvents],
-  notifications: [TOPICS.claimEvents],
-};
 
 class UsageError extends Error {}
 
@@ -78,7 +69,8 @@ async function run(argv: string[], print: (line: string) => void): Promise<void>
   try {
     if (command === 'topics' && sub === 'ensure') {
       const topics = new Set<string>(Object.values(TOPICS));
-      for (const [group, subscribed] of Object.entries(SUBSCRIPTIONS)) for (const topic of subscribed) topics.add(deadLetterTopic(topic, group));
+      // Every (service, topic) pair of SUBSCRIPTIONS has a dead-letter topic.
+      for (const [group, byTopic] of Object.entries(SUBSCRIPTIONS)) for (const topic of Object.keys(byTopic)) topics.add(deadLetterTopic(topic, group));
       const created = new Set(await admin.ensureTopics([...topics]));
       for (const topic of [...topics].sort()) {
         const physical = topicName(config, topic);

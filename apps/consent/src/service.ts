@@ -1,4 +1,3 @@
-import { TOPICS } from '@cpor/contracts';
 import type { ServiceStartOptions } from '@cpor/platform';
 import { ConsentModule } from './consent.module.js';
 
@@ -6,7 +5,6 @@ export const consentService = {
   module: ConsentModule,
   options: {
     service: 'consent',
-    topics: [TOPICS.claimEvents],
     title: 'CPOR consent',
     description: 'R7: customer consent after approval: the signed decline link (/v1/consent/{token}) and the 7-day window.',
   } satisfies ServiceStartOptions,

@@ -6,7 +6,6 @@ export const eligibilityService = {
   module: EligibilityModule,
   options: {
     service: 'eligibility',
-    topics: [TOPICS.claimEvents],
     title: 'CPOR eligibility',
     description: `R13: incentive eligibility (OSU/OSA rules as data) after the consent window; hands each assessment to downstream on ${TOPICS.claimEligibility}.`,
   } satisfies ServiceStartOptions,

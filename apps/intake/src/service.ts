@@ -1,4 +1,3 @@
-import { TOPICS } from '@cpor/contracts';
 import type { ServiceStartOptions } from '@cpor/platform';
 import { IntakeModule } from './intake.module.js';
 
@@ -6,7 +5,6 @@ export const intakeService = {
   module: IntakeModule,
   options: {
     service: 'intake',
-    topics: [TOPICS.claimRequests],
     title: 'CPOR intake: partner claims API',
     description: 'Partners create, edit, submit, comment on, withdraw and dispute their CPOR association claims.',
   } satisfies ServiceStartOptions,

@@ -1,4 +1,4 @@
-import { type CloudEvent, type LifecycleEventData, EVENT_TYPES } from '@cpor/contracts';
+import { type CloudEvent, type LifecycleEventData, EVENT_TYPES, TOPICS, typesOn } from '@cpor/contracts';
 import { type RecipientRole, ACTIVITY_LABELS, POLICIES, PRODUCT_LABELS, REASON_LABELS, STATUS_LABELS, isDisputableReason, mayDispute, type ClaimState, type SlaKind } from '@cpor/domain';
 
 /**
@@ -49,19 +49,8 @@ export interface PlanContext {
   consentLink(claim: ClaimState, deadline: string): string;
 }
 
-/** The event types that send something; the controller subscribes to exactly these. */
-export const NOTIFYING_EVENT_TYPES = [
-  EVENT_TYPES.submitted,
-  EVENT_TYPES.reviewStarted,
-  EVENT_TYPES.infoRequested,
-  EVENT_TYPES.rejected,
-  EVENT_TYPES.disputed,
-  EVENT_TYPES.disputeDecided,
-  EVENT_TYPES.commented,
-  EVENT_TYPES.slaBreached,
-  EVENT_TYPES.consentRequested,
-  EVENT_TYPES.consentPeriodElapsed,
-] as const;
+/** The event types that send something: notifications' row of SUBSCRIPTIONS (libs/contracts). */
+export const NOTIFYING_EVENT_TYPES = typesOn('notifications', TOPICS.claimEvents);
 
 const SLA_LABELS: Record<SlaKind, string> = {
   'review-start': 'Review start (R3): the review did not start in time',

@@ -43,7 +43,7 @@ describe('NotificationsController', () => {
 
   it('lets a failure propagate, so the transport retries and then dead-letters', async () => {
     const service = { record: async () => Promise.reject(new Error('store down')) } as unknown as NotificationService;
-    await expect(new NotificationsController(service).submitted(sampleEvent(EVENT_TYPES.submitted))).rejects.toThrow('store down');
+    await expect(new NotificationsController(service).notify(sampleEvent(EVENT_TYPES.submitted))).rejects.toThrow('store down');
   });
 
   it('dead-letters at once (no retry, nothing recorded) an event without the claim its emails are made of', async () => {
@@ -58,9 +58,9 @@ describe('NotificationsController', () => {
       { ...good, data: { ...good.data, claim: { ...good.data.claim, partnerContact: undefined } } },
     ];
     for (const event of broken) {
-      await expect(controller.consentRequested(event as never)).rejects.toBeInstanceOf(NonRetryableError);
+      await expect(controller.notify(event as never)).rejects.toBeInstanceOf(NonRetryableError);
     }
-    await expect(controller.consentRequested(broken[2] as never)).rejects.toThrow(/missing .*claim\.customer\.name, claim\.partnerContact\.email, claim\.customerContact\.email, claim\.products/);
+    await expect(controller.notify(broken[2] as never)).rejects.toThrow(/missing .*claim\.customer\.name, claim\.partnerContact\.email, claim\.customerContact\.email, claim\.products/);
     expect(recorded).toEqual([]);
   });
 });

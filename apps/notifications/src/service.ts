@@ -1,4 +1,3 @@
-import { TOPICS } from '@cpor/contracts';
 import type { ServiceStartOptions } from '@cpor/platform';
 import { NotificationsModule } from './notifications.module.js';
 
@@ -6,7 +5,6 @@ export const notificationsService = {
   module: NotificationsModule,
   options: {
     service: 'notifications',
-    topics: [TOPICS.claimEvents],
     title: 'CPOR notifications',
     description:
       'Sends every CPOR email (partner, customer consent, reviewers and ops), exactly once per lifecycle event and recipient. ' +

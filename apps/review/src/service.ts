@@ -1,4 +1,3 @@
-import { TOPICS } from '@cpor/contracts';
 import type { ServiceStartOptions } from '@cpor/platform';
 import { ReviewModule } from './review.module.js';
 
@@ -6,7 +5,6 @@ export const reviewService = {
   module: ReviewModule,
   options: {
     service: 'review',
-    topics: [TOPICS.claimEvents],
     title: 'CPOR review: PoE reviewer API',
     description: 'PoE reviewers work the queue: start review, request info, approve, reject, decide disputes. Review SLAs and the partner response window run here.',
   } satisfies ServiceStartOptions,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_REJECTED_TYPE, REQUEST_TYPES } from '@cpor/contracts';
+import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_REJECTED_TYPE, REQUEST_TYPES, SUBSCRIPTIONS } from '@cpor/contracts';
 import { TOPICS } from './topics.js';
 
 // The AsyncAPI document is written by hand: this keeps it from drifting from the code.
@@ -16,5 +16,21 @@ describe('docs/asyncapi.yaml', () => {
 
   it('lists every lifecycle event type', () => {
     for (const type of Object.values(EVENT_TYPES)) expect(asyncapi).toContain(`- ${type}\n`);
+  });
+});
+
+describe('docs/topics.md', () => {
+  it("lists SUBSCRIPTIONS as they are: each service's topics and the types it handles", () => {
+    const topicsDoc = readFileSync(new URL('../../../docs/topics.md', import.meta.url), 'utf8');
+    const table = topicsDoc.slice(topicsDoc.indexOf('<!-- subscriptions:start -->'), topicsDoc.indexOf('<!-- subscriptions:end -->'));
+    const documented = table
+      .split('\n')
+      .filter((line) => /^\| `[a-z]+` \|/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()).filter(Boolean))
+      .map(([service, topic, types]) => [service.replaceAll('`', ''), topic.replaceAll('`', ''), types.replaceAll('`', '').split(', ')]);
+    const actual = Object.entries(SUBSCRIPTIONS).flatMap(([service, byTopic]) =>
+      Object.entries(byTopic).map(([topic, types]) => [service, topic, [...(types as readonly string[])]]),
+    );
+    expect(documented).toEqual(actual);
   });
 });

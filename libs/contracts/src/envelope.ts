@@ -104,8 +104,27 @@ const REQUIRED_HEADERS = [
 
 /** Decodes a consumed record, listing every problem found rather than the first one. */
 export function fromKafkaMessage<T = unknown>(message: IncomingKafkaMessage): DecodeResult<T> {
-  const headers = headersToStrings(message.headers);
-  const raw = asString(message.value) ?? '';
+  return decodeRecord<T>(recordView(message));
+}
+
+/** A consumed record with its key, headers and value decoded to text once (what a consumer passes around). */
+export interface RecordView {
+  key: string | null;
+  headers: Record<string, string>;
+  /** The value as UTF-8 text ('' for a null value). */
+  raw: string;
+  /** The value was null (a tombstone). */
+  tombstone: boolean;
+}
+
+export function recordView(message: IncomingKafkaMessage): RecordView {
+  const value = asString(message.value);
+  return { key: asString(message.key), headers: headersToStrings(message.headers), raw: value ?? '', tombstone: value === null };
+}
+
+/** Decodes a record's CloudEvent from its view, listing every problem. */
+export function decodeRecord<T = unknown>(record: RecordView): DecodeResult<T> {
+  const { headers, raw } = record;
   const errors: string[] = [];
 
   for (const name of REQUIRED_HEADERS) {
@@ -134,7 +153,7 @@ export function fromKafkaMessage<T = unknown>(message: IncomingKafkaMessage): De
   }
 
   let data: unknown;
-  if (message.value === null || message.value === undefined) {
+  if (record.tombstone) {
     errors.push('value is missing (tombstone)');
   } else {
     try {

@@ -6,3 +6,4 @@ export * from './envelope.js';
 export * from './lifecycle-event.js';
 export * from './topics.js';
 export * from './requests/index.js';
+export * from './subscriptions.js';

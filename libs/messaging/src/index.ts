@@ -5,7 +5,6 @@ export * from './kafka-event-context.js';
 export * from './kafka-admin.js';
 export * from './retry-policy.js';
 export * from './routing.js';
-export * from './handler-errors.filter.js';
 export * from './messaging.metrics.js';
 export * from './on-event.decorator.js';
 export * from './kafka-client.js';

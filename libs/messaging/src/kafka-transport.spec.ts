@@ -132,3 +132,27 @@ describe('KafkaTransport consumer loop', () => {
     expect(unmatched[0]).toMatchObject({ raw: '{oops', errors: ['value is not valid JSON'], key: 'claim-1' });
   });
 });
+
+describe('KafkaTransport handlers against the subscription table', () => {
+  const listen = (transport: KafkaTransport) =>
+    new Promise<unknown>((resolve) => {
+      Reflect.set(transport, 'start', async () => undefined); // no broker: only the check before it runs
+      void transport.listen((error?: unknown) => resolve(error));
+    });
+  const transport = (handledTypes: string[], patterns: string[]) => {
+    const t = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'review', topics: [LOGICAL], handledTypes });
+    for (const pattern of patterns) handle(t, pattern, () => undefined);
+    return t;
+  };
+
+  it('starts when the handlers cover exactly the listed types (an unmatchedOn handler aside)', async () => {
+    expect(await listen(transport(['a.v1', 'b.v1'], ['a.v1', 'b.v1', unmatchedOn(LOGICAL)]))).toBeUndefined();
+  });
+
+  it('refuses to start on a listed type without a handler, or a handler for a type not listed', async () => {
+    const missing = (await listen(transport(['a.v1', 'b.v1'], ['a.v1']))) as Error;
+    expect(missing.message).toMatch(/no handler for: b\.v1; handled but not subscribed: none/);
+    const unlisted = (await listen(transport(['a.v1'], ['a.v1', 'c.v1']))) as Error;
+    expect(unlisted.message).toMatch(/no handler for: none; handled but not subscribed: c\.v1/);
+  });
+});

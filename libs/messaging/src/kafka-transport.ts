@@ -3,14 +3,14 @@ import { Server, type CustomTransportStrategy, type MessageHandler } from '@nest
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { forEachConcurrently, describeError } from '@cpor/kernel';
-import { fromKafkaMessage, headersToStrings, deadLetterTopic } from '@cpor/contracts';
+import { decodeRecord, deadLetterTopic, recordView, type RecordView } from '@cpor/contracts';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { groupName, logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
 import { messagingMetrics } from './messaging.metrics.js';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
-import { routeRecord, UNKNOWN_TYPE, type RecordRoute } from './routing.js';
+import { routeRecord, unmatchedOn, UNKNOWN_TYPE, type RecordRoute } from './routing.js';
 
 export interface KafkaTransportOptions {
   config: MessagingConfig;
@@ -21,6 +21,12 @@ export interface KafkaTransportOptions {
   groupId: string;
   /** Logical topic names to consume; the config's prefix is applied. */
   topics: string[];
+  /**
+   * The record types this consumer's handlers must cover, exactly (its row of SUBSCRIPTIONS). When
+   * given, listening fails if a type has no handler or a handler's type is not listed, so the
+   * table and the code cannot drift apart. `unmatchedOn(topic)` handlers are not types.
+   */
+  handledTypes?: readonly string[];
   /** Where a group without committed offsets starts. Default true: a new group reads the whole topic. */
   fromBeginning?: boolean;
   /** Default attempts per record (including the first). Default 5. `@EventPattern` extras override it. */
@@ -106,6 +112,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
     try {
+      this.checkHandlersMatchSubscription();
       await this.start();
       callback();
     } catch (error) {
@@ -123,6 +130,19 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.consumer = undefined;
     this.publisher = undefined;
     this.kafka = undefined;
+  }
+
+  private checkHandlersMatchSubscription(): void {
+    const expected = this.options.handledTypes;
+    if (!expected) return;
+    const handled = [...this.messageHandlers.keys()].filter((pattern) => !pattern.startsWith(unmatchedOn('')));
+    const missing = expected.filter((type) => !this.messageHandlers.has(type));
+    const unlisted = handled.filter((type) => !expected.includes(type));
+    if (missing.length > 0 || unlisted.length > 0) {
+      throw new Error(
+        `consumer ${this.groupId}: the handlers and SUBSCRIPTIONS disagree (no handler for: ${missing.join(', ') || 'none'}; handled but not subscribed: ${unlisted.join(', ') || 'none'})`,
+      );
+    }
   }
 
   /** Consumer state for readiness probes. */
@@ -241,12 +261,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const logicalTopic = logicalTopicName(this.options.config, batch.topic);
-    const lanes = new Map<string, KafkaMessage[]>();
+    // Each record's key, headers and value are decoded to text once, here.
+    const lanes = new Map<string, Array<{ message: KafkaMessage; view: RecordView }>>();
     for (const message of batch.messages) {
-      const key = message.key?.toString('base64') ?? '';
-      const lane = lanes.get(key);
-      if (lane) lane.push(message);
-      else lanes.set(key, [message]);
+      const view = recordView(message);
+      const lane = lanes.get(view.key ?? '');
+      if (lane) lane.push({ message, view });
+      else lanes.set(view.key ?? '', [{ message, view }]);
     }
     const done = new Set<string>();
     let resolved = 0;
@@ -269,9 +290,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       }));
     await forEachConcurrently([...lanes.values()], this.options.keysConsumedConcurrently ?? 8, async (lane) => {
       try {
-        for (const message of lane) {
+        for (const { message, view } of lane) {
           if (stop || !payload.isRunning() || payload.isStale()) return;
-          if ((await this.consumeRecord(logicalTopic, payload, message)) === 'aborted') {
+          if ((await this.consumeRecord(logicalTopic, payload, message, view)) === 'aborted') {
             stop = true;
             return;
           }
@@ -286,11 +307,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
   }
 
-  private async consumeRecord(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage): Promise<RecordOutcome> {
+  private async consumeRecord(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, record: RecordView): Promise<RecordOutcome> {
     const { batch } = payload;
-    const headers = headersToStrings(message.headers);
-    const record = { key: message.key?.toString('utf8') ?? null, headers, raw: message.value?.toString('utf8') ?? '' };
-    const route = routeRecord(fromKafkaMessage(message), record, logicalTopic, (pattern) => this.messageHandlers.has(pattern));
+    const { headers } = record;
+    const route = routeRecord(decodeRecord(record), record, logicalTopic, (pattern) => this.messageHandlers.has(pattern));
     const where = `${logicalTopic}/${batch.partition}@${message.offset}`;
     // An unmatched record's type is whatever the producer wrote: label it by the pattern instead.
     const label = route.kind === 'unmatched' ? route.pattern : metricType(route.type);
@@ -301,7 +321,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       return 'done';
     }
     if (route.kind === 'dead-letter') {
-      await this.deadLetter(logicalTopic, payload, message, route.reason, 0);
+      await this.deadLetter(logicalTopic, payload, message, headers, route.reason, 0);
       return 'done';
     }
 
@@ -324,7 +344,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       return 'done';
     }
     if (outcome.status === 'aborted') return 'aborted';
-    await this.deadLetter(logicalTopic, payload, message, describeError(outcome.error), outcome.attempts);
+    await this.deadLetter(logicalTopic, payload, message, headers, describeError(outcome.error), outcome.attempts);
     return 'done';
   }
 
@@ -368,7 +388,14 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   /** Copies the record to `<topic>.<group>.dlq` with headers naming its source and the error. */
-  private async deadLetter(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, error: string, attempts: number): Promise<void> {
+  private async deadLetter(
+    logicalTopic: string,
+    payload: EachBatchPayload,
+    message: KafkaMessage,
+    headers: Record<string, string>,
+    error: string,
+    attempts: number,
+  ): Promise<void> {
     const { batch } = payload;
     const dlq = deadLetterTopic(logicalTopic, this.groupId);
     await this.publisher!.publishRaw([
@@ -390,7 +417,6 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       },
     ]);
     messagingMetrics.deadLettered.inc({ group: this.groupId, topic: logicalTopic });
-    const headers = headersToStrings(message.headers);
     this.logger.error(
       `dead-lettered ${metricType(headers['ce_type'] ?? UNKNOWN_TYPE)} id=${headers['ce_id'] ?? '-'} ${logicalTopic}/${batch.partition}@${message.offset} after ${attempts} attempt(s) to ${topicName(this.options.config, dlq)}: ${describeError(error, 300)}`,
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { fromKafkaMessage, toKafkaMessage, type CloudEvent } from '@cpor/contracts';
-import { routeRecord, unmatchedOn, type RawRecordView } from './routing.js';
+import { fromKafkaMessage, toKafkaMessage, type CloudEvent, type RecordView } from '@cpor/contracts';
+import { routeRecord, unmatchedOn } from './routing.js';
 
 const TOPIC = 'cpor.claim-events.v1';
 const event: CloudEvent = {
@@ -12,17 +12,17 @@ const event: CloudEvent = {
   data: { ok: true },
 };
 
-function consumed(e: CloudEvent): { decoded: ReturnType<typeof fromKafkaMessage>; view: RawRecordView } {
+function consumed(e: CloudEvent): { decoded: ReturnType<typeof fromKafkaMessage>; view: RecordView } {
   const message = toKafkaMessage(e);
   return {
     decoded: fromKafkaMessage({ key: message.key, value: message.value, headers: message.headers }),
-    view: { key: message.key, headers: message.headers, raw: message.value.toString() },
+    view: { key: message.key, headers: message.headers, raw: message.value.toString(), tombstone: false },
   };
 }
 
 const badJson = {
   decoded: fromKafkaMessage({ key: 'claim-2', value: '{oops', headers: { ...toKafkaMessage(event).headers, ce_type: 'cpor.claim-request.create.v1' } }),
-  view: { key: 'claim-2', headers: { ce_type: 'cpor.claim-request.create.v1' }, raw: '{oops' },
+  view: { key: 'claim-2', headers: { ce_type: 'cpor.claim-request.create.v1' }, raw: '{oops', tombstone: false },
 };
 
 const handlers = (...patterns: string[]) => (pattern: string) => patterns.includes(pattern);
@@ -70,6 +70,6 @@ describe('routeRecord', () => {
 
   it('labels a record without ce_type as unknown', () => {
     const decoded = fromKafkaMessage({ key: null, value: 'x' });
-    expect(routeRecord(decoded, { key: null, headers: {}, raw: 'x' }, TOPIC, handlers())).toMatchObject({ kind: 'dead-letter', type: 'unknown' });
+    expect(routeRecord(decoded, { key: null, headers: {}, raw: 'x', tombstone: false }, TOPIC, handlers())).toMatchObject({ kind: 'dead-letter', type: 'unknown' });
   });
 });

@@ -1,4 +1,4 @@
-import type { CloudEvent, DecodeResult } from '@cpor/contracts';
+import type { CloudEvent, DecodeResult, RecordView } from '@cpor/contracts';
 
 /**
  * Pattern of the handler that receives a topic's records which could not be decoded or whose
@@ -28,14 +28,6 @@ export type RecordRoute =
   | { kind: 'dead-letter'; reason: string; type: string }
   | { kind: 'skip'; type: string };
 
-/** The record as consumed, headers already decoded to strings. */
-export interface RawRecordView {
-  key: string | null;
-  headers: Record<string, string>;
-  /** The value as UTF-8 text ('' for a null value). */
-  raw: string;
-}
-
 /** Label used in metrics and logs when a record has no usable type. */
 export const UNKNOWN_TYPE = 'unknown';
 
@@ -46,7 +38,7 @@ export const UNKNOWN_TYPE = 'unknown';
  * 3. otherwise undecodable -> dead-letter topic;
  * 4. otherwise (a valid type this service does not read) -> skipped and counted.
  */
-export function routeRecord(decoded: DecodeResult, record: RawRecordView, logicalTopic: string, hasHandler: (pattern: string) => boolean): RecordRoute {
+export function routeRecord(decoded: DecodeResult, record: RecordView, logicalTopic: string, hasHandler: (pattern: string) => boolean): RecordRoute {
   if (decoded.ok && hasHandler(decoded.event.type)) {
     return { kind: 'handle', pattern: decoded.event.type, payload: decoded.event, type: decoded.event.type };
   }

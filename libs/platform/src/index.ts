@@ -1,7 +1,6 @@
 export * from './auth/auth.guard.js';
 export * from './auth/principal.js';
 export * from './auth/token-verifier.js';
-export * from '@cpor/kernel';
 export * from './consent-link.js';
 export * from './consumer-registry.js';
 export * from './service-bootstrap.js';
@@ -10,4 +9,4 @@ export * from './service-core.module.js';
 export * from './tokens.js';
 export * from './auth/actors.js';
 export * from './http/if-match.js';
-export * from '@cpor/contracts';
+export * from './service-error.filter.js';

@@ -1,13 +1,13 @@
 import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { handledTypes, subscribedTopics } from '@cpor/contracts';
 import { KafkaTransport, loadMessagingConfig } from '@cpor/messaging';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
 
 export interface ServiceStartOptions {
+  /** Also its consumer group; the topics it reads and the types it handles are its row of SUBSCRIPTIONS. */
   service: ServiceName;
-  /** Logical topics this service consumes (its consumer group is the service name). */
-  topics: string[];
   title: string;
   description: string;
   /** Port to listen on; defaults to the configured one (0 = any free port, for tests). */
@@ -31,7 +31,12 @@ export async function startService(app: INestApplication, options: ServiceStartO
   const config = app.get<ServiceConfig>(SERVICE_CONFIG);
   configureHttp(app, options);
   app.enableShutdownHooks();
-  const transport = new KafkaTransport({ config: loadMessagingConfig(options.service), groupId: options.service, topics: options.topics });
+  const transport = new KafkaTransport({
+    config: loadMessagingConfig(options.service),
+    groupId: options.service,
+    topics: subscribedTopics(options.service),
+    handledTypes: handledTypes(options.service),
+  });
   app.get(ConsumerRegistry).add(options.service, transport);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();

@@ -8,7 +8,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { CLOCK, SystemClock, type Clock } from '@cpor/kernel';
 import { ConsumerRegistry } from './consumer-registry.js';
-import { HttpErrorFilter } from './http/domain-error.filter.js';
+import { ServiceErrorFilter } from './service-error.filter.js';
 import { OpsController } from './ops.controller.js';
 import { loadServiceConfig, SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
 import { MONGO_CONNECTION } from './tokens.js';
@@ -100,7 +100,7 @@ export class ServiceCoreModule {
         ConsumerRegistry,
         ServiceLifecycle,
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_FILTER, useClass: ServiceErrorFilter },
       ],
       exports: [SERVICE_CONFIG, CLOCK, LeaseStore, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
     };

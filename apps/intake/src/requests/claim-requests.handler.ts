@@ -4,7 +4,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import type { ClassConstructor } from 'class-transformer';
 import { type CloudEvent, AddPoeRequest, CommentClaimRequest, CreateClaimRequest, DisputeClaimRequest, EditClaimRequest, SubmitClaimRequest, validateContract, WithdrawClaimRequest, type UpstreamRequestBase, TOPICS, REQUEST_TYPES } from '@cpor/contracts';
 import { DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
-import { KafkaEventContext, unmatchedOn, type UnmatchedRecord, OnEvent } from '@cpor/messaging';
+import { DEFAULT_RETRY_POLICY, KafkaEventContext, OnEvent, unmatchedOn, type UnmatchedRecord } from '@cpor/messaging';
 import { ClaimsService } from '../claims/claims.service.js';
 import { RequestRejections } from './request-rejections.js';
 
@@ -31,7 +31,7 @@ export class ClaimRequestsHandler {
     private readonly rejections: RequestRejections,
   ) {}
 
-  @OnEvent(REQUEST_TYPES.create)
+  @OnEvent(REQUEST_TYPES.create, { retry: DEFAULT_RETRY_POLICY })
   async create(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, CreateClaimRequest, async (request, actor) => {
       const claimId = claimIdForRequest(event.id);
@@ -43,40 +43,40 @@ export class ClaimRequestsHandler {
     });
   }
 
-  @OnEvent(REQUEST_TYPES.edit)
+  @OnEvent(REQUEST_TYPES.edit, { retry: DEFAULT_RETRY_POLICY })
   async edit(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, EditClaimRequest, (request, actor) =>
       this.command(actor, request.claimId, { type: 'edit', changes: { ...request.changes } }, event.id),
     );
   }
 
-  @OnEvent(REQUEST_TYPES.addPoe)
+  @OnEvent(REQUEST_TYPES.addPoe, { retry: DEFAULT_RETRY_POLICY })
   async addPoe(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, AddPoeRequest, (request, actor) =>
       this.command(actor, request.claimId, { type: 'addPoe', document: { ...request.document } }, event.id),
     );
   }
 
-  @OnEvent(REQUEST_TYPES.submit)
+  @OnEvent(REQUEST_TYPES.submit, { retry: DEFAULT_RETRY_POLICY })
   async submit(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, SubmitClaimRequest, (request, actor) => this.command(actor, request.claimId, { type: 'submit' }, event.id));
   }
 
-  @OnEvent(REQUEST_TYPES.comment)
+  @OnEvent(REQUEST_TYPES.comment, { retry: DEFAULT_RETRY_POLICY })
   async comment(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, CommentClaimRequest, (request, actor) =>
       this.command(actor, request.claimId, { type: 'comment', text: request.text }, event.id),
     );
   }
 
-  @OnEvent(REQUEST_TYPES.withdraw)
+  @OnEvent(REQUEST_TYPES.withdraw, { retry: DEFAULT_RETRY_POLICY })
   async withdraw(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, WithdrawClaimRequest, (request, actor) =>
       this.command(actor, request.claimId, { type: 'withdraw', subReason: request.subReason, comment: request.comment }, event.id),
     );
   }
 
-  @OnEvent(REQUEST_TYPES.dispute)
+  @OnEvent(REQUEST_TYPES.dispute, { retry: DEFAULT_RETRY_POLICY })
   async dispute(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, DisputeClaimRequest, async (request, actor) => {
       await this.claims.get(actor, request.claimId);
@@ -95,7 +95,7 @@ export class ClaimRequestsHandler {
   }
 
   /** Bad JSON, a broken envelope or an unknown request type. */
-  @OnEvent(unmatchedOn(TOPICS.claimRequests))
+  @OnEvent(unmatchedOn(TOPICS.claimRequests), { retry: DEFAULT_RETRY_POLICY })
   async unmatched(@Payload() record: UnmatchedRecord, @Ctx() context: KafkaEventContext) {
     this.logger.warn(`rejecting undecodable request at ${context.topic}/${context.partition}/${context.offset}`);
     await this.rejections.reject(context.info, record.raw, record.errors);

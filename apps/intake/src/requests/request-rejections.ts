@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, Inject } from '@nestjs/common';
 import { REQUEST_REJECTED_TYPE, TOPICS, type ClaimRequestRejection } from '@cpor/contracts';
 import { KafkaPublisher, type KafkaRecordInfo } from '@cpor/messaging';
-import { CLOCK, type Clock } from '@cpor/platform';
+import { CLOCK, type Clock } from '@cpor/kernel';
 
 /**
  * Answers an invalid upstream request on `cpor.claim-requests.rejected.v1` with the original

@@ -1,10 +1,11 @@
 import { Controller, Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { type StoreConnection, ClaimLedger, DeadlinePoller, DeadlineStore, deadlineModel, type Deadline } from '@cpor/persistence';
-import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent, EVENT_TYPES } from '@cpor/contracts';
+import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent, TOPICS, typesOn } from '@cpor/contracts';
 import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
-import { OnEvent } from '@cpor/messaging';
-import { CLOCK, MONGO_CONNECTION, SERVICE_CONFIG, type Clock, type ServiceConfig } from '@cpor/platform';
+import { DEFAULT_RETRY_POLICY, OnEvent } from '@cpor/messaging';
+import { MONGO_CONNECTION, SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
+import { CLOCK, type Clock } from '@cpor/kernel';
 import { planReviewDeadlines, type ReviewDeadlineKind } from './review-deadline-plan.js';
 
 const SYSTEM: Actor = { kind: 'system', id: 'review-deadlines' };
@@ -66,15 +67,7 @@ export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicatio
 export class ReviewDeadlineEvents {
   constructor(private readonly deadlines: ReviewDeadlines) {}
 
-  @OnEvent([
-    EVENT_TYPES.submitted,
-    EVENT_TYPES.reviewStarted,
-    EVENT_TYPES.infoRequested,
-    EVENT_TYPES.approved,
-    EVENT_TYPES.rejected,
-    EVENT_TYPES.disputed,
-    EVENT_TYPES.disputeDecided,
-  ])
+  @OnEvent(typesOn('review', TOPICS.claimEvents), { retry: DEFAULT_RETRY_POLICY })
   async onLifecycleEvent(@Payload() event: CloudEvent<LifecycleEventData>) {
     assertLifecycleEvent(event, ['statusChangedAt']);
     await this.deadlines.apply(event.type, event.data.claim);

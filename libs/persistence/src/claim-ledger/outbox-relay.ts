@@ -14,7 +14,13 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Most rows one query takes (a bound on memory; see relayOnce). */
   readLimit?: number;
-  /** How long one relay stays the relaying one without renewing (see below). */
+  /**
+   * How long one relay stays the relaying one without renewing (default 30 s; renewed at each
+   * round once 10 s have passed). As long as one relay round can take under a backlog: FerretDB
+   * answered the pending query of a 5,000-claim burst in 15-30 s, and a 15-s lease lapsing
+   * mid-round let a second relay run the same query beside it. A relay that died (not one that
+   * stopped: stopping releases the lease) is replaced after at most this long.
+   */
   leaseMs?: number;
 }
 
@@ -55,7 +61,8 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.loop = new PollingLoop(OutboxRelay.name, () => this.drain(), options.intervalMs);
-    this.lease = new LeaseHolder(leases, RELAY_LEASE, options.leaseMs ?? 15_000);
+    const leaseMs = options.leaseMs ?? 30_000;
+    this.lease = new LeaseHolder(leases, RELAY_LEASE, leaseMs, Math.max(leaseMs / 3, leaseMs - 10_000));
   }
 
   start(): void {

@@ -13,12 +13,15 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 /**
- * One JSON error shape for every service: `{ statusCode, error, message, details }`.
- * Domain refusals keep their code and details (current status, allowed states, every problem).
+ * The one error filter of every service, applied by the chassis to HTTP and Kafka handlers alike.
+ * HTTP: one JSON error shape, `{ statusCode, error, message, details }`; domain refusals keep
+ * their code and details (current status, allowed states, every problem). Kafka: the handler's
+ * own error is rethrown to the transport, which retries or dead-letters it with its message
+ * (Nest's default RPC filter would replace any error but an RpcException with "Internal server error").
  */
 @Catch()
-export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpError');
+export class ServiceErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ServiceError');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
