@@ -1,7 +1,7 @@
 import { openDispute, type ClaimState } from './claim.js';
 import { DomainError, invalidState } from './errors.js';
 import type { Policy } from './policy.js';
-import { NON_DISPUTABLE_REJECTION_REASONS, REASON_LABELS, isOneOf } from './reasons.js';
+import { NON_DISPUTABLE_REJECTION_REASONS, isOneOf, shortReasonLabel } from './reasons.js';
 import type { ClaimStatus } from './statuses.js';
 
 /** R8: partner-requested and customer-declined rejections cannot be disputed. */
@@ -20,7 +20,7 @@ export function disputeRefusal(claim: ClaimState, policy: Policy, now: Date, act
   const base = { currentStatus: claim.status, allowedStates: ['Rejected'] as ClaimStatus[], action };
   if (!rejected) return invalidState('The claim has no rejection to dispute', { ...base, condition: 'no-rejection' });
   if (!isDisputableReason(rejected.reason)) {
-    return invalidState(`A rejection for ${shortLabel(rejected.reason).toLowerCase()} cannot be disputed; submit a new claim instead`, {
+    return invalidState(`A rejection for ${shortReasonLabel(rejected.reason).toLowerCase()} cannot be disputed; submit a new claim instead`, {
       ...base,
       condition: 'rejection-not-disputable',
       rejectionReason: rejected.reason,
@@ -53,8 +53,4 @@ export function assertDisputeCanOpen(claim: ClaimState, policy: Policy, now: Dat
 /** R9: whether the partner may dispute the claim at `now` (again, after a sustained dispute). */
 export function mayDispute(claim: ClaimState, policy: Policy, now: Date): boolean {
   return disputeRefusal(claim, policy, now, 'dispute') === null;
-}
-
-function shortLabel(code: string): string {
-  return (REASON_LABELS[code] ?? code).split(':')[0];
 }

@@ -88,3 +88,8 @@ export const ACTIVITY_LABELS: Record<Activity, string> = {
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
+
+/** The part of a reason's label before its explanation ("Missing all PoE"). */
+export function shortReasonLabel(code: string): string {
+  return (REASON_LABELS[code] ?? code).split(':')[0];
+}

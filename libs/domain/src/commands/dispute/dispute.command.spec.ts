@@ -1,5 +1,5 @@
-import { EVENT_TYPES } from './event-types.js';
-import { Scenario, T0, bd, customer, otherPartner, partner, plusMs, poeDoc, reviewer, system } from './testing/fixtures.js';
+import { EVENT_TYPES } from '../../event-types.js';
+import { Scenario, T0, bd, customer, otherPartner, partner, plusMs, poeDoc, reviewer, system } from '../../testing/fixtures.js';
 
 const DAY = 24 * 3600 * 1000;
 /** T0 (Monday 1 June 10:00 New York) + 30 calendar days. */

@@ -1,9 +1,9 @@
-import { EVENT_TYPES } from './event-types.js';
-import type { ClaimCommand } from './commands.js';
-import { decide } from './decide.js';
-import { DomainError } from './errors.js';
-import { getPolicy, parsePolicy } from './policy.js';
-import { Scenario, T0, calendar, createCommand, otherPartner, partner, poeDoc, reviewer, upstream } from './testing/fixtures.js';
+import { EVENT_TYPES } from '../../event-types.js';
+import type { ClaimCommand } from '../../commands.js';
+import { decide } from '../../decide.js';
+import { DomainError } from '../../errors.js';
+import { getPolicy, parsePolicy } from '../../policy.js';
+import { Scenario, T0, calendar, createCommand, otherPartner, partner, poeDoc, reviewer, upstream } from '../../testing/fixtures.js';
 
 const editMpn: ClaimCommand = { type: 'edit', changes: { mpnId: '7654321' } };
 
