@@ -189,6 +189,27 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await relay.stop();
   });
 
+  it('a row stores the claim state once; the relay publishes each lifecycle event with the claim as it stood after the change', async () => {
+    const events: Array<{ topic: string; data: Record<string, unknown> }> = [];
+    const relay = new OutboxRelay(
+      claimTransitionModel(connection),
+      leases,
+      { publish: async (records) => void events.push(...records.map(({ topic, event }) => ({ topic, data: event.data as Record<string, unknown> }))) },
+      { intervalMs: 50 },
+    );
+    await relayAll(relay);
+    events.length = 0;
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const row = await claimTransitionModel(connection).findById(transitionId(claimId, 1)).lean().exec();
+    expect((row!.outbox[0].event.data as Record<string, unknown>).claim).toBeUndefined();
+    await relayAll(relay);
+    const created = events.find((event) => event.data.claimId === claimId)!;
+    expect(created.data.claim).toEqual(row!.state);
+    expect((created.data.claim as { status: string }).status).toBe('Editing');
+    await relay.stop();
+  });
+
   it('takes the pending set in one query and publishes it in producer batches, each acknowledged before the next', async () => {
     const batches: number[][] = [];
     const relay = new OutboxRelay(

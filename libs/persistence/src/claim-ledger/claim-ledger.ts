@@ -16,7 +16,7 @@ import type { Clock } from '@cpor/kernel';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
-import { transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 export interface LedgerCommandOptions {
   /** Id of the request or event that caused this command: a second delivery changes nothing. */
@@ -125,7 +125,7 @@ export class ClaimLedger {
       throw new DomainError('invalid-command', `Claim ${claimId} already exists`, { errors: ['claim id already exists'] });
     }
     const claim = await this.advanceAfterCommit({ snapshot: null, tail: [transition] });
-    return { applied: true, claim, events: transition.outbox.map((entry) => entry.event) };
+    return { applied: true, claim, events: transition.outbox.map((entry) => publishedEvent(transition, entry).event) };
   }
 
   async execute(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
@@ -177,7 +177,7 @@ export class ClaimLedger {
       }
       current.tail.push(transition);
       const claim = await this.advanceAfterCommit(current);
-      return { applied: true, claim, events: transition.outbox.map((entry) => entry.event) };
+      return { applied: true, claim, events: transition.outbox.map((entry) => publishedEvent(transition, entry).event) };
     }
   }
 
@@ -327,13 +327,13 @@ export class ClaimLedger {
     });
     const outbox: OutboxEntry[] = outcome.events.map((event) => ({
       topic: TOPICS.claimEvents,
+      // Without `claim`: the row holds the state once and publishedEvent puts it back (see there).
       event: envelope(randomUUID(), event.type, {
         ...event.data,
         claimId,
         status: outcome.state.status,
         actor,
-        claim: outcome.state,
-      } satisfies LifecycleEventData),
+      } satisfies Omit<LifecycleEventData, 'claim'>),
     }));
     for (const extra of options.alsoPublish?.(outcome.state, version) ?? []) {
       outbox.push({ topic: extra.topic, event: envelope(extra.id, extra.type, extra.data) });

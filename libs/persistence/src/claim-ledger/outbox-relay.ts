@@ -1,7 +1,7 @@
 import type { CloudEvent } from '@cpor/contracts';
 import { PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, type LeaseStore } from '../leases.js';
-import type { ClaimTransition, ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
 export interface OutboxPublisher {
@@ -37,7 +37,7 @@ const ACKS_PER_COMMAND = 20;
 /** The relay's query: rows not yet published (an equality FerretDB on PostgreSQL pushes down; published rows leave it). */
 export const PENDING_TRANSITIONS = { pending: true } as const;
 
-type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox'>;
+type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox' | 'state'>;
 
 /**
  * Publishes the events of committed transitions (`claim_transitions` rows still `pending`) to
@@ -96,7 +96,7 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     if (!(await this.lease.hold())) return 0;
     const rows = await this.transitions
-      .find(PENDING_TRANSITIONS, { _id: 1, claimId: 1, version: 1, outbox: 1 })
+      .find(PENDING_TRANSITIONS, { _id: 1, claimId: 1, version: 1, outbox: 1, state: 1 })
       .sort({ claimId: 1, version: 1 })
       .limit(this.options.readLimit ?? 10_000)
       .lean<PendingRow[]>()
@@ -108,7 +108,7 @@ export class OutboxRelay {
       // Between batches: stop when stopping or when another relay took over (it will read these rows again).
       if (start > 0 && (this.loop.stopping || !(await this.lease.hold()))) break;
       const batch = rows.slice(start, start + batchSize);
-      const records = batch.flatMap((row) => row.outbox.map(({ topic, event }) => ({ topic, event })));
+      const records = batch.flatMap((row) => row.outbox.map((entry) => publishedEvent(row, entry)));
       if (records.length > 0) await this.publisher.publish(records);
       await this.acknowledge(batch);
       published += Math.max(records.length, 1);
