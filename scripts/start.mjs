@@ -8,19 +8,32 @@ import { fileURLToPath } from 'node:url';
 import * as infra from './infra.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SERVICES = [
-  ['intake', 3001],
-  ['review', 3002],
-  ['consent', 3003],
-  ['eligibility', 3004],
-  ['notifications', 3005],
-];
+const DEFAULT_PORTS = { intake: 3001, review: 3002, consent: 3003, eligibility: 3004, notifications: 3005 };
+
+/** Each service's port as the service itself reads it (`<SERVICE>_PORT`, else its default): what we wait on and print. */
+function configuredPort(name) {
+  const value = process.env[`${name.toUpperCase()}_PORT`];
+  if (value === undefined || value === '') return DEFAULT_PORTS[name];
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`${name.toUpperCase()}_PORT must be a port number (1-65535), got '${value}'`);
+    process.exit(2);
+  }
+  return port;
+}
+const SERVICES = Object.keys(DEFAULT_PORTS).map((name) => [name, configuredPort(name)]);
+const HOST = process.env.HTTP_HOST && process.env.HTTP_HOST !== '0.0.0.0' ? process.env.HTTP_HOST : '127.0.0.1';
 
 const endpoints = await infra.up();
 
-console.log('\nbuilding the services (tsc)...');
-const build = spawnSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+console.log('\nbuilding the services (tsc, then tsc-alias for the @cpor/* imports)...');
+for (const [tool, args] of [
+  ['tsc', ['-p', 'tsconfig.build.json']],
+  ['tsc-alias', ['-p', 'tsconfig.build.json']],
+]) {
+  const build = spawnSync(path.join(root, 'node_modules', '.bin', tool), args, { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 const children = SERVICES.map(([name]) => {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', name, 'src', 'main.js')], {
@@ -64,7 +77,7 @@ async function ready(port) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && !stopping) {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      const response = await fetch(`http://${HOST}:${port}/health/ready`);
       if (response.ok) return true;
     } catch {
       // not listening yet
@@ -78,7 +91,7 @@ const states = await Promise.all(SERVICES.map(([, port]) => ready(port)));
 if (stopping) process.exit(1);
 console.log('\nCPOR claims is running:');
 SERVICES.forEach(([name, port], i) => {
-  console.log(`  ${name.padEnd(14)} http://127.0.0.1:${port}  (OpenAPI /docs, health /health/ready, metrics /metrics)${states[i] ? '' : '  NOT READY'}`);
+  console.log(`  ${name.padEnd(14)} http://${HOST}:${port}  (OpenAPI /docs, health /health/ready, metrics /metrics)${states[i] ? '' : '  NOT READY'}`);
 });
 console.log(`  mail UI        ${endpoints.mail.url}`);
 console.log(`  kafka          ${endpoints.kafka.brokers.join(',')}   mongodb ${endpoints.mongodb.url}`);
