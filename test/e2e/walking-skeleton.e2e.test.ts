@@ -142,4 +142,28 @@ describe('walking skeleton: one claim through all five services on the real serv
     });
     expect(created.poe).toHaveLength(1);
   });
+  it('refuses JSON nested 5,000 levels deep: 400 over HTTP, on the rejected topic with its payload at the first attempt over Kafka', async () => {
+    const partnerId = `p3-${system.runId}`;
+    const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+    const partner = await system.token({ roles: ['incentives-admin'], partnerId });
+    const response = await fetch(`${system.urls.intake}/v1/claims`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${partner}`, 'content-type': 'application/json' },
+      body: `{"mpnId":"1234567","customer":${deep}}`,
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { details: { errors: string[] } }).details.errors).toEqual(['body nests deeper than 32 levels']);
+
+    const deepId = randomUUID();
+    await kafka.send(TOPICS.claimRequests, {
+      key: 'deep',
+      value: deep,
+      headers: { ce_specversion: '1.0', ce_id: deepId, ce_type: REQUEST_TYPES.create, ce_source: 'urn:test', ce_subject: 'deep', ce_time: new Date().toISOString() },
+    });
+    const rejected = await waitFor(() => kafka.on(TOPICS.claimRequestsRejected).find((record) => record.json().requestId === deepId), {
+      message: 'deep request rejected',
+    });
+    expect(rejected.json().originalPayload).toBe(deep);
+    expect(rejected.json().errors).toEqual(['value nests deeper than 32 levels']);
+  });
 });

@@ -62,6 +62,12 @@ describe('fromKafkaMessage', () => {
     expect(decoded).toEqual({ ok: true, event: plain });
   });
 
+  it('refuses a value nested deeper than the limit before parsing it, keeping the raw value', () => {
+    const deep = '{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+    const decoded = fromKafkaMessage({ ...asConsumed(toKafkaMessage(event)), value: Buffer.from(deep) });
+    expect(decoded).toEqual({ ok: false, errors: ['value nests deeper than 32 levels'], raw: deep });
+  });
+
   it('lists every problem at once, with the raw value', () => {
     const decoded = fromKafkaMessage({
       key: null,

@@ -1,3 +1,5 @@
+import { jsonTextTooDeep, MAX_JSON_DEPTH } from '@cpor/kernel';
+
 /**
  * CloudEvents 1.0 envelope and its Kafka binding in binary mode (DESIGN section 3):
  * attributes travel as `ce_*` headers, the value is the JSON data, the key is the subject (claimId).
@@ -155,6 +157,9 @@ export function decodeRecord<T = unknown>(record: RecordView): DecodeResult<T> {
   let data: unknown;
   if (record.tombstone) {
     errors.push('value is missing (tombstone)');
+  } else if (jsonTextTooDeep(raw)) {
+    // Refused before anything recursive (JSON.parse, class-transformer) sees it: it can never be valid.
+    errors.push(`value nests deeper than ${MAX_JSON_DEPTH} levels`);
   } else {
     try {
       data = JSON.parse(raw);

@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { handledTypes, subscribedTopics } from '@cpor/contracts';
 import { KafkaTransport, loadMessagingConfig } from '@cpor/messaging';
 import { ConsumerRegistry } from './consumer-registry.js';
+import { JsonDepthPipe } from './json-depth.pipe.js';
 import { SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
 
 export interface ServiceStartOptions {
@@ -17,6 +18,7 @@ export interface ServiceStartOptions {
 /** Shared HTTP set-up: validation listing every problem, OpenAPI at /docs. */
 export function configureHttp(app: INestApplication, options: Pick<ServiceStartOptions, 'title' | 'description'>): void {
   app.useGlobalPipes(
+    new JsonDepthPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
   const document = SwaggerModule.createDocument(
