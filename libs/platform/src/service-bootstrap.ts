@@ -33,6 +33,7 @@ export async function startService(app: INestApplication, options: ServiceStartO
   const config = app.get<ServiceConfig>(SERVICE_CONFIG);
   configureHttp(app, options);
   app.enableShutdownHooks();
+  boundShutdown(options.service, config.shutdownTimeoutMs);
   const transport = new KafkaTransport({
     config: loadMessagingConfig(options.service),
     groupId: options.service,
@@ -46,4 +47,22 @@ export async function startService(app: INestApplication, options: ServiceStartO
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   new Logger(options.service).log(`${options.service} listening on ${url} (OpenAPI: ${url}/docs)`);
   return { url };
+}
+
+/**
+ * On SIGTERM or SIGINT Nest stops the service gracefully (stop fetching, finish in-flight batches,
+ * commit, relay what is pending, close the store). Should that take longer than `timeoutMs`
+ * (SHUTDOWN_TIMEOUT_MS, default 30 s), the process exits with status 1 anyway, so a supervisor
+ * never waits on a stuck stop. Nothing is lost by it: uncommitted records are fetched again and
+ * unpublished events stay pending.
+ */
+export function boundShutdown(service: string, timeoutMs: number): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        new Logger(service).error(`${service} did not stop within ${timeoutMs} ms of ${signal}; exiting`);
+        process.exit(1);
+      }, timeoutMs).unref();
+    });
+  }
 }

@@ -20,6 +20,8 @@ export interface ServiceConfig {
   pollIntervalMs: number;
   /** Deadline pollers: deadlines are days apart, so a poll every 2 s is ample (a poll reads only the poll days since the last). */
   deadlinePollIntervalMs: number;
+  /** The most a stop on SIGTERM/SIGINT may take before the process exits anyway (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
 }
 
 export const SERVICE_NAMES = ['intake', 'review', 'consent', 'eligibility', 'notifications'] as const;
@@ -73,5 +75,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     },
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 250),
     deadlinePollIntervalMs: Number(env.DEADLINE_POLL_INTERVAL_MS ?? 2_000),
+    shutdownTimeoutMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? 30_000),
   };
 }

@@ -32,8 +32,14 @@ class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     await this.relay.stop();
   }
 
-  /** Runs after Nest has closed the Kafka consumer (in-flight handlers drained): now close the connections. */
+  /**
+   * Runs after Nest has closed the Kafka consumer (in-flight batches finished, offsets committed):
+   * relay what those batches committed, then close the connections. What cannot be relayed now
+   * stays pending for the next relay (the process's stop is bounded; see startService).
+   */
   async onApplicationShutdown(): Promise<void> {
+    await this.relay.relayOnce().catch(() => undefined);
+    await this.relay.stop();
     await this.publisher.disconnect();
     await this.connection.close();
   }
