@@ -139,7 +139,7 @@ describe('authentication and authorisation of the partner and reviewer APIs', ()
   it('no token: 401 on every route of both APIs', async () => {
     for (const result of await everyRoute(undefined)) {
       expect({ route: label(result), status: result.response.status }).toEqual({ route: label(result), status: 401 });
-      expect(result.response.body).toMatchObject({ statusCode: 401, message: 'A bearer token is required' });
+      expect(result.response.body).toMatchObject({ status: 401, code: 'unauthorized', detail: 'A bearer token is required' });
     }
     for (const authorization of ['Basic b3duZXI6c2VjcmV0', 'Bearer', 'Bearer ', `Token ${ownerToken}`, `Bearer ${ownerToken} extra`]) {
       const response = await http('GET', `${intake}/v1/claims/${claimId}`, { headers: { authorization } });
@@ -166,7 +166,7 @@ describe('authentication and authorisation of the partner and reviewer APIs', ()
     for (const [kind, token] of Object.entries(forged)) {
       for (const result of await everyRoute(`Bearer ${token}`)) {
         expect({ kind, route: label(result), status: result.response.status }).toEqual({ kind, route: label(result), status: 401 });
-        expect(result.response.body.error).toBe('Unauthorized');
+        expect(result.response.body.code).toBe('unauthorized');
         expect(result.response.text).not.toContain(token);
         for (const part of token.split('.').filter((segment) => segment.length > 8)) expect(result.response.text).not.toContain(part);
       }
@@ -186,7 +186,7 @@ describe('authentication and authorisation of the partner and reviewer APIs', ()
     ] as const) {
       const response = await call(base, route, claimId, token);
       expect(response.status).toBe(401);
-      expect(response.body).toMatchObject({ statusCode: 401, message: 'token expired' });
+      expect(response.body).toMatchObject({ status: 401, code: 'unauthorized', detail: 'token expired' });
       expect(response.text).not.toContain(token);
     }
     // The same claims with a future expiry are accepted (it is the expiry that is refused).
@@ -203,7 +203,7 @@ describe('authentication and authorisation of the partner and reviewer APIs', ()
       for (const route of PARTNER_ROUTES) {
         const response = await call(intake, route, claimId, token);
         expect({ route: `partner ${route.method} ${route.path(':id')}`, status: response.status }).toEqual({ route: `partner ${route.method} ${route.path(':id')}`, status: 403 });
-        expect(response.body.message).toMatch(/billing-admin, global-admin, incentives-admin/);
+        expect(response.body.detail).toMatch(/billing-admin, global-admin, incentives-admin/);
         expect(response.text).not.toContain(token);
       }
     }
@@ -211,7 +211,7 @@ describe('authentication and authorisation of the partner and reviewer APIs', ()
       for (const route of REVIEWER_ROUTES) {
         const response = await call(review, route, claimId, token);
         expect({ route: `reviewer ${route.method} ${route.path(':id')}`, status: response.status }).toEqual({ route: `reviewer ${route.method} ${route.path(':id')}`, status: 403 });
-        expect(response.body.message).toMatch(/poe-reviewer/);
+        expect(response.body.detail).toMatch(/poe-reviewer/);
         expect(response.text).not.toContain(token);
       }
     }
@@ -222,7 +222,7 @@ describe('authentication and authorisation of the partner and reviewer APIs', ()
     const orphan = await system.token({ sub: 'orphan', roles: ['billing-admin'] });
     const created = await http('POST', `${intake}/v1/claims`, { token: orphan, body: claimFields(`orphan-${system.runId}`) });
     expect(created.status).toBe(403);
-    expect(created.body.message).toMatch(/partner organisation/);
+    expect(created.body.detail).toMatch(/partner organisation/);
     const list = await http('GET', `${intake}/v1/claims`, { token: orphan });
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ items: [], total: 0 });

@@ -47,7 +47,7 @@ describe('partner claim list: filters and paging', () => {
   it('answers bad filters with 400 listing every problem', async () => {
     const response = await http('GET', `${system.urls.intake}/v1/claims?status=Lost&limit=0&createdFrom=yesterday`, { token: await driver.partner() });
     expect(response.status).toBe(400);
-    const errors: string = response.body.details.errors.join('\n');
+    const errors: string = response.body.errors.join('\n');
     expect(errors).toMatch(/status/);
     expect(errors).toMatch(/limit/);
     expect(errors).toMatch(/createdFrom/);
@@ -74,7 +74,7 @@ describe('policies side by side: the configured policy is stamped on new claims 
       const driver = new LifecycleDriver(system);
       const claim = await driver.submitted(claimFields(`${system.runId}-policy`));
       const edit = await http('PATCH', `${system.urls.intake}/v1/claims/${claim.id}`, { token: await driver.partner(), body: { mpnId: '1112223' } });
-      results.push({ policyId: claim.policyId, status: edit.status, error: edit.body?.error });
+      results.push({ policyId: claim.policyId, status: edit.status, error: edit.body?.code });
     }
     expect(results).toEqual([
       { policyId: 'cpor-2020-06', status: 200, error: undefined },

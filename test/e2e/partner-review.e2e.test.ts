@@ -228,13 +228,13 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
       { name: 'notes.pdf', data: fake, type: 'application/pdf' },
     ]);
     expect(refused.status).toBe(400);
-    expect(refused.body.error).toBe('invalid-command');
-    expect(refused.body.details.errors).toEqual(['notes.pdf: only PDF, PNG, JPEG or DOCX files are accepted']);
+    expect(refused.body.code).toBe('invalid-command');
+    expect(refused.body.errors).toEqual(['notes.pdf: only PDF, PNG, JPEG or DOCX files are accepted']);
 
     // An upload without any file.
     const empty = await http('POST', `${intake}/v1/claims/${claim.id}/poe`, { token, form: new FormData() });
     expect(empty.status).toBe(400);
-    expect(empty.body.details.errors.join(' ')).toMatch(/at least one file/);
+    expect(empty.body.errors.join(' ')).toMatch(/at least one file/);
 
     // All or nothing: the real PDF of the refused upload was not added either.
     const after = await http('GET', `${intake}/v1/claims/${claim.id}`, { token });
@@ -248,10 +248,12 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     const refused = await http('POST', `${intake}/v1/claims/${claim.id}/submit`, { token });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({
-      error: 'invalid-state',
-      details: { currentStatus: 'Editing', action: 'submit', condition: 'poe-required' },
+      code: 'invalid-state',
+      currentStatus: 'Editing',
+      action: 'submit',
+      condition: 'poe-required',
     });
-    expect(refused.body.message).toMatch(/PoE/);
+    expect(refused.body.detail).toMatch(/PoE/);
     const after = await http('GET', `${intake}/v1/claims/${claim.id}`, { token });
     expect(after.body).toMatchObject({ status: 'Editing', version: 1 });
   });
@@ -326,37 +328,39 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
       body: { activity: 'pre-sales', customer: { tenantId: randomUUID(), name: 'Other', domain: 'other.example' }, mpnId: 'abc' },
     });
     expect(notEditable.status).toBe(400);
-    const problems: string = notEditable.body.details.errors.join('\n');
-    expect(problems).toMatch(/activity/);
+    const problems: string = notEditable.body.errors.join('\n');
+    expect(problems).toMatch(/activity cannot be edited in any status \(editable: mpnId, products, workloads, customerContact, partnerContact\)/);
     expect(problems).toMatch(/customer\b/);
     expect(problems).toMatch(/mpnId/);
 
     const nothing = await http('PATCH', `${intake}/v1/claims/${submitted.id}`, { token, body: {} });
     expect(nothing.status).toBe(400);
-    expect(nothing.body.details.errors.join(' ')).toMatch(/at least one of mpnId/);
+    expect(nothing.body.errors.join(' ')).toMatch(/at least one of mpnId/);
 
     expect((await http('POST', `${review}/v1/reviews/${submitted.id}/start`, { token: reviewer })).status).toBe(200);
     const refused = await http('PATCH', `${intake}/v1/claims/${submitted.id}`, { token, body: { mpnId: '1111111' } });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({
-      error: 'invalid-state',
-      details: { currentStatus: 'UnderReview', allowedStates: ['Editing', 'Submitted', 'PartnerActionRequired'], action: 'edit' },
+      code: 'invalid-state',
+      currentStatus: 'UnderReview',
+      allowedStates: ['Editing', 'Submitted', 'PartnerActionRequired'],
+      action: 'edit',
     });
-    expect(refused.body.message).toContain('UnderReview');
-    expect(refused.body.message).toContain('Submitted');
-    expect(refused.body.message).toContain('PartnerActionRequired');
+    expect(refused.body.detail).toContain('UnderReview');
+    expect(refused.body.detail).toContain('Submitted');
+    expect(refused.body.detail).toContain('PartnerActionRequired');
 
     // Added PoE counts as an edit (R10): refused while UnderReview as well.
     const poe = await uploadPoe(token, submitted.id);
     expect(poe.status).toBe(409);
-    expect(poe.body.details).toMatchObject({ currentStatus: 'UnderReview', action: 'addPoe' });
+    expect(poe.body).toMatchObject({ currentStatus: 'UnderReview', action: 'addPoe' });
 
     const after = await http('GET', `${intake}/v1/claims/${submitted.id}`, { token });
     expect(after.body).toMatchObject({ status: 'UnderReview', mpnId: '7654321' });
     expect(after.body.poe).toHaveLength(1);
   });
 
-  it('R10, R12: a partner edit racing a review start with the same If-Match: exactly one wins, the other gets 409, the history has one order', async () => {
+  it('R10, R12: a partner edit racing a review start with the same If-Match: exactly one wins, the other gets 412 (or 409 if the status moved on), the history has one order', async () => {
     const { token, tag } = await newPartner();
     const claim = await submittedClaim(token, tag);
     const version: number = claim.version;
@@ -365,10 +369,11 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
       http('PATCH', `${intake}/v1/claims/${claim.id}`, { token, body: { mpnId: '2222222' }, headers: { 'if-match': `"${version}"` } }),
       http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer, headers: { 'if-match': `"${version}"` } }),
     ]);
-    const statuses = [edit.status, start.status].sort();
-    expect(statuses).toEqual([200, 409]);
-    const loser = edit.status === 409 ? edit : start;
-    expect(['version-conflict', 'invalid-state']).toContain(loser.body.error);
+    // The loser finds either a newer version than its If-Match (412) or, if it read the
+    // winner's change first, a status that no longer allows its action (409).
+    expect([edit.status, start.status].filter((status) => status === 200)).toHaveLength(1);
+    const loser = edit.status === 200 ? start : edit;
+    expect([[412, 'precondition-failed'], [409, 'invalid-state']]).toContainEqual([loser.status, loser.body.code]);
 
     const h = await history(token, claim.id);
     expect(h.version).toBe(version + 1);
@@ -377,10 +382,11 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     if (edit.status === 200) expect(after.body).toMatchObject({ status: 'Submitted', mpnId: '2222222' });
     else expect(after.body).toMatchObject({ status: 'UnderReview', mpnId: '1234567' });
 
-    // A stale If-Match alone is a conflict too, and changes nothing.
+    // A stale If-Match alone is a failed precondition (RFC 9110: 412), names the current version, and changes nothing.
     const stale = await http('PATCH', `${intake}/v1/claims/${claim.id}`, { token, body: { mpnId: '3333333' }, headers: { 'if-match': `"${version}"` } });
-    expect(stale.status).toBe(409);
-    expect(stale.body.error).toBe('version-conflict');
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'precondition-failed', currentVersion: version + 1, expectedVersion: version });
+    expect(stale.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
   it('R10: an If-Match the API cannot read is refused with 400 on both APIs, never silently ignored', async () => {
@@ -389,7 +395,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     for (const ifMatch of ['"abc"', '"3", "4"', '']) {
       const edit = await http('PATCH', `${intake}/v1/claims/${claim.id}`, { token, body: { mpnId: '4444444' }, headers: { 'if-match': ifMatch } });
       expect({ ifMatch, status: edit.status }).toEqual({ ifMatch, status: 400 });
-      expect(edit.body.message).toMatch(/If-Match/);
+      expect(edit.body.detail).toMatch(/If-Match/);
       const start = await http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer, headers: { 'if-match': ifMatch } });
       expect({ ifMatch, status: start.status }).toEqual({ ifMatch, status: 400 });
     }
@@ -417,10 +423,10 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
       ]);
       for (const response of [edit, start]) {
         expect([200, 409]).toContain(response.status);
-        if (response.status === 409) expect(['version-conflict', 'invalid-state']).toContain(response.body.error);
+        if (response.status === 409) expect(['version-conflict', 'invalid-state']).toContain(response.body.code);
       }
       // A review start can only lose a race (the edit keeps the claim Submitted), so it is refused only as a conflict.
-      if (start.status === 409) expect(start.body.error).toBe('version-conflict');
+      if (start.status === 409) expect(start.body.code).toBe('version-conflict');
 
       const h = await history(token, claim.id);
       const tail = actions(h).slice(3);
@@ -435,7 +441,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
       expect(after.mpnId).toBe(tail.includes('edit') ? mpnId : '1234567');
       // An edit after the start is impossible: edits are refused in UnderReview.
       if (tail.length === 2) expect(tail).toEqual(['edit', 'startReview']);
-      if (edit.status === 409 && edit.body.error === 'invalid-state') expect(tail).toEqual(['startReview']);
+      if (edit.status === 409 && edit.body.code === 'invalid-state') expect(tail).toEqual(['startReview']);
       outcomes.push(tail.join('>') || 'none');
     }
     // At least one command of each race succeeds.
@@ -460,7 +466,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     // A dispute needs a justification and/or PoE.
     const empty = await http('POST', `${intake}/v1/claims/${claim.id}/disputes`, { token, body: {} });
     expect(empty.status).toBe(400);
-    expect(empty.body.details.errors.join(' ')).toMatch(/justification/);
+    expect(empty.body.errors.join(' ')).toMatch(/justification/);
 
     const disputed = await http('POST', `${intake}/v1/claims/${claim.id}/disputes`, {
       token,
@@ -475,7 +481,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     // One open dispute at a time.
     const second = await http('POST', `${intake}/v1/claims/${claim.id}/disputes`, { token, body: { justification: 'again' } });
     expect(second.status).toBe(409);
-    expect(second.body.details.condition).toBe('dispute-open');
+    expect(second.body.condition).toBe('dispute-open');
 
     // The open dispute is in the reviewers' queue with its answer SLA.
     const queued = await waitFor(async () => {
@@ -516,7 +522,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
       form: form([{ name: 'consent.pdf', data: Buffer.from('plain text') }], { justification: 'Signed consent attached' }),
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.details.errors).toEqual(['consent.pdf: only PDF, PNG, JPEG or DOCX files are accepted']);
+    expect(bad.body.errors).toEqual(['consent.pdf: only PDF, PNG, JPEG or DOCX files are accepted']);
 
     const disputed = await http('POST', `${intake}/v1/claims/${claim.id}/disputes`, {
       token,
@@ -546,7 +552,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
 
     const missing = await http('POST', `${intake}/v1/claims/${claim.id}/withdraw`, { token, body: {} });
     expect(missing.status).toBe(400);
-    expect(missing.body.details.errors.join(' ')).toMatch(/subReason/);
+    expect(missing.body.errors.join(' ')).toMatch(/subReason/);
 
     const withdrawn = await http('POST', `${intake}/v1/claims/${claim.id}/withdraw`, {
       token,
@@ -561,7 +567,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
 
     const dispute = await http('POST', `${intake}/v1/claims/${claim.id}/disputes`, { token, body: { justification: 'Changed our mind' } });
     expect(dispute.status).toBe(409);
-    expect(dispute.body.details.condition).toBe('rejection-not-disputable');
+    expect(dispute.body.condition).toBe('rejection-not-disputable');
 
     // Gone from the reviewers' queue.
     const queue = await http('GET', `${review}/v1/reviews/queue?limit=200`, { token: reviewer });
@@ -578,23 +584,23 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     ] as const) {
       const early = await http('POST', `${review}/v1/reviews/${claim.id}/${action}`, { token: reviewer, body });
       expect({ action, status: early.status }).toEqual({ action, status: 409 });
-      expect(early.body).toMatchObject({ error: 'invalid-state', details: { currentStatus: 'Submitted', allowedStates: ['UnderReview'] } });
+      expect(early.body).toMatchObject({ code: 'invalid-state', currentStatus: 'Submitted', allowedStates: ['UnderReview'] });
     }
     expect((await http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer })).status).toBe(200);
     const twice = await http('POST', `${review}/v1/reviews/${claim.id}/start`, { token: reviewer });
     expect(twice.status).toBe(409);
-    expect(twice.body.details).toMatchObject({ currentStatus: 'UnderReview', allowedStates: ['Submitted'] });
+    expect(twice.body).toMatchObject({ currentStatus: 'UnderReview', allowedStates: ['Submitted'] });
 
     // Partner-side and timer reasons are not the reviewer's to give; a rejection needs a comment (the email says why).
     const partnerReason = await http('POST', `${review}/v1/reviews/${claim.id}/reject`, { token: reviewer, body: { reason: 'no-partner-response', comment: 'x' } });
     expect(partnerReason.status).toBe(400);
-    expect(partnerReason.body.details.errors.join(' ')).toMatch(/reason/);
+    expect(partnerReason.body.errors.join(' ')).toMatch(/reason/);
     const noComment = await http('POST', `${review}/v1/reviews/${claim.id}/reject`, { token: reviewer, body: { reason: 'insufficient-poe' } });
     expect(noComment.status).toBe(400);
-    expect(noComment.body.details.errors.join(' ')).toMatch(/comment/);
+    expect(noComment.body.errors.join(' ')).toMatch(/comment/);
     const noReasons = await http('POST', `${review}/v1/reviews/${claim.id}/request-info`, { token: reviewer, body: { reasons: [], comment: 'x' } });
     expect(noReasons.status).toBe(400);
-    expect(noReasons.body.details.errors.join(' ')).toMatch(/reasons/);
+    expect(noReasons.body.errors.join(' ')).toMatch(/reasons/);
     const noDispute = await http('POST', `${review}/v1/reviews/${claim.id}/dispute-decision`, { token: reviewer, body: { decision: 'overturned', comment: 'x' } });
     expect(noDispute.status).toBe(409);
 

@@ -204,7 +204,7 @@ describe('review deadlines: SLA breaches, partner response, dispute window', () 
     // Too late to resubmit now; the partner may dispute instead (R9).
     const late = await http('POST', `${intake}/v1/claims/${silent.id}/submit`, { token });
     expect(late.status).toBe(409);
-    expect(late.body.details).toMatchObject({ currentStatus: 'Rejected', action: 'submit' });
+    expect(late.body).toMatchObject({ currentStatus: 'Rejected', action: 'submit' });
 
     const stillThere = await claim(token, responsive.id);
     expect(stillThere.status).toBe('Submitted');
@@ -231,16 +231,16 @@ describe('review deadlines: SLA breaches, partner response, dispute window', () 
     moveClockPast(outsideUntil); // the other claim's window is now closed (31 days and more would be too)
     const refused = await http('POST', `${intake}/v1/claims/${outside.id}/disputes`, { token, body: { justification: 'Too late?' } });
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toBe('window-closed');
-    expect(refused.body.message).toMatch(/new claim/);
-    expect(refused.body.details).toMatchObject({ reason: 'dispute-window', disputeUntil: outsideUntil });
+    expect(refused.body.code).toBe('window-closed');
+    expect(refused.body.detail).toMatch(/new claim/);
+    expect(refused.body).toMatchObject({ reason: 'dispute-window', disputeUntil: outsideUntil });
 
     // Updated PoE for a dispute is refused the same way, and nothing is added.
     const files = new FormData();
     files.append('files', new Blob([new Uint8Array(PDF)], { type: 'application/pdf' }), 'new-poe.pdf');
     const withPoe = await http('POST', `${intake}/v1/claims/${outside.id}/disputes`, { token, form: files });
     expect(withPoe.status).toBe(409);
-    expect(withPoe.body.message).toMatch(/new claim/);
+    expect(withPoe.body.detail).toMatch(/new claim/);
     const after = await claim(token, outside.id);
     expect(after.disputes).toEqual([]);
     expect(after.poe).toHaveLength(1);

@@ -152,7 +152,7 @@ describe('walking skeleton: one claim through all five services on the real serv
       body: `{"mpnId":"1234567","customer":${deep}}`,
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { details: { errors: string[] } }).details.errors).toEqual(['body nests deeper than 32 levels']);
+    expect(((await response.json()) as { errors: string[] }).errors).toEqual(['body nests deeper than 32 levels']);
 
     const deepId = randomUUID();
     await kafka.send(TOPICS.claimRequests, {

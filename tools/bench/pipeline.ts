@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { claimIdForRequest } from '../../apps/intake/src/requests/claim-requests.handler.js';
-import { ASSESSMENT_TYPE, EVENT_TYPES, REQUEST_TYPES, TOPICS } from '@cpor/contracts';
+import { ASSESSMENT_TYPE, claimIdForRequest, EVENT_TYPES, REQUEST_TYPES, TOPICS } from '@cpor/contracts';
 import { MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { storeCommandCounts } from '@cpor/persistence';
 import { ProcessMeter, round, type ProcessFigures } from './processes.js';

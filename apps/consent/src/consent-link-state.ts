@@ -18,6 +18,15 @@ export const REFUSAL_STATUS: Record<LinkRefusal, number> = {
   used: 410,
 };
 
+/** The problem code of each refusal, for a caller that asks for JSON: an expired link and a used one differ. */
+export const REFUSAL_PROBLEM: Record<LinkRefusal, { code: string; detail: string }> = {
+  'invalid-link': { code: 'consent-link-invalid', detail: 'The link is malformed or was tampered with' },
+  'not-found': { code: 'not-found', detail: 'No consent request exists for this link' },
+  'not-awaiting-consent': { code: 'invalid-state', detail: 'The claim is no longer awaiting consent' },
+  expired: { code: 'consent-link-expired', detail: 'The consent window of this link is over' },
+  used: { code: 'consent-link-used', detail: 'This link was already used to decline' },
+};
+
 /** Longest token we bother verifying (a real one is about 120 characters). */
 export const MAX_TOKEN_LENGTH = 512;
 

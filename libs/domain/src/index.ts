@@ -29,3 +29,4 @@ export {
 export * from './event-types.js';
 export * from './running-deadlines.js';
 export { isDisputableReason, mayDispute } from './disputes.js';
+export * from './not-editable.js';

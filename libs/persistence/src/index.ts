@@ -10,3 +10,4 @@ export * from './leases.js';
 export * from './claim-ledger/claim-transition.js';
 export * from './consent-requests/consent-request.repository.js';
 export * from './deliveries/delivery.repository.js';
+export * from './idempotency/idempotency.repository.js';

@@ -9,4 +9,6 @@ export * from './service-core.module.js';
 export * from './tokens.js';
 export * from './auth/actors.js';
 export * from './http/if-match.js';
+export * from './http/problem.js';
+export * from './http/idempotency.js';
 export * from './service-error.filter.js';

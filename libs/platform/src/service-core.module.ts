@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { type StoreConnection, claimModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
+import { type StoreConnection, claimModel, IdempotentAnswerRepository, idempotentAnswerModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
 import { collectDefaultMetrics } from 'prom-client';
 import { BusinessCalendar } from '@cpor/domain';
 import { KafkaPublisher, loadMessagingConfig } from '@cpor/messaging';
@@ -99,6 +99,11 @@ export class ServiceCoreModule {
           inject: [MONGO_CONNECTION, CLOCK, BusinessCalendar, OutboxRelay],
         },
         {
+          provide: IdempotentAnswerRepository,
+          useFactory: (connection: StoreConnection) => new IdempotentAnswerRepository(idempotentAnswerModel(connection)),
+          inject: [MONGO_CONNECTION],
+        },
+        {
           provide: TokenVerifier,
           useFactory: (config: ServiceConfig) => new TokenVerifier(config.auth),
           inject: [SERVICE_CONFIG],
@@ -108,7 +113,7 @@ export class ServiceCoreModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ServiceErrorFilter },
       ],
-      exports: [SERVICE_CONFIG, CLOCK, LeaseStore, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
+      exports: [SERVICE_CONFIG, CLOCK, IdempotentAnswerRepository, LeaseStore, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
     };
   }
 }

@@ -1,23 +1,41 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { DomainError } from '@cpor/domain';
 import { isTransient } from '@cpor/kernel';
 import { VersionConflictError } from '@cpor/persistence';
+import { PROBLEM_CONTENT_TYPE, problem, problemCodeForStatus, type Problem } from './http/problem.js';
 
-const STATUS_BY_CODE: Record<string, number> = {
-  'invalid-command': 400,
-  forbidden: 403,
-  'not-found': 404,
-  'invalid-state': 409,
-  'window-closed': 409,
-  'version-conflict': 409,
-};
+/** Turns any error into the problem it is: the one mapping from errors to HTTP answers. */
+export function toProblem(exception: unknown, instance?: string): Problem {
+  if (exception instanceof DomainError) {
+    return problem(exception.code, exception.message, { instance, extensions: exception.details });
+  }
+  if (exception instanceof VersionConflictError) {
+    const extensions = { currentVersion: exception.currentVersion, expectedVersion: exception.expectedVersion };
+    return problem(exception.precondition ? 'precondition-failed' : 'version-conflict', exception.message, { instance, extensions });
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
+    const own = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
+    const code = typeof own === 'string' ? own : problemCodeForStatus(status);
+    if (Array.isArray(message)) {
+      // The validation pipe's list: every problem, each naming its field.
+      return problem(code, 'The request is invalid', { status, instance, extensions: { errors: message.map(String) } });
+    }
+    const extensions = typeof body === 'object' && body !== null ? { ...(body as { extensions?: Record<string, unknown> }).extensions } : undefined;
+    return problem(code, typeof message === 'string' ? message : exception.message, { status, instance, extensions });
+  }
+  if (isTransient(exception)) return problem('unavailable', 'A dependency is unavailable; retry shortly', { instance });
+  return problem('internal', 'Internal server error', { instance });
+}
 
 /**
  * The one error filter of every service, applied by the chassis to HTTP and Kafka handlers alike.
- * HTTP: one JSON error shape, `{ statusCode, error, message, details }`; domain refusals keep
- * their code and details (current status, allowed states, every problem). Kafka: the handler's
- * own error is rethrown to the transport, which retries or dead-letters it with its message
- * (Nest's default RPC filter would replace any error but an RpcException with "Internal server error").
+ * HTTP: RFC 9457 problem details (see ./http/problem.ts). Kafka: the handler's own error is
+ * rethrown to the transport, which retries or dead-letters it with its message (Nest's default
+ * RPC filter would replace any error but an RpcException with "Internal server error").
  */
 @Catch()
 export class ServiceErrorFilter implements ExceptionFilter {
@@ -25,36 +43,17 @@ export class ServiceErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
-    if (exception instanceof DomainError) {
-      const statusCode = STATUS_BY_CODE[exception.code] ?? 400;
-      response.status(statusCode).json({ statusCode, error: exception.code, message: exception.message, details: exception.details });
-      return;
-    }
-    if (exception instanceof VersionConflictError) {
-      response.status(409).json({ statusCode: 409, error: exception.code, message: exception.message, details: { expectedVersion: exception.expectedVersion } });
-      return;
-    }
-    if (exception instanceof HttpException) {
-      const statusCode = exception.getStatus();
-      const body = exception.getResponse();
-      const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : body;
-      response.status(statusCode).json({
-        statusCode,
-        error: typeof body === 'object' && body !== null ? ((body as { error?: string }).error ?? exception.name) : exception.name,
-        message: Array.isArray(message) ? 'Request is invalid' : message,
-        ...(Array.isArray(message) ? { details: { errors: message } } : {}),
-      });
-      return;
-    }
-    if (isTransient(exception)) {
+    const request = host.switchToHttp().getRequest<Request>();
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = toProblem(exception, request.originalUrl?.split('?')[0]);
+    if (body.code === 'unavailable') {
       // The store or broker is unreachable (or the claim is busy): the request may simply be retried.
       this.logger.warn(`dependency unavailable: ${(exception as Error).name}`);
-      (response as unknown as { setHeader(name: string, value: string): void }).setHeader('Retry-After', '5');
-      response.status(503).json({ statusCode: 503, error: 'unavailable', message: 'A dependency is unavailable; retry shortly' });
-      return;
+      response.setHeader('Retry-After', '5');
+    } else if (body.code === 'internal') {
+      this.logger.error(`unhandled error: ${(exception as Error)?.message ?? String(exception)}`, (exception as Error)?.stack);
     }
-    this.logger.error(`unhandled error: ${(exception as Error)?.message ?? String(exception)}`, (exception as Error)?.stack);
-    response.status(500).json({ statusCode: 500, error: 'internal', message: 'Internal server error' });
+    response.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+    response.status(body.status).json(body);
   }
 }

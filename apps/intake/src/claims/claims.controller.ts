@@ -1,14 +1,16 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import type { Request } from 'express';
 import { FilesInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { CommentDto, CreateClaimDto, EditClaimDto } from '@cpor/contracts';
+import { claimIdForRequest, CommentDto, CreateClaimDto, EditClaimDto } from '@cpor/contracts';
 import { PARTNER_ROLES } from '@cpor/domain';
-import { CurrentPrincipal, partnerActor, RequireRoles, type Principal, parseIfMatch } from '@cpor/platform';
+import { ApiIfMatch, ClaimETagInterceptor, CurrentPrincipal, Idempotent, IdempotencyCommandId, IfMatchVersion, partnerActor, RequireRoles, type Principal } from '@cpor/platform';
 import { POE_MAX_BYTES } from '../poe/poe-file-type.js';
 import { DisputeClaimDto, WithdrawClaimDto } from './claim-commands.dto.js';
 import { toClaimResponse, toHistoryResponse } from './claim-response.js';
 import { ListClaimsQuery } from './list-claims.query.js';
+import { decodeCursor, encodeCursor, parseSort } from './list-cursor.js';
 import { ClaimsService, type UploadedPoe } from './claims.service.js';
 
 const uploads = FilesInterceptor('files', 10, { limits: { fileSize: POE_MAX_BYTES, files: 10 } });
@@ -16,32 +18,50 @@ const uploads = FilesInterceptor('files', 10, { limits: { fileSize: POE_MAX_BYTE
 /** The partner API (R1, R2, R9-R12): a partner acts only on its own organisation's claims. */
 @ApiTags('claims')
 @ApiBearerAuth()
-@ApiHeader({ name: 'If-Match', required: false, description: 'Claim version read; a changed claim answers 409' })
+@UseInterceptors(ClaimETagInterceptor)
 @RequireRoles(...PARTNER_ROLES)
 @Controller('v1/claims')
 export class ClaimsController {
   constructor(private readonly claims: ClaimsService) {}
 
   @Post()
-  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateClaimDto) {
-    const { claim } = await this.claims.create(partnerActor(principal), body);
+  @Idempotent()
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateClaimDto, @IdempotencyCommandId() commandId?: string) {
+    // A keyed create gets its claim id from the key: a repeat finds the claim instead of making another.
+    const { claim } = await this.claims.create(partnerActor(principal), body, commandId ? { claimId: claimIdForRequest(commandId), commandId } : {});
     return toClaimResponse(claim);
   }
 
   @Get()
-  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListClaimsQuery) {
-    const page = { limit: query.limit ?? 20, offset: query.offset ?? 0 };
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListClaimsQuery, @Req() request: Request) {
+    const limit = query.limit ?? 20;
+    const sort = query.sort ?? '-createdAt';
+    const after = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
     const { items, total } = await this.claims.list(
       partnerActor(principal),
       {
-        statuses: query.status ? [query.status] : undefined,
+        statuses: query.status,
         customer: query.customer,
         createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
         createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
+        updatedAfter: query.updatedAfter ? new Date(query.updatedAfter) : undefined,
+        updatedBefore: query.updatedBefore ? new Date(query.updatedBefore) : undefined,
       },
-      page,
+      // One more than asked: whether there is a next page, without a second query.
+      { limit: limit + 1, after, offset: after ? undefined : (query.offset ?? 0) },
+      parseSort(sort),
     );
-    return { items: items.map(toClaimResponse), total, ...page };
+    const page = items.slice(0, limit);
+    const last = page.at(-1);
+    const field = parseSort(sort).field;
+    const next = items.length > limit && last ? encodeCursor(sort, { value: new Date(last[field]), id: last._id }) : null;
+    if (next) {
+      const url = new URL(request.originalUrl, 'http://local');
+      url.searchParams.set('cursor', next);
+      url.searchParams.delete('offset');
+      request.res?.setHeader('Link', `<${url.pathname}${url.search}>; rel="next"`);
+    }
+    return { items: page.map(toClaimResponse), total, limit, ...(after ? {} : { offset: query.offset ?? 0 }), next };
   }
 
   @Get(':claimId')
@@ -55,74 +75,86 @@ export class ClaimsController {
   }
 
   @Patch(':claimId')
+  @ApiIfMatch()
   async edit(
     @CurrentPrincipal() principal: Principal,
     @Param('claimId', ParseUUIDPipe) claimId: string,
     @Body() changes: EditClaimDto,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatchVersion() expectedVersion?: number,
   ) {
-    return this.run(principal, claimId, { type: 'edit', changes: { ...changes } }, ifMatch);
+    return this.run(principal, claimId, { type: 'edit', changes: { ...changes } }, { expectedVersion });
   }
 
   @Post(':claimId/poe')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
-  @UseInterceptors(uploads)
+  @Idempotent(uploads)
   async uploadPoe(
     @CurrentPrincipal() principal: Principal,
     @Param('claimId', ParseUUIDPipe) claimId: string,
     @UploadedFiles() files: UploadedPoe[] = [],
+    @IdempotencyCommandId() commandId?: string,
   ) {
-    const { claim } = await this.claims.attachPoe(partnerActor(principal), claimId, files);
+    const { claim } = await this.claims.attachPoe(partnerActor(principal), claimId, files, commandId);
     return toClaimResponse(claim);
   }
 
   @Post(':claimId/submit')
   @HttpCode(200)
-  async submit(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Headers('if-match') ifMatch?: string) {
-    return this.run(principal, claimId, { type: 'submit' }, ifMatch);
+  @Idempotent()
+  @ApiIfMatch()
+  async submit(
+    @CurrentPrincipal() principal: Principal,
+    @Param('claimId', ParseUUIDPipe) claimId: string,
+    @IfMatchVersion() expectedVersion?: number,
+    @IdempotencyCommandId() commandId?: string,
+  ) {
+    return this.run(principal, claimId, { type: 'submit' }, { expectedVersion, commandId });
   }
 
   @Post(':claimId/comments')
   @HttpCode(200)
-  async comment(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: CommentDto) {
-    return this.run(principal, claimId, { type: 'comment', text: body.text });
+  @Idempotent()
+  async comment(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: CommentDto, @IdempotencyCommandId() commandId?: string) {
+    return this.run(principal, claimId, { type: 'comment', text: body.text }, { commandId });
   }
 
   @Post(':claimId/withdraw')
   @HttpCode(200)
-  async withdraw(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: WithdrawClaimDto) {
-    return this.run(principal, claimId, { type: 'withdraw', subReason: body.subReason, comment: body.comment });
+  @Idempotent()
+  async withdraw(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: WithdrawClaimDto, @IdempotencyCommandId() commandId?: string) {
+    return this.run(principal, claimId, { type: 'withdraw', subReason: body.subReason, comment: body.comment }, { commandId });
   }
 
   @Post(':claimId/disputes')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data', 'application/json')
-  @UseInterceptors(uploads)
+  @Idempotent(uploads)
   async dispute(
     @CurrentPrincipal() principal: Principal,
     @Param('claimId', ParseUUIDPipe) claimId: string,
     @Body() body: DisputeClaimDto,
     @UploadedFiles() files: UploadedPoe[] = [],
+    @IdempotencyCommandId() commandId?: string,
   ) {
     const actor = partnerActor(principal);
     // Ownership first: another organisation's claim must answer exactly like a missing one.
     await this.claims.get(actor, claimId);
     // Updated PoE is added to the claim first, then named by the dispute (R9).
-    const { documents } = files.length > 0 ? await this.claims.attachPoe(actor, claimId, files) : { documents: [] };
-    const result = await this.claims.execute(actor, claimId, {
-      type: 'dispute',
-      disputeId: randomUUID(),
-      justification: body.justification,
-      poeDocumentIds: documents.map((document) => document.documentId),
-    });
+    const { documents } = files.length > 0 ? await this.claims.attachPoe(actor, claimId, files, commandId) : { documents: [] };
+    const result = await this.claims.execute(
+      actor,
+      claimId,
+      { type: 'dispute', disputeId: randomUUID(), justification: body.justification, poeDocumentIds: documents.map((document) => document.documentId) },
+      { commandId },
+    );
     return toClaimResponse(result.claim);
   }
 
-  private async run(principal: Principal, claimId: string, command: Parameters<ClaimsService['execute']>[2], ifMatch?: string) {
+  private async run(principal: Principal, claimId: string, command: Parameters<ClaimsService['execute']>[2], options: { expectedVersion?: number; commandId?: string } = {}) {
     const actor = partnerActor(principal);
     await this.claims.get(actor, claimId);
-    const result = await this.claims.execute(actor, claimId, command, { expectedVersion: parseIfMatch(ifMatch) });
+    const result = await this.claims.execute(actor, claimId, command, options);
     return toClaimResponse(result.claim);
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateClaimDto } from '@cpor/contracts';
 import { DomainError, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
-import { ClaimLedger, PoeStore, type ClaimFilter, type ClaimView, type LedgerResult } from '@cpor/persistence';
+import { ClaimLedger, PoeStore, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
 import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
 import { detectPoeContentType, POE_MAX_BYTES } from '../poe/poe-file-type.js';
 
@@ -38,8 +38,8 @@ export class ClaimsService {
     return claim;
   }
 
-  list(actor: Actor, filter: Omit<ClaimFilter, 'partnerId'>, page: { limit: number; offset: number }) {
-    return this.ledger.list({ ...filter, partnerId: actor.partnerId ?? '' }, page);
+  list(actor: Actor, filter: Omit<ClaimFilter, 'partnerId'>, page: ClaimPage, sort: ClaimSort) {
+    return this.ledger.list({ ...filter, partnerId: actor.partnerId ?? '' }, page, sort);
   }
 
   execute(actor: Actor, claimId: string, command: ClaimCommand, options: { expectedVersion?: number; commandId?: string; retryOnConflict?: boolean } = {}) {
@@ -53,12 +53,20 @@ export class ClaimsService {
    * that fails (the store went away), the PoE sweep deletes it later: no stored document is left
    * without a claim pointing to it.
    */
-  async attachPoe(actor: Actor, claimId: string, files: UploadedPoe[]): Promise<{ claim: ClaimView; documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> }> {
+  async attachPoe(
+    actor: Actor,
+    claimId: string,
+    files: UploadedPoe[],
+    commandId?: string,
+  ): Promise<{ claim: ClaimView; documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> }> {
     const documents = await this.storePoe(actor, claimId, files);
     let claim: ClaimView | undefined;
     for (const [index, document] of documents.entries()) {
       try {
-        claim = (await this.ledger.execute(claimId, { type: 'addPoe', document }, actor, { retryOnConflict: true })).claim;
+        const result = await this.ledger.execute(claimId, { type: 'addPoe', document }, actor, { retryOnConflict: true, commandId: commandId && `${commandId}:poe:${index}` });
+        claim = result.claim;
+        // A keyed repeat racing its first attempt: the first one's file is the claim's, this copy is not.
+        if (!result.applied) await this.poeStore.delete(document.documentId).catch(() => undefined);
       } catch (error) {
         await Promise.all(documents.slice(index).map((unused) => this.poeStore.delete(unused.documentId))).catch(() => undefined);
         throw error;

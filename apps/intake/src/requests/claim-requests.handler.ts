@@ -1,18 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { ClassConstructor } from 'class-transformer';
-import { type CloudEvent, AddPoeRequest, CommentClaimRequest, CreateClaimRequest, DisputeClaimRequest, EditClaimRequest, SubmitClaimRequest, validateContract, WithdrawClaimRequest, type UpstreamRequestBase, TOPICS, REQUEST_TYPES } from '@cpor/contracts';
+import { type CloudEvent, claimIdForRequest, AddPoeRequest, CommentClaimRequest, CreateClaimRequest, DisputeClaimRequest, EditClaimRequest, SubmitClaimRequest, validateContract, WithdrawClaimRequest, type UpstreamRequestBase, TOPICS, REQUEST_TYPES } from '@cpor/contracts';
 import { DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
 import { DEFAULT_RETRY_POLICY, KafkaEventContext, OnEvent, unmatchedOn, type UnmatchedRecord } from '@cpor/messaging';
 import { ClaimsService } from '../claims/claims.service.js';
 import { RequestRejections } from './request-rejections.js';
-
-/** A claim created from an upstream request gets an id derived from the request id: a retry finds it. */
-export function claimIdForRequest(requestId: string): string {
-  const hex = createHash('sha256').update(`cpor-claim-request:${requestId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 function upstreamActor(event: CloudEvent, request: UpstreamRequestBase): Actor {
   return { kind: 'upstream', id: `${event.source}:${request.requestedBy}`, partnerId: request.partnerId };

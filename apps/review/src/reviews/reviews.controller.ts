@@ -1,15 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CommentDto } from '@cpor/contracts';
 import { REVIEWER_ROLE, type ClaimCommand } from '@cpor/domain';
-import { CurrentPrincipal, RequireRoles, reviewerActor, type Principal, parseIfMatch } from '@cpor/platform';
+import { ApiIfMatch, ClaimETagInterceptor, CurrentPrincipal, Idempotent, IdempotencyCommandId, IfMatchVersion, RequireRoles, reviewerActor, type Principal } from '@cpor/platform';
 import { ApproveDto, DisputeDecisionDto, QueueQuery, RejectDto, RequestInfoDto } from './review-commands.dto.js';
 import { ReviewsService } from './reviews.service.js';
 
 /** The PoE reviewer API (R3-R5, R8, R9, R11). */
 @ApiTags('reviews')
 @ApiBearerAuth()
-@ApiHeader({ name: 'If-Match', required: false, description: 'Claim version read; a changed claim answers 409' })
+@UseInterceptors(ClaimETagInterceptor)
 @RequireRoles(REVIEWER_ROLE)
 @Controller('v1/reviews')
 export class ReviewsController {
@@ -28,42 +28,82 @@ export class ReviewsController {
 
   @Post(':claimId/start')
   @HttpCode(200)
-  start(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Headers('if-match') ifMatch?: string) {
-    return this.run(principal, claimId, { type: 'startReview' }, ifMatch);
+  @Idempotent()
+  @ApiIfMatch()
+  start(
+    @CurrentPrincipal() principal: Principal,
+    @Param('claimId', ParseUUIDPipe) claimId: string,
+    @IfMatchVersion() expectedVersion?: number,
+    @IdempotencyCommandId() commandId?: string,
+  ) {
+    return this.run(principal, claimId, { type: 'startReview' }, { expectedVersion, commandId });
   }
 
   @Post(':claimId/request-info')
   @HttpCode(200)
-  requestInfo(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: RequestInfoDto, @Headers('if-match') ifMatch?: string) {
-    return this.run(principal, claimId, { type: 'requestInfo', reasons: body.reasons, comment: body.comment }, ifMatch);
+  @Idempotent()
+  @ApiIfMatch()
+  requestInfo(
+    @CurrentPrincipal() principal: Principal,
+    @Param('claimId', ParseUUIDPipe) claimId: string,
+    @Body() body: RequestInfoDto,
+    @IfMatchVersion() expectedVersion?: number,
+    @IdempotencyCommandId() commandId?: string,
+  ) {
+    return this.run(principal, claimId, { type: 'requestInfo', reasons: body.reasons, comment: body.comment }, { expectedVersion, commandId });
   }
 
   @Post(':claimId/approve')
   @HttpCode(200)
-  approve(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: ApproveDto, @Headers('if-match') ifMatch?: string) {
-    return this.run(principal, claimId, { type: 'approve', comment: body.comment }, ifMatch);
+  @Idempotent()
+  @ApiIfMatch()
+  approve(
+    @CurrentPrincipal() principal: Principal,
+    @Param('claimId', ParseUUIDPipe) claimId: string,
+    @Body() body: ApproveDto,
+    @IfMatchVersion() expectedVersion?: number,
+    @IdempotencyCommandId() commandId?: string,
+  ) {
+    return this.run(principal, claimId, { type: 'approve', comment: body.comment }, { expectedVersion, commandId });
   }
 
   @Post(':claimId/reject')
   @HttpCode(200)
-  reject(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: RejectDto, @Headers('if-match') ifMatch?: string) {
-    return this.run(principal, claimId, { type: 'reject', reason: body.reason, comment: body.comment }, ifMatch);
+  @Idempotent()
+  @ApiIfMatch()
+  reject(
+    @CurrentPrincipal() principal: Principal,
+    @Param('claimId', ParseUUIDPipe) claimId: string,
+    @Body() body: RejectDto,
+    @IfMatchVersion() expectedVersion?: number,
+    @IdempotencyCommandId() commandId?: string,
+  ) {
+    return this.run(principal, claimId, { type: 'reject', reason: body.reason, comment: body.comment }, { expectedVersion, commandId });
   }
 
   @Post(':claimId/comments')
   @HttpCode(200)
-  comment(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: CommentDto) {
-    return this.run(principal, claimId, { type: 'comment', text: body.text });
+  @Idempotent()
+  comment(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: CommentDto, @IdempotencyCommandId() commandId?: string) {
+    return this.run(principal, claimId, { type: 'comment', text: body.text }, { commandId });
   }
 
   @Post(':claimId/dispute-decision')
   @HttpCode(200)
-  decideDispute(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() body: DisputeDecisionDto, @Headers('if-match') ifMatch?: string) {
-    return this.run(principal, claimId, { type: 'decideDispute', decision: body.decision, comment: body.comment }, ifMatch);
+  @Idempotent()
+  @ApiIfMatch()
+  decideDispute(
+    @CurrentPrincipal() principal: Principal,
+    @Param('claimId', ParseUUIDPipe) claimId: string,
+    @Body() body: DisputeDecisionDto,
+    @IfMatchVersion() expectedVersion?: number,
+    @IdempotencyCommandId() commandId?: string,
+  ) {
+    return this.run(principal, claimId, { type: 'decideDispute', decision: body.decision, comment: body.comment }, { expectedVersion, commandId });
   }
 
-  private async run(principal: Principal, claimId: string, command: ClaimCommand, ifMatch?: string) {
-    const { claim } = await this.reviews.execute(reviewerActor(principal), claimId, command, parseIfMatch(ifMatch));
+  private async run(principal: Principal, claimId: string, command: ClaimCommand, options: { expectedVersion?: number; commandId?: string } = {}) {
+    const { claim } = await this.reviews.execute(reviewerActor(principal), claimId, command, options);
     return { ...claim.state, id: claim._id, version: claim.version };
   }
 }

@@ -21,8 +21,8 @@ export class ReviewsService {
     return claim;
   }
 
-  execute(actor: Actor, claimId: string, command: ClaimCommand, expectedVersion?: number) {
-    return this.ledger.execute(claimId, command, actor, { expectedVersion });
+  execute(actor: Actor, claimId: string, command: ClaimCommand, options: { expectedVersion?: number; commandId?: string } = {}) {
+    return this.ledger.execute(claimId, command, actor, options);
   }
 
   private toQueueItem(view: ClaimView) {

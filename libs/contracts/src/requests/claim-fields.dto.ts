@@ -1,8 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Min, ValidateNested } from 'class-validator';
 import { ACTIVITIES, PRODUCTS, type Activity, type EditableField, type Product } from '@cpor/domain';
-import { IsName, IsLongText, IsSubscriptionOrTenantId, IsMpnId, IsEmailAddress, IsPhoneNumber, IsGuid, IsDomainName, IsSha256, IsProducts, IsWorkloads } from './field-rules.js';
+import { IsName, IsLongText, IsSubscriptionOrTenantId, IsMpnId, IsEmailAddress, IsPhoneNumber, IsGuid, IsDomainName, IsSha256, IsProducts, IsWorkloads, IsNeverEditable } from './field-rules.js';
 
 /** The field classes shared by the partner HTTP API and the upstream request topic. */
 export class ContactDto {
@@ -53,11 +53,23 @@ export class EditClaimDto {
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsWorkloads() workloads?: string[];
   @ApiPropertyOptional({ type: ContactDto }) @IsOptional() @ValidateNested() @Type(() => ContactDto) customerContact?: ContactDto;
   @ApiPropertyOptional({ type: ContactDto }) @IsOptional() @ValidateNested() @Type(() => ContactDto) partnerContact?: ContactDto;
+
+  // The claim's other fields, which no policy lets an edit change, are refused by name (HTTP and
+  // Kafka alike, beside every other problem), instead of a generic "property activity should not exist".
+  @ApiHideProperty() @IsNeverEditable() customer?: never;
+  @ApiHideProperty() @IsNeverEditable() activity?: never;
+  @ApiHideProperty() @IsNeverEditable() subscriptionOrTenantId?: never;
+  @ApiHideProperty() @IsNeverEditable() incentivesOptOut?: never;
 }
 
-/** The edit request names exactly the fields a policy may make editable (the domain's EDITABLE_FIELDS): a compile error otherwise. */
+/**
+ * The edit request names exactly the fields a policy may make editable (the domain's
+ * EDITABLE_FIELDS), plus the claim's other fields so they can be refused by name: a compile error otherwise.
+ */
 type Exactly<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;
-export const EDIT_FIELDS_ARE_THE_EDITABLE_FIELDS: Exactly<keyof EditClaimDto, EditableField> = true;
+type NeverEditableField = Exclude<keyof CreateClaimDto, EditableField>;
+export const EDIT_FIELDS_ARE_THE_EDITABLE_FIELDS: Exactly<Exclude<keyof EditClaimDto, NeverEditableField>, EditableField> = true;
+export const EDIT_LETS_THROUGH_EVERY_OTHER_CLAIM_FIELD: Exactly<Extract<keyof EditClaimDto, NeverEditableField>, NeverEditableField> = true;
 
 /** A PoE document stored by an upstream system: Kafka carries only this reference. */
 export class PoeReferenceDto {

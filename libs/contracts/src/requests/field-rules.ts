@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { FIELD_LIMITS, checkDomainName, checkEmail, checkGuid, checkMpnId, checkPhone, checkProducts, checkSha256, checkText, checkWorkloads } from '@cpor/domain';
+import { FIELD_LIMITS, notEditableMessage, checkDomainName, checkEmail, checkGuid, checkMpnId, checkPhone, checkProducts, checkSha256, checkText, checkWorkloads } from '@cpor/domain';
 
 type FieldCheck = (errors: string[], path: string, value: unknown) => void;
 
@@ -42,3 +42,9 @@ export const IsDomainName = () => followsDomain('isDomainName', checkDomainName)
 export const IsSha256 = () => followsDomain('isSha256', checkSha256);
 export const IsProducts = () => followsDomain('isProducts', checkProducts);
 export const IsWorkloads = () => followsDomain('isWorkloads', checkWorkloads);
+
+/** A claim field no edit may change: refused by name whenever it is present (the domain's wording). */
+export const IsNeverEditable = () =>
+  followsDomain('isNeverEditable', (errors, path, value) => {
+    if (value !== undefined) errors.push(notEditableMessage(path));
+  });

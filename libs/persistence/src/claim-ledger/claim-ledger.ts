@@ -45,6 +45,29 @@ export interface ClaimFilter {
   customer?: string;
   createdFrom?: Date;
   createdTo?: Date;
+  /** Changed strictly after / at or before (what a synchronising client asks for). */
+  updatedAfter?: Date;
+  updatedBefore?: Date;
+}
+
+/** The order of a claim list: by creation or last change, ties broken by id (a total order, so keyset pages never skip or repeat). */
+export interface ClaimSort {
+  field: 'createdAt' | 'updatedAt';
+  direction: 'asc' | 'desc';
+}
+
+/** Where a page starts: after the claim with this sort value and id (the last of the previous page). */
+export interface ClaimListPosition {
+  value: Date;
+  id: string;
+}
+
+export interface ClaimPage {
+  limit: number;
+  /** Keyset paging (preferred: stable while claims change). */
+  after?: ClaimListPosition;
+  /** Offset paging, kept for existing clients. */
+  offset?: number;
 }
 
 /** Store round trips and races seen by one ledger, for the benchmark and metrics. */
@@ -65,9 +88,19 @@ export function claimListQuery(filter: ClaimFilter): Record<string, unknown> {
   else if (filter.statuses?.length) query.status = op({ $in: filter.statuses.map(String) });
   if (filter.customer !== undefined) query.$or = [{ customerTenantId: String(filter.customer) }, { customerName: String(filter.customer) }];
   if (filter.createdFrom || filter.createdTo) {
-    query.createdAt = op({ ...(filter.createdFrom ? { $gte: filter.createdFrom } : {}), ...(filter.createdTo ? { $lte: filter.createdTo } : {}) });
+    query.createdAt = op({ ...(filter.createdFrom ? { $gte: new Date(filter.createdFrom) } : {}), ...(filter.createdTo ? { $lte: new Date(filter.createdTo) } : {}) });
+  }
+  if (filter.updatedAfter || filter.updatedBefore) {
+    query.updatedAt = op({ ...(filter.updatedAfter ? { $gt: new Date(filter.updatedAfter) } : {}), ...(filter.updatedBefore ? { $lte: new Date(filter.updatedBefore) } : {}) });
   }
   return query;
+}
+
+/** The claims after `position` in `sort` order: a later (or earlier) value, or the same value and a greater id. */
+export function claimListAfter(sort: ClaimSort, position: ClaimListPosition): Record<string, unknown> {
+  const value = new Date(position.value);
+  const beyond = op(sort.direction === 'desc' ? { $lt: value } : { $gt: value });
+  return { $or: [{ [sort.field]: beyond }, { [sort.field]: value, _id: op({ $gt: String(position.id) }) }] };
 }
 
 /**
@@ -144,7 +177,7 @@ export class ClaimLedger {
           current.tail.push(...newer);
           continue;
         }
-        throw new VersionConflictError(claimId, options.expectedVersion);
+        throw new VersionConflictError(claimId, options.expectedVersion, latest.version, true);
       }
       const now = this.clock.now();
       let outcome: ReturnType<typeof decide>;
@@ -169,7 +202,8 @@ export class ClaimLedger {
         current.tail.push(...(await this.readTail(claimId, latest.version)));
         if (options.commandId && commandApplied(current, options.commandId)) continue;
         if (!options.retryOnConflict || options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
-          throw new VersionConflictError(claimId, options.expectedVersion ?? latest.version);
+          const precondition = options.expectedVersion !== undefined;
+          throw new VersionConflictError(claimId, options.expectedVersion ?? latest.version, latestOf(current)?.version ?? latest.version + 1, precondition);
         }
         // A little jitter so that writers which lost together do not collide again in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
@@ -188,14 +222,16 @@ export class ClaimLedger {
     return toView(await this.catchUp(current));
   }
 
-  async list(filter: ClaimFilter, page: { limit: number; offset: number }, sort: 'newest' | 'oldest' = 'newest'): Promise<{ items: ClaimView[]; total: number }> {
+  /** A page of claims and the count of all that match the filter (the page's position aside). */
+  async list(filter: ClaimFilter, page: ClaimPage, sort: ClaimSort = { field: 'createdAt', direction: 'desc' }): Promise<{ items: ClaimView[]; total: number }> {
     const query = claimListQuery(filter);
+    const pageQuery = page.after ? { $and: [query, claimListAfter(sort, page.after)] } : query;
     this.stats.roundTrips += 2;
     const [items, total] = await Promise.all([
       this.claims
-        .find(query, VIEW_PROJECTION)
-        .sort({ createdAt: sort === 'newest' ? -1 : 1, _id: 1 })
-        .skip(page.offset)
+        .find(pageQuery, VIEW_PROJECTION)
+        .sort({ [sort.field]: sort.direction === 'desc' ? -1 : 1, _id: 1 })
+        .skip(page.after ? 0 : (page.offset ?? 0))
         .limit(page.limit)
         .lean<ClaimView[]>()
         .exec(),

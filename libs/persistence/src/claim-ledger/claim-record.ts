@@ -47,7 +47,7 @@ const claimSchema = new Schema(
     customerTenantId: { type: String, index: true },
     customerName: { type: String },
     createdAt: { type: Date, required: true, index: true },
-    updatedAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true, index: true },
     state: { type: Schema.Types.Mixed, required: true },
     history: { type: Array, default: [] },
     appliedCommandIds: { type: [String], default: [] },

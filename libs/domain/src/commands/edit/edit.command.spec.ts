@@ -82,12 +82,12 @@ describe('decide: R10 edits', () => {
     expect(err.code).toBe('invalid-command');
     expect(err.details.errors).toEqual([
       'changes.mpnId must be 6 to 10 digits',
-      'activity cannot be edited (editable: mpnId, products, workloads, customerContact, partnerContact)',
-      'customer cannot be edited (editable: mpnId, products, workloads, customerContact, partnerContact)',
+      'activity cannot be edited in any status (editable: mpnId, products, workloads, customerContact, partnerContact, in Editing, Submitted, PartnerActionRequired)',
+      'customer cannot be edited in any status (editable: mpnId, products, workloads, customerContact, partnerContact, in Editing, Submitted, PartnerActionRequired)',
       'changes.products must list at least one of business-applications, microsoft-365',
       'changes.partnerContact.name is required',
       'changes.partnerContact.email must be an email address',
-      'subscriptionOrTenantId cannot be edited (editable: mpnId, products, workloads, customerContact, partnerContact)',
+      'subscriptionOrTenantId cannot be edited in any status (editable: mpnId, products, workloads, customerContact, partnerContact, in Editing, Submitted, PartnerActionRequired)',
     ]);
     expect(s.claim.mpnId).toBe('1234567');
   });
@@ -105,7 +105,7 @@ describe('decide: R10 edits', () => {
       throw new Error('expected a refusal');
     } catch (err) {
       expect((err as DomainError).details.errors).toEqual([
-        'mpnId cannot be edited under policy cpor-narrow (editable: customerContact, partnerContact)',
+        'mpnId cannot be edited under policy cpor-narrow in any status (editable: customerContact, partnerContact, in Editing, Submitted, PartnerActionRequired)',
       ]);
     }
   });

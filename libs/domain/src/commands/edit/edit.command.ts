@@ -1,5 +1,6 @@
 import { EDITABLE_FIELDS, type ClaimState, type Contact, type EditableField } from '../../claim.js';
 import { invalidCommand } from '../../errors.js';
+import { notEditableMessage } from '../../not-editable.js';
 import { EVENT_TYPES } from '../../event-types.js';
 import { isOneOf } from '../../reasons.js';
 import { isRecord } from '../../validation.js';
@@ -13,19 +14,20 @@ export const edit: CommandDefinition<'edit'> = {
     { action: 'edit', from: 'policy-editable', to: 'same', actors: PARTNER, event: EVENT_TYPES.edited },
   ],
 
-  decide({ claim, command, policy, now }) {
+  decide({ claim, command, policy, now, allowed }) {
     assertPartnerResponseOpen(claim, now, 'edit');
     const errors: string[] = [];
     const changes = isRecord(command.changes) ? (command.changes as Record<string, unknown>) : undefined;
     const named = changes ? Object.keys(changes).filter((k) => changes[k] !== undefined) : [];
     if (!changes || named.length === 0) errors.push(`changes must name at least one of ${policy.editableFields.join(', ')}`);
+    const refusal = (field: string, byPolicy: boolean) => notEditableMessage(field, { id: policy.id, editableFields: policy.editableFields, statuses: allowed, byPolicy });
     for (const field of named) {
       if (!isOneOf(EDITABLE_FIELDS, field)) {
-        errors.push(`${field} cannot be edited (editable: ${policy.editableFields.join(', ')})`);
+        errors.push(refusal(field, false));
         continue;
       }
       if (!policy.editableFields.includes(field)) {
-        errors.push(`${field} cannot be edited under policy ${policy.id} (editable: ${policy.editableFields.join(', ')})`);
+        errors.push(refusal(field, true));
         continue;
       }
       checkEditable(errors, field, changes![field]);
