@@ -107,6 +107,18 @@ describe('fromKafkaMessage', () => {
     });
   });
 
+  it.each(['2020-06-01T10:00:00Z', '2020-06-01T12:00:00.5+02:00', '2020-06-01t10:00:00.123456z', '2024-02-29T23:59:59-05:30'])('accepts the RFC 3339 time %s', (time) => {
+    expect(fromKafkaMessage(asConsumed(toKafkaMessage({ ...event, time })))).toEqual({ ok: true, event: { ...event, time } });
+  });
+
+  // Date.parse takes all of these; CloudEvents requires RFC 3339.
+  it.each(['June 1, 2020', '2020-06-01', '2020-06-01 10:00:00Z', '2020-06-01T10:00:00', '2020-02-30T10:00:00Z', '2020-06-01T24:00:00Z', '1591005600000'])(
+    'refuses the time %s',
+    (time) => {
+      expect(fromKafkaMessage(asConsumed(toKafkaMessage({ ...event, time })))).toMatchObject({ ok: false, errors: ['ce_time is not an RFC 3339 timestamp'] });
+    },
+  );
+
   it('accepts a content-type with parameters', () => {
     const message = asConsumed(toKafkaMessage(event));
     message.headers['content-type'] = Buffer.from('application/json; charset=utf-8');

@@ -1,8 +1,10 @@
 import { jsonTextTooDeep, MAX_JSON_DEPTH } from '@cpor/kernel';
 
 /**
- * CloudEvents 1.0 envelope and its Kafka binding in binary mode (DESIGN section 3):
- * attributes travel as `ce_*` headers, the value is the JSON data, the key is the subject (claimId).
+ * CloudEvents 1.0 envelope and its Kafka protocol binding in binary mode (DESIGN section 3):
+ * attributes travel as `ce_*` headers, datacontenttype as `content-type`, the value is the JSON
+ * data, the key is the subject (claimId). `cloudevents-binding.spec.ts` checks both directions
+ * against the `cloudevents` SDK's Kafka binding.
  * Pure functions only: no Kafka client here, so every service and test can use them.
  */
 export interface CloudEvent<T = unknown> {
@@ -10,17 +12,17 @@ export interface CloudEvent<T = unknown> {
   id: string;
   /** Versioned type, e.g. `cpor.claim.submitted.v1`. Consumers dispatch on it. */
   type: string;
-  /** Producing service, e.g. `/cpor/intake`. */
+  /** Producing service, e.g. `cpor/intake` (a URI reference). */
   source: string;
   /** The claimId. Also the Kafka key, so one claim's events stay in order. */
   subject: string;
-  /** RFC 3339 timestamp of the occurrence. */
+  /** RFC 3339 timestamp of the occurrence (ours: `Date#toISOString()`). */
   time: string;
   data: T;
   claimVersion?: number;
   correlationId?: string;
   causationId?: string;
-  /** W3C trace context. */
+  /** W3C trace context: the record's `traceparent` header, not a CloudEvents attribute. */
   traceparent?: string;
 }
 
@@ -95,6 +97,21 @@ function asString(value: Buffer | string | null | undefined): string | null {
   return Buffer.isBuffer(value) ? value.toString('utf8') : value;
 }
 
+/** RFC 3339 `date-time` (section 5.6), which CloudEvents requires of `time`. */
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * An RFC 3339 timestamp naming a real instant: not `Date.parse`, which also takes `June 1, 2020`
+ * or `2020-06-01` and rolls 2020-02-30 over to March. Leap seconds (`:60`) are refused, as by `Date`.
+ */
+function isRfc3339Timestamp(value: string): boolean {
+  const match = RFC_3339.exec(value);
+  if (!match) return false;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = match.slice(1).map((part) => Number(part ?? 0));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+}
+
 const REQUIRED_HEADERS = [
   CE_HEADERS.specversion,
   CE_HEADERS.id,
@@ -137,7 +154,7 @@ export function decodeRecord<T = unknown>(record: RecordView): DecodeResult<T> {
     errors.push(`unsupported ${CE_HEADERS.specversion} '${specversion}' (expected ${CLOUDEVENTS_SPEC_VERSION})`);
   }
   const time = headers[CE_HEADERS.time];
-  if (time && Number.isNaN(Date.parse(time))) {
+  if (time && !isRfc3339Timestamp(time)) {
     errors.push(`${CE_HEADERS.time} is not an RFC 3339 timestamp`);
   }
   // Missing content-type is tolerated (JSON is the only encoding we use); a different one is not.
