@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { REQUEST_TYPES, TOPICS } from '@cpor/contracts';
+import { claimIdForRequest, EVENT_TYPES, REQUEST_TYPES, TOPICS } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { TestKafkaClient } from '../support/kafka-client.js';
 import { getMessage, waitForMessages } from '../support/mailbox.js';
@@ -33,7 +33,7 @@ describe('walking skeleton: one claim through all five services on the real serv
     system = await startSystem();
     kafka = new TestKafkaClient(system.topicPrefix);
     await kafka.connect();
-    await kafka.collect([TOPICS.claimEligibility, TOPICS.claimRequestsRejected]);
+    await kafka.collect([TOPICS.claimEligibility, TOPICS.claimRequestsRejected, TOPICS.claimEvents]);
   });
 
   afterAll(async () => {
@@ -44,7 +44,8 @@ describe('walking skeleton: one claim through all five services on the real serv
   it('R1-R7, R13: a claim request from upstream is created, submitted, reviewed, approved, consented by silence and assessed', async () => {
     const partnerId = `p-${system.runId}`;
     const request = claimRequest(system.runId, partnerId);
-    await kafka.sendEvent(TOPICS.claimRequests, { id: randomUUID(), type: REQUEST_TYPES.create, subject: partnerId, data: request });
+    const requestId = randomUUID();
+    await kafka.sendEvent(TOPICS.claimRequests, { id: requestId, type: REQUEST_TYPES.create, subject: partnerId, data: request });
 
     const partner = await system.token({ roles: ['incentives-admin'], partnerId });
     const reviewer = await system.token({ sub: 'reviewer-1', roles: ['poe-reviewer'] });
@@ -58,6 +59,14 @@ describe('walking skeleton: one claim through all five services on the real serv
       { message: 'claim submitted from the upstream request', timeoutMs: 30_000 },
     );
     expect(claim.poe).toHaveLength(1);
+    // Upstream knows the claim's id in advance, and every event the request caused names the request.
+    expect(claim.id).toBe(claimIdForRequest(requestId));
+    const caused = await waitFor(() => {
+      const records = kafka.on(TOPICS.claimEvents).filter((record) => record.key === claim.id);
+      return records.some((record) => record.headers.ce_type === EVENT_TYPES.submitted) ? records : undefined;
+    });
+    expect(caused.map((record) => record.headers.ce_type)).toEqual([EVENT_TYPES.created, EVENT_TYPES.poeAdded, EVENT_TYPES.submitted]);
+    for (const record of caused) expect({ correlation: record.headers.ce_correlationid, causation: record.headers.ce_causationid }).toEqual({ correlation: requestId, causation: requestId });
 
     // A reviewer finds it in the queue, starts the review and approves.
     const queue = await waitFor(async () => {

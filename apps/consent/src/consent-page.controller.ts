@@ -1,10 +1,14 @@
 import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Public, PROBLEM_CONTENT_TYPE, problem } from '@cpor/platform';
+import { ConsentLinkDto } from '@cpor/contracts';
+import { ProblemDto, Public, PROBLEM_CONTENT_TYPE, problem } from '@cpor/platform';
 import { REFUSAL_PROBLEM, REFUSAL_STATUS } from './consent-link-state.js';
 import { PAGE_HEADERS, renderConsentPage, renderDeclinedPage, renderErrorPage, renderRefusalPage } from './consent-page.js';
 import { ConsentService, type LinkOutcome } from './consent.service.js';
+
+/** An HTML page for browsers, or (Accept: application/json) the given schema. */
+const pageOr = (ref: string, jsonType = 'application/json') => ({ 'text/html': { schema: { type: 'string' } }, [jsonType]: { schema: { $ref: ref } } });
 
 /**
  * The customer's signed link (R7). No bearer token: the signed, expiring, single-use token is
@@ -12,6 +16,7 @@ import { ConsentService, type LinkOutcome } from './consent.service.js';
  * (`Accept: application/json`): then a small JSON view, or problem details. The token is never logged.
  */
 @ApiTags('consent')
+@ApiExtraModels(ConsentLinkDto, ProblemDto)
 @Public()
 @Controller('v1/consent')
 export class ConsentPageController {
@@ -20,27 +25,25 @@ export class ConsentPageController {
   constructor(private readonly consent: ConsentService) {}
 
   @Get(':token')
-  @ApiOperation({ summary: 'Show the approved claim and a button to decline it (changes nothing)' })
+  @ApiOperation({ operationId: 'showConsentLink', summary: 'Show the approved claim and a button to decline it (changes nothing)' })
   @ApiParam({ name: 'token', description: 'Signed consent token from the customer email' })
-  @ApiProduces('text/html', 'application/json', PROBLEM_CONTENT_TYPE)
-  @ApiResponse({ status: 200, description: 'The claim summary with the decline form' })
-  @ApiResponse({ status: 400, description: 'Malformed or tampered link' })
-  @ApiResponse({ status: 404, description: 'No consent request for this link' })
-  @ApiResponse({ status: 409, description: 'The claim is no longer awaiting consent (another approval, withdrawn)' })
-  @ApiResponse({ status: 410, description: 'The link expired (consent-link-expired: window over) or was already used (consent-link-used)' })
+  @ApiResponse({ status: 200, description: 'The claim summary with the decline form', content: pageOr(getSchemaPath(ConsentLinkDto)) })
+  @ApiResponse({ status: 400, description: 'Malformed or tampered link', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
+  @ApiResponse({ status: 404, description: 'No consent request for this link', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
+  @ApiResponse({ status: 409, description: 'The claim is no longer awaiting consent (another approval, withdrawn)', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
+  @ApiResponse({ status: 410, description: 'The link expired (consent-link-expired: window over) or was already used (consent-link-used)', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
   async show(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.answer(request, response, 'show', () => this.consent.inspect(token), (outcome) => renderConsentPage(outcome.claim, outcome.deadline), 'awaiting-consent');
   }
 
   @Post(':token')
-  @ApiOperation({ summary: 'Decline the association: the claim is rejected with reason customer-decline' })
+  @ApiOperation({ operationId: 'declineConsent', summary: 'Decline the association: the claim is rejected with reason customer-decline' })
   @ApiParam({ name: 'token', description: 'Signed consent token from the customer email' })
-  @ApiProduces('text/html', 'application/json', PROBLEM_CONTENT_TYPE)
-  @ApiResponse({ status: 200, description: 'Declined; the claim is rejected' })
-  @ApiResponse({ status: 400, description: 'Malformed or tampered link' })
-  @ApiResponse({ status: 404, description: 'No consent request for this link' })
-  @ApiResponse({ status: 409, description: 'The claim is no longer awaiting consent' })
-  @ApiResponse({ status: 410, description: 'The link expired (consent-link-expired) or was already used (consent-link-used)' })
+  @ApiResponse({ status: 200, description: 'Declined; the claim is rejected', content: pageOr(getSchemaPath(ConsentLinkDto)) })
+  @ApiResponse({ status: 400, description: 'Malformed or tampered link', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
+  @ApiResponse({ status: 404, description: 'No consent request for this link', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
+  @ApiResponse({ status: 409, description: 'The claim is no longer awaiting consent', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
+  @ApiResponse({ status: 410, description: 'The link expired (consent-link-expired) or was already used (consent-link-used)', content: pageOr(getSchemaPath(ProblemDto), PROBLEM_CONTENT_TYPE) })
   async decline(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.answer(request, response, 'decline', () => this.consent.decline(token), (outcome) => renderDeclinedPage(outcome.claim), 'declined');
   }

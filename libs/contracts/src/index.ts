@@ -7,3 +7,4 @@ export * from './lifecycle-event.js';
 export * from './topics.js';
 export * from './requests/index.js';
 export * from './subscriptions.js';
+export * from './responses/claim.response.js';

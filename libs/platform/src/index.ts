@@ -10,5 +10,6 @@ export * from './tokens.js';
 export * from './auth/actors.js';
 export * from './http/if-match.js';
 export * from './http/problem.js';
+export * from './http/problem-docs.js';
 export * from './http/idempotency.js';
 export * from './service-error.filter.js';

@@ -24,7 +24,8 @@ export function toProblem(exception: unknown, instance?: string): Problem {
       // The validation pipe's list: every problem, each naming its field.
       return problem(code, 'The request is invalid', { status, instance, extensions: { errors: message.map(String) } });
     }
-    const extensions = typeof body === 'object' && body !== null ? { ...(body as { extensions?: Record<string, unknown> }).extensions } : undefined;
+    // Anything else the exception carries (readiness: mongo, consumers) stays, as extension members.
+    const { message: _message, error: _error, statusCode: _statusCode, code: _code, ...extensions } = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
     return problem(code, typeof message === 'string' ? message : exception.message, { status, instance, extensions });
   }
   if (isTransient(exception)) return problem('unavailable', 'A dependency is unavailable; retry shortly', { instance });

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import type { Request } from 'express';
 import { FilesInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { claimIdForRequest, CommentDto, CreateClaimDto, EditClaimDto } from '@cpor/contracts';
+import { ClaimDto, ClaimHistoryDto, ClaimPageDto, claimIdForRequest, CommentDto, CreateClaimDto, EditClaimDto } from '@cpor/contracts';
 import { PARTNER_ROLES } from '@cpor/domain';
-import { ApiIfMatch, ClaimETagInterceptor, CurrentPrincipal, Idempotent, IdempotencyCommandId, IfMatchVersion, partnerActor, RequireRoles, type Principal } from '@cpor/platform';
+import { ApiIfMatch, ApiProblems, ClaimETagInterceptor, CurrentPrincipal, Idempotent, IdempotencyCommandId, IfMatchVersion, partnerActor, RequireRoles, type Principal } from '@cpor/platform';
 import { POE_MAX_BYTES } from '../poe/poe-file-type.js';
 import { DisputeClaimDto, WithdrawClaimDto } from './claim-commands.dto.js';
 import { toClaimResponse, toHistoryResponse } from './claim-response.js';
@@ -13,17 +13,36 @@ import { ListClaimsQuery } from './list-claims.query.js';
 import { decodeCursor, encodeCursor, parseSort } from './list-cursor.js';
 import { ClaimsService, type UploadedPoe } from './claims.service.js';
 
+/** The multipart body of an upload: one to ten files in the field `files`. */
+const POE_UPLOAD_SCHEMA = {
+  type: 'object',
+  required: ['files'],
+  properties: { files: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', format: 'binary' }, description: `PDF, PNG, JPEG or DOCX, at most ${POE_MAX_BYTES} bytes each` } },
+};
+/** A dispute: a justification, new PoE files, or both (multipart), or a JSON body with the justification. */
+const DISPUTE_SCHEMA = {
+  type: 'object',
+  properties: {
+    justification: { type: 'string', description: 'Business justification' },
+    files: POE_UPLOAD_SCHEMA.properties.files,
+  },
+};
+
 const uploads = FilesInterceptor('files', 10, { limits: { fileSize: POE_MAX_BYTES, files: 10 } });
 
 /** The partner API (R1, R2, R9-R12): a partner acts only on its own organisation's claims. */
 @ApiTags('claims')
 @ApiBearerAuth()
 @UseInterceptors(ClaimETagInterceptor)
+@ApiProblems(401, 403, 503)
 @RequireRoles(...PARTNER_ROLES)
 @Controller('v1/claims')
 export class ClaimsController {
   constructor(private readonly claims: ClaimsService) {}
 
+  @ApiOperation({ operationId: 'createClaim', summary: 'Create a claim (Editing); its id is derived from the Idempotency-Key when one is sent' })
+  @ApiCreatedResponse({ type: ClaimDto, description: 'The new claim; ETag is its version' })
+  @ApiProblems(400, 422)
   @Post()
   @Idempotent()
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateClaimDto, @IdempotencyCommandId() commandId?: string) {
@@ -32,6 +51,9 @@ export class ClaimsController {
     return toClaimResponse(claim);
   }
 
+  @ApiOperation({ operationId: 'listClaims', summary: "The organisation's claims: filters, sort, cursor paging (next and Link)" })
+  @ApiOkResponse({ type: ClaimPageDto })
+  @ApiProblems(400)
   @Get()
   async list(@CurrentPrincipal() principal: Principal, @Query() query: ListClaimsQuery, @Req() request: Request) {
     const limit = query.limit ?? 20;
@@ -64,16 +86,25 @@ export class ClaimsController {
     return { items: page.map(toClaimResponse), total, limit, ...(after ? {} : { offset: query.offset ?? 0 }), next };
   }
 
+  @ApiOperation({ operationId: 'getClaim', summary: 'One claim of the organisation' })
+  @ApiOkResponse({ type: ClaimDto, description: 'The claim; ETag is its version' })
+  @ApiProblems(400, 404)
   @Get(':claimId')
   async get(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string) {
     return toClaimResponse(await this.claims.get(partnerActor(principal), claimId));
   }
 
+  @ApiOperation({ operationId: 'getClaimHistory', summary: 'Every change, comment and action, oldest first (R12)' })
+  @ApiOkResponse({ type: ClaimHistoryDto })
+  @ApiProblems(400, 404)
   @Get(':claimId/history')
   async history(@CurrentPrincipal() principal: Principal, @Param('claimId', ParseUUIDPipe) claimId: string) {
     return toHistoryResponse(await this.claims.get(partnerActor(principal), claimId));
   }
 
+  @ApiOperation({ operationId: 'editClaim', summary: "Edit the fields the claim's policy allows in its status (R10)" })
+  @ApiOkResponse({ type: ClaimDto })
+  @ApiProblems(400, 404, 409, 412)
   @Patch(':claimId')
   @ApiIfMatch()
   async edit(
@@ -85,6 +116,10 @@ export class ClaimsController {
     return this.run(principal, claimId, { type: 'edit', changes: { ...changes } }, { expectedVersion });
   }
 
+  @ApiOperation({ operationId: 'uploadPoe', summary: 'Upload proof of execution files (PDF, PNG, JPEG, DOCX)' })
+  @ApiBody({ schema: POE_UPLOAD_SCHEMA })
+  @ApiOkResponse({ type: ClaimDto })
+  @ApiProblems(400, 404, 409, 413, 422)
   @Post(':claimId/poe')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
@@ -99,6 +134,9 @@ export class ClaimsController {
     return toClaimResponse(claim);
   }
 
+  @ApiOperation({ operationId: 'submitClaim', summary: 'Submit the claim for review (R2: at least one PoE)' })
+  @ApiOkResponse({ type: ClaimDto })
+  @ApiProblems(400, 404, 409, 412, 422)
   @Post(':claimId/submit')
   @HttpCode(200)
   @Idempotent()
@@ -112,6 +150,9 @@ export class ClaimsController {
     return this.run(principal, claimId, { type: 'submit' }, { expectedVersion, commandId });
   }
 
+  @ApiOperation({ operationId: 'commentOnClaim', summary: 'Add a comment to the claim (R11)' })
+  @ApiOkResponse({ type: ClaimDto })
+  @ApiProblems(400, 404, 409, 422)
   @Post(':claimId/comments')
   @HttpCode(200)
   @Idempotent()
@@ -119,6 +160,9 @@ export class ClaimsController {
     return this.run(principal, claimId, { type: 'comment', text: body.text }, { commandId });
   }
 
+  @ApiOperation({ operationId: 'withdrawClaim', summary: 'Ask for the claim to be rejected, with a sub-reason (R8)' })
+  @ApiOkResponse({ type: ClaimDto })
+  @ApiProblems(400, 404, 409, 422)
   @Post(':claimId/withdraw')
   @HttpCode(200)
   @Idempotent()
@@ -126,6 +170,10 @@ export class ClaimsController {
     return this.run(principal, claimId, { type: 'withdraw', subReason: body.subReason, comment: body.comment }, { commandId });
   }
 
+  @ApiOperation({ operationId: 'disputeRejection', summary: 'Dispute a rejection with a justification and/or new PoE while the window is open (R9)' })
+  @ApiBody({ schema: DISPUTE_SCHEMA })
+  @ApiOkResponse({ type: ClaimDto })
+  @ApiProblems(400, 404, 409, 413, 422)
   @Post(':claimId/disputes')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data', 'application/json')

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateClaimDto } from '@cpor/contracts';
 import { DomainError, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
-import { ClaimLedger, PoeStore, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
+import { ClaimLedger, PoeStore, type LedgerCommandOptions, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
 import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
 import { detectPoeContentType, POE_MAX_BYTES } from '../poe/poe-file-type.js';
 
@@ -42,7 +42,7 @@ export class ClaimsService {
     return this.ledger.list({ ...filter, partnerId: actor.partnerId ?? '' }, page, sort);
   }
 
-  execute(actor: Actor, claimId: string, command: ClaimCommand, options: { expectedVersion?: number; commandId?: string; retryOnConflict?: boolean } = {}) {
+  execute(actor: Actor, claimId: string, command: ClaimCommand, options: Omit<LedgerCommandOptions, 'alsoPublish'> = {}) {
     return this.ledger.execute(claimId, command, actor, options);
   }
 

@@ -29,10 +29,12 @@ export class ClaimRequestsHandler {
     await this.handle(event, context, CreateClaimRequest, async (request, actor) => {
       const claimId = claimIdForRequest(event.id);
       await this.claims.create(actor, request.claim, { claimId, commandId: event.id });
+      // Every event the request causes carries its id (ce_correlationid, ce_causationid): how upstream finds what became of it.
+      const caused = { correlationId: event.id, causationId: event.id, retryOnConflict: true };
       for (const [index, document] of (request.poe ?? []).entries()) {
-        await this.claims.execute(actor, claimId, { type: 'addPoe', document: { ...document } }, { commandId: `${event.id}:poe:${index}`, retryOnConflict: true });
+        await this.claims.execute(actor, claimId, { type: 'addPoe', document: { ...document } }, { ...caused, commandId: `${event.id}:poe:${index}` });
       }
-      if (request.submit) await this.claims.execute(actor, claimId, { type: 'submit' }, { commandId: `${event.id}:submit`, retryOnConflict: true });
+      if (request.submit) await this.claims.execute(actor, claimId, { type: 'submit' }, { ...caused, commandId: `${event.id}:submit` });
     });
   }
 
@@ -75,7 +77,7 @@ export class ClaimRequestsHandler {
       await this.claims.get(actor, request.claimId);
       const documents = request.poe ?? [];
       for (const [index, document] of documents.entries()) {
-        await this.claims.execute(actor, request.claimId, { type: 'addPoe', document: { ...document } }, { commandId: `${event.id}:poe:${index}`, retryOnConflict: true });
+        await this.claims.execute(actor, request.claimId, { type: 'addPoe', document: { ...document } }, { commandId: `${event.id}:poe:${index}`, correlationId: event.id, causationId: event.id, retryOnConflict: true });
       }
       const command: ClaimCommand = {
         type: 'dispute',

@@ -25,7 +25,10 @@ export interface LedgerCommandOptions {
   expectedVersion?: number;
   /** Event-driven commands re-read and decide again after losing a race; HTTP commands do not. */
   retryOnConflict?: boolean;
+  /** `ce_correlationid` of the events: the request or event that started the chain (default: the command id). */
   correlationId?: string;
+  /** `ce_causationid` of the events: the request or event that caused them (default: the command id). */
+  causationId?: string;
   /** Records for other topics that must leave through the same outbox (e.g. the downstream assessment). */
   alsoPublish?: (state: ClaimState, version: number) => Array<{ topic: string; id: string; type: string; data: unknown }>;
 }
@@ -359,7 +362,7 @@ export class ClaimLedger {
       data,
       claimVersion: version,
       correlationId,
-      ...(options.commandId ? { causationId: options.commandId } : {}),
+      ...((options.causationId ?? options.commandId) ? { causationId: options.causationId ?? options.commandId } : {}),
     });
     const outbox: OutboxEntry[] = outcome.events.map((event) => ({
       topic: TOPICS.claimEvents,
