@@ -10,7 +10,11 @@ export default {
   // Integration and e2e tests wait on real servers (each wait has its own deadline).
   testTimeout: 240_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts', '<rootDir>/test/architecture/**/*.spec.ts', '<rootDir>/test/contract/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts', '<rootDir>/test/architecture/**/*.spec.ts', '<rootDir>/test/contract/**/*.spec.ts', '<rootDir>/test/deployment/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

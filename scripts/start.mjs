@@ -2,6 +2,7 @@
 // `npm start`: brings up the local servers (Kafka, FerretDB, Mailpit; reusing any already
 // listening), builds the services, starts all five and prints where everything is.
 // Ctrl+C stops the services; the servers keep running (`npm run infra -- down` stops them).
+import './node-version.mjs'; // Node 24+: stops with a hint on an older Node
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

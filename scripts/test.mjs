@@ -2,6 +2,7 @@
 // The project's one test command (`npm test`): type check, lint, then every Jest project
 // (unit, integration, end-to-end) against real servers that it brings up itself (reusing any
 // already listening) and stops again if it started them. Ends with "N passed, N failed".
+import './node-version.mjs'; // Node 24+: stops with a hint on an older Node
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
