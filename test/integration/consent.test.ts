@@ -306,6 +306,38 @@ describe('customer page over HTTP (R7)', () => {
     expect(await again.text()).toContain('already been used');
   });
 
+  it('answers JSON to Accept: application/json: the claim view, then problem details that tell a used link from an expired one', async () => {
+    const json = { accept: 'application/json' };
+    const used = await approvedClaim();
+    await consent.onApproved(used);
+    const usedLink = await linkOf(used.data.claimId);
+    clock.set('2026-11-25T09:00:00.000Z');
+    const shown = await fetch(`${base}/v1/consent/${usedLink.token}`, { headers: json });
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await shown.json()).toEqual({ claimId: used.data.claimId, consent: 'awaiting-consent', consentDeadline: usedLink.deadline });
+    const declined = await fetch(`${base}/v1/consent/${usedLink.token}`, { method: 'POST', headers: json });
+    expect(await declined.json()).toMatchObject({ claimId: used.data.claimId, consent: 'declined' });
+    const again = await fetch(`${base}/v1/consent/${usedLink.token}`, { method: 'POST', headers: json });
+    expect(again.status).toBe(410);
+    expect(again.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const usedProblem = (await again.json()) as { instance?: string };
+    expect(usedProblem).toMatchObject({ type: 'urn:cpor:problem:consent-link-used', status: 410, code: 'consent-link-used' });
+    expect(usedProblem.instance).toBeUndefined();
+
+    const expired = await approvedClaim();
+    await consent.onApproved(expired);
+    const expiredLink = await linkOf(expired.data.claimId);
+    clock.set(expiredLink.deadline);
+    const late = await fetch(`${base}/v1/consent/${expiredLink.token}`, { headers: json });
+    expect(late.status).toBe(410);
+    expect(await late.json()).toMatchObject({ type: 'urn:cpor:problem:consent-link-expired', status: 410, code: 'consent-link-expired' });
+
+    const tampered = await fetch(`${base}/v1/consent/${expiredLink.token.slice(0, -3)}abc`, { headers: json });
+    expect(tampered.status).toBe(400);
+    expect(await tampered.json()).toMatchObject({ code: 'consent-link-invalid' });
+  });
+
   it('answers a tampered link 400, an unknown approval 404, a moved-on claim 409 and an expired link 410, as HTML', async () => {
     const approved = await approvedClaim();
     const claimId = approved.data.claimId;

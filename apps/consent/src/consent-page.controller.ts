@@ -2,7 +2,7 @@ import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ConsentLinkDto } from '@cpor/contracts';
-import { ProblemDto, Public, PROBLEM_CONTENT_TYPE, problem } from '@cpor/platform';
+import { ProblemDto, Public, PROBLEM_CONTENT_TYPE, problem, toProblem } from '@cpor/platform';
 import { REFUSAL_PROBLEM, REFUSAL_STATUS } from './consent-link-state.js';
 import { PAGE_HEADERS, renderConsentPage, renderDeclinedPage, renderErrorPage, renderRefusalPage } from './consent-page.js';
 import { ConsentService, type LinkOutcome } from './consent.service.js';
@@ -64,17 +64,20 @@ export class ConsentPageController {
     } catch (error) {
       // Only the message: the request URL (with the token) must not reach the logs.
       this.logger.error(`consent ${action} failed: ${(error as Error).message}`);
-      if (json) this.problem(response, problem('internal', 'Internal server error'));
-      else response.status(500).send(renderErrorPage());
+      // No instance: the path holds the token. A store that is away is a 503 to retry, as everywhere.
+      const failure = toProblem(error);
+      if (failure.code === 'unavailable') response.setHeader('Retry-After', '5');
+      if (json) this.problem(response, failure);
+      else response.status(failure.status).send(renderErrorPage());
       return;
     }
-    if (outcome.ok && json) response.status(200).json({ claimId: outcome.claim.id, consent, consentDeadline: outcome.deadline });
+    if (outcome.ok && json) response.status(200).type('application/json').json({ claimId: outcome.claim.id, consent, consentDeadline: outcome.deadline });
     else if (outcome.ok) response.status(200).send(render(outcome));
     else if (json) this.problem(response, problem(REFUSAL_PROBLEM[outcome.refusal].code, REFUSAL_PROBLEM[outcome.refusal].detail, { status: REFUSAL_STATUS[outcome.refusal] }));
     else response.status(REFUSAL_STATUS[outcome.refusal]).send(renderRefusalPage(outcome.refusal));
   }
 
-  /** No instance: the path holds the token, which is a credential. */
+  /** Never an instance: the path holds the token, which is a credential. */
   private problem(response: Response, body: ReturnType<typeof problem>): void {
     response.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
     response.status(body.status).json(body);

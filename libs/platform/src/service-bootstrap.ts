@@ -15,8 +15,10 @@ export interface ServiceStartOptions {
   port?: number;
 }
 
-/** Shared HTTP set-up: validation listing every problem, OpenAPI at /docs. */
+/** Shared HTTP set-up: validation listing every problem, OpenAPI at /docs, ETags only where they are claim versions. */
 export function configureHttp(app: INestApplication, options: Pick<ServiceStartOptions, 'title' | 'description'>): void {
+  // The only ETags are claim versions (ClaimETagInterceptor): no weak body hashes from Express.
+  (app.getHttpAdapter().getInstance() as { set(setting: string, value: unknown): void }).set('etag', false);
   app.useGlobalPipes(
     new JsonDepthPipe(),
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),

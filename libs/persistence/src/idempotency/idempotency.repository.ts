@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../errors.js';
+import { op } from '../trusted.js';
 
 /**
  * The first answer to an HTTP request sent with an Idempotency-Key, kept so that a repeat gets
@@ -25,8 +26,8 @@ const idempotentAnswerSchema = new Schema<IdempotentAnswer>(
     status: { type: Number, required: true },
     body: { type: Schema.Types.Mixed },
     createdAt: { type: Date, required: true },
-    // MongoDB deletes expired answers itself; elsewhere an expired one is ignored and replaced.
-    expiresAt: { type: Date, required: true, index: { expireAfterSeconds: 0 } },
+    // Expired answers are ignored when read and deleted by sweepExpired (FerretDB v1 has no TTL indexes).
+    expiresAt: { type: Date, required: true, index: true },
   },
   { collection: 'idempotent_answers', versionKey: false, minimize: false },
 );
@@ -48,6 +49,12 @@ export class IdempotentAnswerRepository {
     if (answer.expiresAt.getTime() > now.getTime()) return answer;
     await this.answers.deleteOne({ _id: id, expiresAt: answer.expiresAt }).exec();
     return null;
+  }
+
+  /** Deletes the answers that expired before `now` (a filter on an indexed field). Returns how many. */
+  async sweepExpired(now: Date): Promise<number> {
+    const { deletedCount } = await this.answers.deleteMany({ expiresAt: op({ $lt: new Date(now) }) }).exec();
+    return deletedCount;
   }
 
   /**

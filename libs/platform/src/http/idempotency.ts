@@ -11,6 +11,8 @@ import { SERVICE_CONFIG, type ServiceConfig } from '../service-config.js';
 
 /** How long a first answer is kept for repeats of its Idempotency-Key. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Expired answers are deleted at most this often, by whichever request comes along (no timer to stop). */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 interface IdempotentRequest extends Request {
@@ -40,6 +42,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
+  private lastSweep = 0;
+
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<IdempotentRequest>();
     const response = context.switchToHttp().getResponse<Response>();
@@ -59,12 +63,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
         from(
           (async () => {
             const now = this.clock.now();
+            this.sweepNowAndThen(now);
             const first = await this.answers.remember({ _id: id, fingerprint, status, body, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS) });
             return first.fingerprint === fingerprint && first.body === body ? body : this.replay(first.fingerprint, fingerprint, first.body, response);
           })(),
         ),
       ),
     );
+  }
+
+  private sweepNowAndThen(now: Date): void {
+    if (now.getTime() - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now.getTime();
+    // Off the request's path; a failed sweep is retried an hour later.
+    void this.answers.sweepExpired(now).catch(() => undefined);
   }
 
   private replay(storedFingerprint: string, fingerprint: string, body: unknown, response: Response): unknown {
