@@ -4,6 +4,8 @@ import { http } from '../support/http.js';
 import { distinctEvents, TestKafkaClient, type ReceivedRecord } from '../support/kafka-client.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
 import { waitFor } from '../support/wait-for.js';
+import { docx, docxBomb } from '../support/zip.js';
+import { DOCX_MAX_UNCOMPRESSED_BYTES } from '../../apps/intake/src/poe/docx-package.js';
 
 /**
  * Partner and reviewer sides end to end: the partner API (intake) and the reviewer API (review)
@@ -240,6 +242,24 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     const after = await http('GET', `${intake}/v1/claims/${claim.id}`, { token });
     expect(after.body.poe).toHaveLength(1);
     expect(after.body.version).toBe(png.body.version);
+  });
+
+  it('R2: a DOCX is accepted only as a well-formed OOXML package under the size cap; the client name is kept only sanitised', async () => {
+    const { token, tag } = await newPartner();
+    const claim = await createClaim(token, tag);
+
+    const accepted = await uploadPoe(token, claim.id, [{ name: '../../etc/passwd <SOW>.docx', data: docx(), type: 'text/plain' }]);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.poe).toEqual([
+      expect.objectContaining({ fileName: 'passwd _SOW_.docx', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }),
+    ]);
+
+    // A 1 MB file that declares a 1 GiB word/document.xml.
+    const bomb = await docxBomb(1024 * 1024 * 1024);
+    const refused = await uploadPoe(token, claim.id, [{ name: 'bomb.docx', data: bomb }]);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([`bomb.docx: a DOCX may unpack to at most ${DOCX_MAX_UNCOMPRESSED_BYTES} bytes`]);
+    expect((await http('GET', `${intake}/v1/claims/${claim.id}`, { token })).body.poe).toHaveLength(1);
   });
 
   it('R2: submit without PoE is refused with 409, the claim stays Editing', async () => {

@@ -4,7 +4,8 @@ import type { CreateClaimDto } from '@cpor/contracts';
 import { DomainError, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
 import { ClaimLedger, PoeStore, type LedgerCommandOptions, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
 import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
-import { detectPoeContentType, POE_MAX_BYTES } from '../poe/poe-file-type.js';
+import { docxProblem } from '../poe/docx-package.js';
+import { detectPoeContentType, POE_CONTENT_TYPES, POE_MAX_BYTES } from '../poe/poe-file-type.js';
 
 export interface UploadedPoe {
   originalname: string;
@@ -90,17 +91,24 @@ export class ClaimsService {
     await this.get(actor, claimId);
     const problems: string[] = [];
     if (files.length === 0) problems.push('file: at least one file is required');
-    const typed = files.map((file) => {
-      const contentType = detectPoeContentType(file.buffer);
-      if (file.size > POE_MAX_BYTES) problems.push(`${file.originalname}: larger than ${POE_MAX_BYTES} bytes`);
-      if (!contentType) problems.push(`${file.originalname}: only PDF, PNG, JPEG or DOCX files are accepted`);
-      return { file, contentType };
-    });
+    // The type is what the bytes are (sniffed), never the name or the declared type; the stored
+    // name is the generated document id, and the client's name is kept only sanitised, for display.
+    const typed = await Promise.all(
+      files.map(async (file) => {
+        const fileName = safeFileName(file.originalname);
+        const contentType = detectPoeContentType(file.buffer);
+        if (file.size > POE_MAX_BYTES) problems.push(`${fileName}: larger than ${POE_MAX_BYTES} bytes`);
+        if (!contentType) problems.push(`${fileName}: only PDF, PNG, JPEG or DOCX files are accepted`);
+        const docx = contentType === POE_CONTENT_TYPES.docx ? await docxProblem(file.buffer) : null;
+        if (docx) problems.push(`${fileName}: ${docx}`);
+        return { file, fileName, contentType };
+      }),
+    );
     if (problems.length > 0) throw new DomainError('invalid-command', 'PoE upload refused', { errors: problems });
     const documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> = [];
-    for (const { file, contentType } of typed) {
-      const stored = await this.poeStore.save({ claimId, originalName: file.originalname, contentType: contentType!, data: file.buffer });
-      documents.push({ documentId: stored.documentId, fileName: safeFileName(file.originalname), contentType: contentType!, size: stored.size, sha256: stored.sha256 });
+    for (const { file, fileName, contentType } of typed) {
+      const stored = await this.poeStore.save({ claimId, originalName: fileName, contentType: contentType!, data: file.buffer });
+      documents.push({ documentId: stored.documentId, fileName, contentType: contentType!, size: stored.size, sha256: stored.sha256 });
     }
     return documents;
   }
