@@ -12,7 +12,7 @@ const option = (name, fallback) => {
 const roles = args.flatMap((arg, i) => (arg === '--role' && args[i + 1] ? args[i + 1].split(',') : []));
 if (roles.length === 0) {
   console.error('usage: npm run token -- --role <role>[,<role>] [--partner <partnerId>] [--sub <user>] [--expires 8h]');
-  console.error('roles: billing-admin, global-admin, incentives-admin (with --partner), poe-reviewer');
+  console.error('roles: billing-admin, global-admin, incentives-admin (with --partner), poe-reviewer, cpor-ops');
   process.exit(2);
 }
 const secret = process.env.JWT_SECRET ?? 'cpor-local-development-secret-change-me';

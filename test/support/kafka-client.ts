@@ -6,6 +6,8 @@ export interface ReceivedRecord {
   key: string | null;
   headers: Record<string, string>;
   value: string;
+  /** The record's Kafka timestamp (ms since epoch, as kafkajs gives it). */
+  timestamp: string;
   json: () => any;
 }
 
@@ -68,6 +70,7 @@ export class TestKafkaClient {
           key: message.key?.toString('utf8') ?? null,
           headers: decodeHeaders(message.headers),
           value,
+          timestamp: message.timestamp,
           json: () => JSON.parse(value),
         });
       },

@@ -46,7 +46,8 @@ export interface RunningSystem {
  * clock. Each run gets its own topics and database, so runs never see each other's data.
  * Tests then talk to it only through HTTP, Kafka and the SMTP server's API.
  */
-export async function startSystem(overrides: Record<string, string> = {}): Promise<RunningSystem> {
+export async function startSystem(overrides: Record<string, string> = {}, options: { clock?: 'manual' | 'controlled' } = {}): Promise<RunningSystem> {
+  const controlled = options.clock === 'controlled';
   const runId = randomUUID().slice(0, 8);
   const topicPrefix = `e2e-${runId}.`;
   const mongoDb = `cpor_e2e_${runId}`;
@@ -58,6 +59,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     POLL_INTERVAL_MS: '100',
     DEADLINE_POLL_INTERVAL_MS: '100',
     NOTIFICATION_RETRY_BASE_MS: '200',
+    ...(controlled ? { CLOCK_CONTROL: 'on' } : {}),
     ...overrides,
   };
   Object.assign(process.env, runEnv);
@@ -76,10 +78,9 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
   const urls = {} as Record<ServiceName, string>;
 
   async function boot(descriptor: ServiceDescriptor, port: number): Promise<string> {
-    const moduleRef = await Test.createTestingModule({ imports: [descriptor.module as never] })
-      .overrideProvider(CLOCK)
-      .useValue(clock)
-      .compile();
+    // The manual clock, or (controlled) each service's own controlled business clock, moved over HTTP.
+    const testing = Test.createTestingModule({ imports: [descriptor.module as never] });
+    const moduleRef = await (controlled ? testing : testing.overrideProvider(CLOCK).useValue(clock)).compile();
     const app = moduleRef.createNestApplication({ logger: process.env.E2E_VERBOSE ? ['log', 'error', 'warn'] : ['error', 'warn'] });
     apps.set(descriptor.options.service, app);
     const { url } = await startService(app, { ...descriptor.options, port });

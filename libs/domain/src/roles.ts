@@ -5,6 +5,9 @@ export type PartnerRole = (typeof PARTNER_ROLES)[number];
 /** Role carried by Microsoft PoE reviewers. */
 export const REVIEWER_ROLE = 'poe-reviewer';
 
+/** Role of the people who run the system (the ops endpoints, e.g. the controlled clock). */
+export const OPS_ROLE = 'cpor-ops';
+
 export const ACTOR_KINDS = ['partner', 'reviewer', 'customer', 'system', 'upstream'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 

@@ -11,3 +11,4 @@ export * from './claim-ledger/claim-transition.js';
 export * from './consent-requests/consent-request.repository.js';
 export * from './deliveries/delivery.repository.js';
 export * from './idempotency/idempotency.repository.js';
+export * from './business-clock/business-clock.repository.js';

@@ -1,12 +1,14 @@
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { type StoreConnection, claimModel, IdempotentAnswerRepository, idempotentAnswerModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
+import { type StoreConnection, BusinessClockRepository, businessClockMoveModel, claimModel, IdempotentAnswerRepository, idempotentAnswerModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
 import { collectDefaultMetrics } from 'prom-client';
 import { BusinessCalendar } from '@cpor/domain';
 import { KafkaPublisher, loadMessagingConfig } from '@cpor/messaging';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { CLOCK, SystemClock, type Clock } from '@cpor/kernel';
+import { ClockController } from './clock/clock.controller.js';
+import { clockControlEnabled, ControlledClock } from './clock/controlled-clock.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { ServiceErrorFilter } from './service-error.filter.js';
 import { OpsController } from './ops.controller.js';
@@ -22,6 +24,7 @@ class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly relay: OutboxRelay,
     private readonly publisher: KafkaPublisher,
     @Inject(MONGO_CONNECTION) private readonly connection: StoreConnection,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,6 +43,7 @@ class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     await this.relay.relayOnce().catch(() => undefined);
     await this.relay.stop();
+    if (this.clock instanceof ControlledClock) this.clock.stop();
     await this.publisher.disconnect();
     await this.connection.close();
   }
@@ -59,10 +63,20 @@ export class ServiceCoreModule {
     return {
       global: true,
       module: ServiceCoreModule,
-      controllers: [OpsController],
+      controllers: [OpsController, ClockController],
       providers: [
         { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(service) },
-        { provide: CLOCK, useClass: SystemClock },
+        {
+          // The wall clock, or with CLOCK_CONTROL=on (never in production) the controlled business clock.
+          provide: CLOCK,
+          useFactory: async (connection: StoreConnection): Promise<Clock> => {
+            if (!clockControlEnabled()) return new SystemClock();
+            const clock = new ControlledClock(new BusinessClockRepository(businessClockMoveModel(connection)));
+            await clock.start();
+            return clock;
+          },
+          inject: [MONGO_CONNECTION],
+        },
         {
           provide: BusinessCalendar,
           useFactory: (config: ServiceConfig) => new BusinessCalendar(config.calendar),

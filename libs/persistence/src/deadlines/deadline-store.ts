@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { type Clock, forEachConcurrently, PollingLoop } from '@cpor/kernel';
+import { type Clock, forEachConcurrently, isMovableClock, PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, LeaseStore, leaseModel } from '../leases.js';
 import { isDuplicateKeyError } from '../errors.js';
 import { op } from '../trusted.js';
@@ -130,6 +130,11 @@ export class DeadlineStore {
     return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime()).slice(0, limit);
   }
 
+  /** Calls `listener` when the business clock jumps forward (controlled clock only). */
+  onClockMove(listener: () => void): () => void {
+    return isMovableClock(this.clock) ? this.clock.onMove(listener) : () => undefined;
+  }
+
   /** Today's UTC day on the business clock (the pollers' cursor). */
   today(): string {
     return utcDay(this.clock.now());
@@ -209,6 +214,7 @@ export class DeadlinePoller {
   /** The business day of the last poll that completed, and when (wall clock) the last full sweep ran. */
   private lastPolledDay: string | undefined;
   private lastFullSweepAt = 0;
+  private stopFollowingClock: () => void = () => undefined;
 
   constructor(
     private readonly store: DeadlineStore,
@@ -221,9 +227,12 @@ export class DeadlinePoller {
 
   start(): void {
     this.loop.start();
+    // A move of the controlled clock may make many deadlines due at once: poll now, not in a while.
+    this.stopFollowingClock = this.store.onClockMove(() => this.loop.nudge());
   }
 
   async stop(): Promise<void> {
+    this.stopFollowingClock();
     await this.loop.stop();
     await this.lease.release().catch(() => undefined);
   }

@@ -1,0 +1,53 @@
+import type { BusinessClockRepository } from '@cpor/persistence';
+import { clockControlEnabled, ControlledClock } from './controlled-clock.js';
+
+/** The store's rows, as the repository keeps them: inserts only, the largest offset wins. */
+function fakeStore(): BusinessClockRepository & { offsets: number[] } {
+  const offsets: number[] = [];
+  return {
+    offsets,
+    offsetMs: async () => Math.max(0, ...offsets),
+    record: async (offsetMs: number) => void offsets.push(offsetMs),
+  } as unknown as BusinessClockRepository & { offsets: number[] };
+}
+
+describe('the controlled business clock', () => {
+  it('is refused with NODE_ENV=production, and CLOCK_CONTROL takes on or off only', () => {
+    expect(clockControlEnabled({})).toBe(false);
+    expect(clockControlEnabled({ CLOCK_CONTROL: 'on', NODE_ENV: 'development' })).toBe(true);
+    expect(() => clockControlEnabled({ CLOCK_CONTROL: 'on', NODE_ENV: 'production' })).toThrow('CLOCK_CONTROL=on is refused with NODE_ENV=production');
+    expect(() => clockControlEnabled({ CLOCK_CONTROL: 'yes' })).toThrow('CLOCK_CONTROL="yes": expected on or off');
+  });
+
+  it('moves forward by a duration or to an instant, never back, and tells its listeners', async () => {
+    const store = fakeStore();
+    const clock = new ControlledClock(store);
+    await clock.refresh();
+    let moves = 0;
+    clock.onMove(() => moves++);
+    const start = clock.now().getTime();
+
+    const week = clock.plan({ by: 'P7D' });
+    expect(week.ok).toBe(true);
+    await clock.move((week as { offsetMs: number }).offsetMs, 'operator');
+    expect(clock.now().getTime() - start).toBeGreaterThanOrEqual(7 * 86_400_000);
+    expect(moves).toBe(1);
+
+    expect(clock.plan({ to: new Date(start).toISOString() })).toEqual({ ok: false, problem: expect.stringContaining('only moves forward') });
+    expect(clock.plan({ by: '-PT1H' })).toEqual({ ok: false, problem: expect.stringContaining('only moves forward') });
+    expect(clock.plan({ by: 'soon' })).toEqual({ ok: false, problem: expect.stringContaining('ISO 8601 duration') });
+    expect(clock.plan({})).toEqual({ ok: false, problem: expect.stringContaining('exactly one') });
+  });
+
+  it('takes a larger offset another service recorded, and ignores a smaller one (concurrent moves cannot set it back)', async () => {
+    const store = fakeStore();
+    const here = new ControlledClock(store);
+    const there = new ControlledClock(store);
+    await there.move(5 * 86_400_000, 'a');
+    await here.refresh();
+    expect(here.offsetMs).toBe(5 * 86_400_000);
+    store.offsets.push(86_400_000); // a smaller move landing later
+    await here.refresh();
+    expect(here.offsetMs).toBe(5 * 86_400_000);
+  });
+});
