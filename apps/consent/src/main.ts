@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { startService } from '@cpor/platform';
+import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
 import { consentService } from './service.js';
 
+exitOnInvalidConfiguration(consentService.options);
 const app = await NestFactory.create(consentService.module);
 await startService(app, consentService.options);

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { startService } from '@cpor/platform';
+import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
 import { intakeService } from './service.js';
 
+exitOnInvalidConfiguration(intakeService.options);
 const app = await NestFactory.create(intakeService.module, { bufferLogs: false });
 await startService(app, intakeService.options);

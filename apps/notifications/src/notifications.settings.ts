@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { configSchema, readEnv, setting, type Environment } from '@cpor/kernel';
 import type { ServiceConfig } from '@cpor/platform';
 
 /** Notification-specific settings, read once at start-up from the environment. */
@@ -31,24 +32,53 @@ export interface SenderOptions {
 
 export const NOTIFICATION_SETTINGS = Symbol('NOTIFICATION_SETTINGS');
 
-export function loadNotificationSettings(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): NotificationSettings {
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+
+/** The notification service's own variables (loadNotificationSettings). */
+export const notificationSettingsSchema = configSchema(
+  {
+    PARTNER_PORTAL_URL: setting.url({
+      description: "the partner portal's base: claim links in partner emails are `<PARTNER_PORTAL_URL>/claims/<id>`",
+      schemes: ['https', 'http'],
+      shownDefault: "intake's API: `http://127.0.0.1:<INTAKE_PORT>/v1`",
+    }),
+    REVIEWERS_EMAIL: setting.text({ description: "the PoE reviewers' mailbox (SLA breaches)", default: 'poe-reviewers@cpor.local', pattern: EMAIL, allowed: 'an email address' }),
+    OPS_EMAIL: setting.text({ description: 'the operations mailbox (SLA breaches)', default: 'ops@cpor.local', pattern: EMAIL, allowed: 'an email address' }),
+    NOTIFICATION_TEMPLATES_DIR: setting.text({
+      description: 'folder of the email templates',
+      shownDefault: '`apps/notifications/templates` (of the working directory)',
+      allowed: 'a folder path',
+    }),
+    NOTIFICATION_SEND_CONCURRENCY: setting.integer({ description: 'deliveries sent at once (SMTP connections in the pool)', default: 4, min: 1 }),
+    NOTIFICATION_LEASE_MS: setting.milliseconds({ description: 'how long one sender owns a delivery (renewed between rounds; a send starts only with a fifth, at most 60 s, left)', default: 300_000 }),
+    NOTIFICATION_RETRY_BASE_MS: setting.milliseconds({ description: 'backoff after the first failed attempt; doubled after each next one', default: 1_000 }),
+    NOTIFICATION_RETRY_MAX_MS: setting.milliseconds({ description: 'the longest backoff between two attempts', default: 15 * 60_000 }),
+  },
+  (values) =>
+    values.NOTIFICATION_RETRY_MAX_MS < values.NOTIFICATION_RETRY_BASE_MS
+      ? [{ variable: 'NOTIFICATION_RETRY_MAX_MS', message: `expected at least NOTIFICATION_RETRY_BASE_MS (${values.NOTIFICATION_RETRY_BASE_MS})` }]
+      : [],
+);
+
+export function loadNotificationSettings(config: ServiceConfig, env: Environment = process.env): NotificationSettings {
+  const values = readEnv(notificationSettingsSchema, env);
   // PARTNER_PORTAL_URL is the portal's base (links: <portal>/claims/<id>); without it, the intake API's claim resource.
-  const portal = env.PARTNER_PORTAL_URL?.replace(/\/+$/, '');
-  const claimsBaseUrl = portal ? `${portal}/claims` : `http://127.0.0.1:${env.INTAKE_PORT ?? 3001}/v1/claims`;
+  const portal = values.PARTNER_PORTAL_URL?.replace(/\/+$/, '');
+  const claimsBaseUrl = portal ? `${portal}/claims` : `http://127.0.0.1:${config.servicePorts.intake}/v1/claims`;
   return {
     claimsBaseUrl,
-    reviewersEmail: env.REVIEWERS_EMAIL ?? 'poe-reviewers@cpor.local',
-    opsEmail: env.OPS_EMAIL ?? 'ops@cpor.local',
-    templatesDir: env.NOTIFICATION_TEMPLATES_DIR ?? path.resolve(process.cwd(), 'apps/notifications/templates'),
+    reviewersEmail: values.REVIEWERS_EMAIL,
+    opsEmail: values.OPS_EMAIL,
+    templatesDir: values.NOTIFICATION_TEMPLATES_DIR ?? path.resolve(process.cwd(), 'apps/notifications/templates'),
     timeZone: config.calendar.timeZone,
-    strictTemplates: env.NODE_ENV !== 'production',
+    strictTemplates: !config.production,
     sender: {
       intervalMs: config.pollIntervalMs,
       batchSize: 500,
-      concurrency: Number(env.NOTIFICATION_SEND_CONCURRENCY ?? 4),
-      leaseMs: Number(env.NOTIFICATION_LEASE_MS ?? 300_000),
-      retryBaseMs: Number(env.NOTIFICATION_RETRY_BASE_MS ?? 1_000),
-      retryMaxMs: Number(env.NOTIFICATION_RETRY_MAX_MS ?? 15 * 60_000),
+      concurrency: values.NOTIFICATION_SEND_CONCURRENCY,
+      leaseMs: values.NOTIFICATION_LEASE_MS,
+      retryBaseMs: values.NOTIFICATION_RETRY_BASE_MS,
+      retryMaxMs: values.NOTIFICATION_RETRY_MAX_MS,
     },
   };
 }

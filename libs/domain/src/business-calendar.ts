@@ -15,6 +15,17 @@ export interface BusinessCalendarOptions {
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
+ * Whether date-holidays knows the public holidays of `country` (ISO 3166-1, e.g. 'US'), and of its
+ * `region` when one is given (ISO 3166-2 subdivision, e.g. 'NY'). Case does not matter.
+ */
+export function hasHolidayData(country: string, region?: string): boolean {
+  const hd = new Holidays();
+  const code = country.toUpperCase();
+  if (!Object.hasOwn(hd.getCountries(), code)) return false;
+  return region === undefined || Object.hasOwn(hd.getStates(code) ?? {}, region.toUpperCase());
+}
+
+/**
  * Business days: Monday to Friday, minus public holidays of the configured country/region
  * (date-holidays, type 'public' only, substitute days included) and the extra holidays, all
  * judged on the local date in `timeZone`.
@@ -48,8 +59,8 @@ export class BusinessCalendar {
       // date-holidays silently answers no holidays for an unknown country or region, so check both.
       const hd = new Holidays();
       const country = options.country.toUpperCase();
-      if (!Object.hasOwn(hd.getCountries(), country)) throw new Error(`No holiday data for country '${options.country}'`);
-      if (options.region && !Object.hasOwn(hd.getStates(country) ?? {}, options.region.toUpperCase())) {
+      if (!hasHolidayData(country)) throw new Error(`No holiday data for country '${options.country}'`);
+      if (options.region && !hasHolidayData(country, options.region)) {
         throw new Error(`No holiday data for region '${options.region}' of '${country}'`);
       }
       if (options.region) hd.init(country, options.region.toUpperCase(), { types: ['public'] });

@@ -20,6 +20,17 @@ describe('messagingConfigFromEnv', () => {
   it('rejects a partition count that is not a positive integer', () => {
     expect(() => messagingConfigFromEnv('x', { KAFKA_PARTITIONS: 'many' })).toThrow(/KAFKA_PARTITIONS/);
   });
+
+  it('refuses bad values in one line each, naming the variable, the value and what is allowed', () => {
+    expect(() => messagingConfigFromEnv('x', { KAFKA_PARTITIONS: '0' })).toThrow('Invalid configuration: KAFKA_PARTITIONS="0": expected an integer >= 1');
+    expect(() => messagingConfigFromEnv('x', { KAFKA_REPLICATION_FACTOR: '-1' })).toThrow('Invalid configuration: KAFKA_REPLICATION_FACTOR="-1": expected an integer >= 1');
+    expect(() => messagingConfigFromEnv('x', { KAFKA_BROKERS: 'kafka' })).toThrow('Invalid configuration: KAFKA_BROKERS="kafka": expected comma-separated host:port pairs (at least one)');
+    expect(() => messagingConfigFromEnv('x', { KAFKA_TOPIC_PREFIX: 'it 1/' })).toThrow(`Invalid configuration: KAFKA_TOPIC_PREFIX="it 1/": expected letters, digits, '.', '_' and '-'`);
+  });
+
+  it('takes empty variables as unset', () => {
+    expect(messagingConfigFromEnv('x', { KAFKA_BROKERS: '', KAFKA_PARTITIONS: '', KAFKA_REPLICATION_FACTOR: '' })).toMatchObject({ brokers: ['127.0.0.1:9092'], partitions: 3, replicationFactor: 1 });
+  });
 });
 
 describe('topicName', () => {

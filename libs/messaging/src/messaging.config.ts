@@ -1,3 +1,5 @@
+import { configSchema, readEnv, setting, type Environment } from '@cpor/kernel';
+
 /** Where the Kafka cluster is and how this process names itself and its topics. */
 export interface MessagingConfig {
   brokers: string[];
@@ -16,26 +18,35 @@ export interface MessagingConfig {
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
 export const DEFAULT_PARTITIONS = 3;
 
-/** Reads `KAFKA_BROKERS` (comma separated), `KAFKA_TOPIC_PREFIX`, `KAFKA_PARTITIONS`, `KAFKA_REPLICATION_FACTOR`. */
-export function messagingConfigFromEnv(clientId: string, env: NodeJS.ProcessEnv = process.env): MessagingConfig {
-  const brokers = (env.KAFKA_BROKERS || DEFAULT_BROKERS)
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter((broker) => broker.length > 0);
-  return {
-    brokers,
-    clientId,
-    topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
-    partitions: positiveInt(env.KAFKA_PARTITIONS, 'KAFKA_PARTITIONS') ?? DEFAULT_PARTITIONS,
-    replicationFactor: positiveInt(env.KAFKA_REPLICATION_FACTOR, 'KAFKA_REPLICATION_FACTOR') ?? 1,
-  };
-}
+/** The Kafka variables (messagingConfigFromEnv). */
+export const messagingConfigSchema = configSchema({
+  KAFKA_BROKERS: setting.list({
+    description: 'the Kafka cluster (bootstrap brokers)',
+    default: [DEFAULT_BROKERS],
+    item: /^\S+:\d{1,5}$/,
+    items: 'host:port pairs',
+    nonEmpty: true,
+  }),
+  KAFKA_TOPIC_PREFIX: setting.text({
+    description: "prepended to every topic and consumer group name, so a test run or tenant has its own on a shared cluster (see [topics.md](topics.md))",
+    default: '',
+    pattern: /^[A-Za-z0-9._-]*$/,
+    allowed: "letters, digits, '.', '_' and '-'",
+  }),
+  KAFKA_PARTITIONS: setting.integer({ description: 'partitions of the topics a service creates', default: DEFAULT_PARTITIONS, min: 1 }),
+  KAFKA_REPLICATION_FACTOR: setting.integer({ description: 'replication factor of the topics a service creates (1: a single-node broker)', default: 1, min: 1 }),
+});
 
-function positiveInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name} must be a positive integer, got '${value}'`);
-  return parsed;
+/** Reads `KAFKA_BROKERS` (comma separated), `KAFKA_TOPIC_PREFIX`, `KAFKA_PARTITIONS`, `KAFKA_REPLICATION_FACTOR` (messagingConfigSchema). */
+export function messagingConfigFromEnv(clientId: string, env: Environment = process.env): MessagingConfig {
+  const values = readEnv(messagingConfigSchema, env);
+  return {
+    brokers: values.KAFKA_BROKERS,
+    clientId,
+    topicPrefix: values.KAFKA_TOPIC_PREFIX,
+    partitions: values.KAFKA_PARTITIONS,
+    replicationFactor: values.KAFKA_REPLICATION_FACTOR,
+  };
 }
 
 /** Physical topic name of a logical one (e.g. `cpor.claim-events.v1`). */
@@ -49,7 +60,7 @@ export function logicalTopicName(config: Pick<MessagingConfig, 'topicPrefix'>, p
 }
 
 /** Config of a service: its name is the Kafka client id (and its consumer group). */
-export function loadMessagingConfig(service: string, env: NodeJS.ProcessEnv = process.env): MessagingConfig {
+export function loadMessagingConfig(service: string, env: Environment = process.env): MessagingConfig {
   return messagingConfigFromEnv(service, env);
 }
 

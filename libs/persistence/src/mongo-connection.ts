@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { configSchema, readEnv, setting } from '@cpor/kernel';
 
 /** An open store connection, as the services and the chassis hold it (they never import mongoose). */
 export type StoreConnection = Connection;
@@ -42,7 +43,7 @@ function watchServerMonitor(connection: Connection): void {
 
 /**
  * Store commands sent by this process, by `<database> <collection> <command>`, counted only when
- * MONGO_COUNT_COMMANDS=1 (the benchmark's "where the round trips go"; off, the driver does not
+ * MONGO_COUNT_COMMANDS=1 or true (the benchmark's "where the round trips go"; off, the driver does not
  * even emit the events).
  */
 export const storeCommandCounts = new Map<string, number>();
@@ -55,15 +56,26 @@ function countCommands(connection: Connection): void {
   });
 }
 
+/** The store variables this module reads itself (the URL, database and timeout are the service config's). */
+export const storeSettingsSchema = configSchema({
+  MONGO_MAX_POOL_SIZE: setting.integer({
+    description: 'store connections per service (keep the sum below FerretDB\'s PostgreSQL pool: see "FerretDB\'s backend")',
+    default: 20,
+    min: 1,
+  }),
+  MONGO_COUNT_COMMANDS: setting.flag({ description: "count the store commands this process sends (the benchmark's round trips)", default: false }),
+});
+
 export async function openMongoConnection(url: string, dbName: string, serverSelectionTimeoutMS = 10_000): Promise<Connection> {
-  const counting = process.env.MONGO_COUNT_COMMANDS === '1';
+  const settings = readEnv(storeSettingsSchema);
+  const counting = settings.MONGO_COUNT_COMMANDS;
   const connection = mongoose.createConnection(url, {
     dbName,
     monitorCommands: counting,
     // Bounds this process's concurrent store operations. FerretDB on PostgreSQL deadlocks when
     // its clients run more updates at once than its PostgreSQL pool has connections (see
     // docs/operations.md); with a bounded pool per service the sum stays below it.
-    maxPoolSize: Number(process.env.MONGO_MAX_POOL_SIZE ?? 20),
+    maxPoolSize: settings.MONGO_MAX_POOL_SIZE,
     serverSelectionTimeoutMS,
     // While the store is unreachable an operation fails (and is retried by its caller) instead of
     // waiting in mongoose's buffer, where no caller can tell an outage from a slow query.

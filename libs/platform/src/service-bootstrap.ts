@@ -1,10 +1,12 @@
 import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { handledTypes, subscribedTopics } from '@cpor/contracts';
-import { KafkaTransport, loadMessagingConfig } from '@cpor/messaging';
+import { checkConfiguration, ConfigurationError, readEnv, type ConfigSchema, type Environment } from '@cpor/kernel';
+import { KafkaTransport, loadMessagingConfig, messagingConfigSchema } from '@cpor/messaging';
+import { storeSettingsSchema } from '@cpor/persistence';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { JsonDepthPipe } from './json-depth.pipe.js';
-import { SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
+import { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig, type ServiceName } from './service-config.js';
 
 export interface ServiceStartOptions {
   /** Also its consumer group; the topics it reads and the types it handles are its row of SUBSCRIPTIONS. */
@@ -13,6 +15,36 @@ export interface ServiceStartOptions {
   description: string;
   /** Port to listen on; defaults to the configured one (0 = any free port, for tests). */
   port?: number;
+  /** The service's own configuration areas, beyond the chassis's (CHASSIS_CONFIGURATION): checked at start too. */
+  configuration?: readonly ConfigSchema[];
+}
+
+/** The configuration every service reads: the chassis (service-config.ts), the store and Kafka. */
+export const CHASSIS_CONFIGURATION: readonly ConfigSchema[] = [serviceConfigSchema, storeSettingsSchema, messagingConfigSchema];
+
+/** Every configuration area the service reads: the chassis's, then its own. */
+export function configurationOf(options: ServiceStartOptions): readonly ConfigSchema[] {
+  return [...CHASSIS_CONFIGURATION, ...(options.configuration ?? [])];
+}
+
+/** Reads every variable the service uses; throws one ConfigurationError listing every bad one. */
+export function checkServiceConfiguration(options: ServiceStartOptions, env: Environment = process.env): void {
+  checkConfiguration(configurationOf(options).map((schema) => () => readEnv(schema, env)));
+}
+
+/**
+ * Called by main.ts before Nest starts: on a bad configuration, prints one plain line per bad
+ * variable (`Invalid configuration: NAME="value": expected ...`, no stack trace) to stderr and
+ * exits with status 1. Nest would otherwise log the error with its stack and ExceptionHandler.
+ */
+export function exitOnInvalidConfiguration(options: ServiceStartOptions, env: Environment = process.env): void {
+  try {
+    checkServiceConfiguration(options, env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 /** Shared HTTP set-up: validation listing every problem, OpenAPI at /docs, ETags only where they are claim versions. */
