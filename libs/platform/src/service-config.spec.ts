@@ -25,6 +25,7 @@ describe('loadServiceConfig', () => {
       mongoDb: 'cpor',
       mongoServerSelectionTimeoutMs: 10_000,
       claimPolicyId: 'cpor-2020-06',
+      clockControl: false,
       calendar: { timeZone: 'America/New_York', country: 'US', region: undefined, extraHolidays: [] },
       auth: { jwtSecret: DEV_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined },
       consent: { linkSecret: `${DEV_SECRET}-consent`, publicBaseUrl: 'http://127.0.0.1:3003' },

@@ -9,6 +9,8 @@ export interface ServiceConfig {
   service: ServiceName;
   /** NODE_ENV=production: no development defaults for secrets; templates render a missing variable empty. */
   production: boolean;
+  /** CLOCK_CONTROL=on: the controlled business clock (never in production). */
+  clockControl: boolean;
   httpPort: number;
   /** Each service's `<SERVICE>_PORT` (or default): where the services reach one another on this host. */
   servicePorts: Record<ServiceName, number>;
@@ -156,6 +158,10 @@ export const serviceConfigSchema = configSchema(
       description: "deadline pollers' interval (a poll reads the owner's pending deadlines of the poll days since the last poll; a full sweep every 5 minutes)",
       default: 2_000,
     }),
+    CLOCK_CONTROL: setting.oneOf(['on', 'off'], {
+      description: 'the controlled business clock (docs/operations.md): `on` lets cpor-ops move every service\'s business time forward over /ops/clock; refused in production',
+      default: 'off',
+    }),
     SHUTDOWN_TIMEOUT_MS: setting.milliseconds({
       description: "the most a service's stop on SIGTERM/SIGINT may take (finish in-flight batches, commit, relay, close the store) before it exits with status 1 anyway",
       default: 30_000,
@@ -166,6 +172,7 @@ export const serviceConfigSchema = configSchema(
     if (values.NODE_ENV === 'production') {
       if (!values.JWT_SECRET && !values.JWKS_URL) problems.push({ message: 'JWT_SECRET or JWKS_URL must be set in production' });
       if (!values.CONSENT_LINK_SECRET) problems.push({ message: 'CONSENT_LINK_SECRET must be set in production' });
+      if (values.CLOCK_CONTROL === 'on') problems.push({ message: 'CLOCK_CONTROL=on is refused with NODE_ENV=production' });
     }
     const country = values.BUSINESS_HOLIDAYS_COUNTRY;
     if (country && !hasHolidayData(country)) {
@@ -201,6 +208,7 @@ export function loadServiceConfig(service: ServiceName, env: Environment = proce
   return {
     service,
     production,
+    clockControl: values.CLOCK_CONTROL === 'on',
     httpPort: ownPort ?? DEFAULT_PORTS[service],
     servicePorts,
     httpHost: values.HTTP_HOST,

@@ -8,7 +8,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { CLOCK, SystemClock, type Clock } from '@cpor/kernel';
 import { ClockController } from './clock/clock.controller.js';
-import { clockControlEnabled, ControlledClock } from './clock/controlled-clock.js';
+import { ControlledClock } from './clock/controlled-clock.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { ServiceErrorFilter } from './service-error.filter.js';
 import { OpsController } from './ops.controller.js';
@@ -69,13 +69,13 @@ export class ServiceCoreModule {
         {
           // The wall clock, or with CLOCK_CONTROL=on (never in production) the controlled business clock.
           provide: CLOCK,
-          useFactory: async (connection: StoreConnection): Promise<Clock> => {
-            if (!clockControlEnabled()) return new SystemClock();
+          useFactory: async (connection: StoreConnection, config: ServiceConfig): Promise<Clock> => {
+            if (!config.clockControl) return new SystemClock();
             const clock = new ControlledClock(new BusinessClockRepository(businessClockMoveModel(connection)));
             await clock.start();
             return clock;
           },
-          inject: [MONGO_CONNECTION],
+          inject: [MONGO_CONNECTION, SERVICE_CONFIG],
         },
         {
           provide: BusinessCalendar,

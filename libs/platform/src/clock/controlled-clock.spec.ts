@@ -1,5 +1,6 @@
 import type { BusinessClockRepository } from '@cpor/persistence';
-import { clockControlEnabled, ControlledClock } from './controlled-clock.js';
+import { loadServiceConfig } from '../service-config.js';
+import { ControlledClock } from './controlled-clock.js';
 
 /** The store's rows, as the repository keeps them: inserts only, the largest offset wins. */
 function fakeStore(): BusinessClockRepository & { offsets: number[] } {
@@ -13,10 +14,12 @@ function fakeStore(): BusinessClockRepository & { offsets: number[] } {
 
 describe('the controlled business clock', () => {
   it('is refused with NODE_ENV=production, and CLOCK_CONTROL takes on or off only', () => {
-    expect(clockControlEnabled({})).toBe(false);
-    expect(clockControlEnabled({ CLOCK_CONTROL: 'on', NODE_ENV: 'development' })).toBe(true);
-    expect(() => clockControlEnabled({ CLOCK_CONTROL: 'on', NODE_ENV: 'production' })).toThrow('CLOCK_CONTROL=on is refused with NODE_ENV=production');
-    expect(() => clockControlEnabled({ CLOCK_CONTROL: 'yes' })).toThrow('CLOCK_CONTROL="yes": expected on or off');
+    expect(loadServiceConfig('review', {}).clockControl).toBe(false);
+    expect(loadServiceConfig('review', { CLOCK_CONTROL: 'on', NODE_ENV: 'development' }).clockControl).toBe(true);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), CONSENT_LINK_SECRET: 'y'.repeat(32) };
+    expect(loadServiceConfig('review', production).clockControl).toBe(false);
+    expect(() => loadServiceConfig('review', { ...production, CLOCK_CONTROL: 'on' })).toThrow('CLOCK_CONTROL=on is refused with NODE_ENV=production');
+    expect(() => loadServiceConfig('review', { CLOCK_CONTROL: 'yes' })).toThrow(/CLOCK_CONTROL="yes"/);
   });
 
   it('moves forward by a duration or to an instant, never back, and tells its listeners', async () => {

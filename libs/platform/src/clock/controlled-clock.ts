@@ -6,24 +6,16 @@ import type { BusinessClockRepository } from '@cpor/persistence';
 /** How often each service reads the clock's offset from the store. */
 const REFRESH_MS = 250;
 
-/**
- * `CLOCK_CONTROL=on`: the business clock of every service runs at an offset from the wall clock
- * that an operator moves forward (POST /ops/clock, `npm run ops -- clock advance`), so deadlines
- * (SLAs, the consent window, the dispute window) can be seen firing in a staging system. Refused
- * with NODE_ENV=production. Kafka record timestamps stay on the wall clock (the broker refuses
- * records an hour ahead of its own time); only business times (ce_time, deadlines, history) move.
- */
-export function clockControlEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const setting = (env.CLOCK_CONTROL ?? 'off').trim().toLowerCase();
-  if (setting !== 'on' && setting !== 'off') throw new Error(`Invalid configuration: CLOCK_CONTROL="${env.CLOCK_CONTROL}": expected on or off`);
-  if (setting === 'on' && env.NODE_ENV === 'production') throw new Error('Invalid configuration: CLOCK_CONTROL=on is refused with NODE_ENV=production');
-  return setting === 'on';
-}
-
 /** Why a requested move is refused, or the offset it sets. */
 export type ClockMove = { ok: true; offsetMs: number } | { ok: false; problem: string };
 
 /**
+ * `CLOCK_CONTROL=on` (ServiceConfig.clockControl, refused with NODE_ENV=production): the business
+ * clock of every service runs at an offset from the wall clock that an operator moves forward
+ * (POST /ops/clock), so deadlines (SLAs, the consent window, the dispute window) can be seen
+ * firing in a staging system. Kafka record timestamps stay on the wall clock (the broker refuses
+ * records an hour ahead of its own time); only business times (ce_time, deadlines, history) move.
+ *
  * The business clock under control: wall clock + the largest offset recorded in the store. Every
  * service reads the offset every 250 ms, so all agree within that; a move is recorded once in the
  * store (an insert: it can only add a larger offset) and applied here at once.
