@@ -3,6 +3,7 @@ export * from './kafka-publisher.js';
 export * from './kafka-transport.js';
 export * from './kafka-event-context.js';
 export * from './kafka-admin.js';
+export * from './dead-letters.js';
 export * from './retry-policy.js';
 export * from './routing.js';
 export * from './messaging.metrics.js';

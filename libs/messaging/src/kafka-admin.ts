@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { headersToStrings, deadLetterTopic } from '@cpor/contracts';
-import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
-import { KafkaPublisher } from './kafka-publisher.js';
-import { groupName, topicName, type MessagingConfig } from './messaging.config.js';
-
-/** Consumer group whose committed offsets on a DLQ mark the records already redriven (the topic prefix applies). */
-export const REDRIVE_GROUP = 'ops-redrive';
-
-/** Headers the transport adds to a dead letter; redrive strips every `dlq_*` header. */
-export const DLQ_HEADER_PREFIX = 'dlq_';
+import { AssignerProtocol, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage } from 'kafkajs';
+import { createKafka, createMissingTopics, isRetriableKafkaError, topicCreationOptions } from './kafka-client.js';
+import { KafkaPublisher, type RawPublishRecord } from './kafka-publisher.js';
+import { groupName, logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
+import { DeadLetterQueue, type DeadLetterRecord, type RedriveResult } from './dead-letters.js';
 
 export interface PartitionLag {
   /** Physical topic name. */
@@ -22,35 +16,63 @@ export interface PartitionLag {
   lag: number;
 }
 
-export interface DeadLetterRecord {
-  /** Position in the DLQ. */
-  partition: number;
-  offset: string;
-  key: string | null;
-  id: string | null;
-  type: string | null;
-  sourceTopic: string | null;
-  sourcePartition: string | null;
-  sourceOffset: string | null;
-  sourceTimestamp: string | null;
-  error: string | null;
-  failedAt: string | null;
-  attempts: string | null;
-  group: string | null;
-  /** Already copied back by a redrive (below the `ops-redrive` committed offset). */
-  redriven: boolean;
-}
-
-export interface RedriveResult {
-  deadLetterTopic: string;
-  /** Physical topic the records were copied to. */
-  targetTopic: string;
-  redriven: number;
-}
-
 export interface RewindResult {
   topic: string;
   partitions: Array<{ partition: number; offset: string }>;
+}
+
+/** Log start (`low`) and log end (`high`, the next offset to be written) of one partition. */
+export interface PartitionOffsets {
+  partition: number;
+  low: string;
+  high: string;
+}
+
+/** Headers of a record as kafkajs gives and takes them. */
+export type RawHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;
+
+/** One record as stored: nothing decoded. */
+export interface LogRecord {
+  /** Logical topic name. */
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Record timestamp, ms since the epoch. */
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RawHeaders;
+}
+
+/** Offsets `[from, until)` of one partition of a (logical) topic. */
+export interface ReadRange {
+  topic: string;
+  partition: number;
+  from: string;
+  until: string;
+}
+
+export interface GroupSummary {
+  /** Logical group name (the prefix removed). */
+  group: string;
+  protocolType: string;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** Partitions assigned to the member, by logical topic. */
+  assignments: Array<{ topic: string; partitions: number[] }>;
+}
+
+export interface GroupDescription {
+  /** Logical group name. */
+  group: string;
+  /** Kafka's group state: Stable, PreparingRebalance, CompletingRebalance, Empty or Dead (unknown group). */
+  state: string;
+  protocol: string;
+  members: GroupMemberDescription[];
 }
 
 /** Thrown when offsets of a group with live members would be changed. */
@@ -73,13 +95,21 @@ interface TopicPositions {
   partitions: Array<{ partition: number; low: bigint; high: bigint; committed: bigint | null }>;
 }
 
+/** How long a request answered by a group coordinator is retried while Kafka says to. */
+const COORDINATOR_WAIT_MS = 30_000;
+
+/** How long a read waits for the records it was asked for, by default. */
+const READ_TIMEOUT_MS = 60_000;
+
 /**
  * Operations on topics and consumer groups (used by `npm run ops`). Every topic and group
- * argument is a logical name (`cpor.claim-events.v1`, `notifications`); the configured prefix is applied.
+ * argument and result is a logical name (`cpor.claim-events.v1`, `notifications`); the configured
+ * prefix is applied here, except where a field says "physical".
  */
 export class MessagingAdmin {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
+  private publisher?: KafkaPublisher;
   private connected = false;
 
   constructor(private readonly config: MessagingConfig) {
@@ -94,19 +124,53 @@ export class MessagingAdmin {
   }
 
   async disconnect(): Promise<void> {
+    const publisher = this.publisher;
+    this.publisher = undefined;
+    await publisher?.disconnect();
     if (!this.connected) return;
     this.connected = false;
     await this.admin.disconnect();
   }
 
-  /** Creates missing topics; returns the physical names it created. */
-  async ensureTopics(logicalTopics: string[]): Promise<string[]> {
+  /** Physical name of a logical topic under this admin's prefix. */
+  topicName(logicalTopic: string): string {
+    return topicName(this.config, logicalTopic);
+  }
+
+  /** Creates missing topics (with `partitions` when given); returns the physical names it created. */
+  async ensureTopics(logicalTopics: string[], options: { partitions?: number } = {}): Promise<string[]> {
     await this.connect();
+    const creation = topicCreationOptions(this.config);
     return createMissingTopics(
       this.admin,
       logicalTopics.map((topic) => topicName(this.config, topic)),
-      topicCreationOptions(this.config),
+      { ...creation, ...(options.partitions ? { partitions: options.partitions } : {}) },
     );
+  }
+
+  /** Log start and end per partition, or null when the topic does not exist. */
+  async topicOffsets(logicalTopic: string): Promise<PartitionOffsets[] | null> {
+    await this.connect();
+    const topic = topicName(this.config, logicalTopic);
+    if (!(await this.topicExists(topic))) return null;
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Per partition, the first offset whose record is at or after `at` (the log end when none is). */
+  async offsetsForTime(logicalTopic: string, at: Date): Promise<Array<{ partition: number; offset: string }>> {
+    await this.connect();
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topicName(this.config, logicalTopic), at.getTime());
+    return offsets.map(({ partition, offset }) => ({ partition, offset })).sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The group's committed offset per partition of the topic (null where it never committed). */
+  async committedOffsets(groupId: string, logicalTopic: string): Promise<Array<{ partition: number; offset: string | null }>> {
+    await this.connect();
+    const committed = await this.coordinated(() => this.admin.fetchOffsets({ groupId: groupName(this.config, groupId), topics: [topicName(this.config, logicalTopic)] }));
+    return (committed[0]?.partitions ?? [])
+      .map(({ partition, offset }) => ({ partition, offset: BigInt(offset) < 0n ? null : offset }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   /** Lag per partition: log-end offset minus the group's committed offset. All committed topics when none given. */
@@ -114,7 +178,7 @@ export class MessagingAdmin {
     await this.connect();
     const topics = logicalTopics?.map((topic) => topicName(this.config, topic));
     const group = groupName(this.config, groupId);
-    const committed = await this.admin.fetchOffsets({ groupId: group, ...(topics ? { topics } : {}) });
+    const committed = await this.coordinated(() => this.admin.fetchOffsets({ groupId: group, ...(topics ? { topics } : {}) }));
     const rows: PartitionLag[] = [];
     for (const { topic } of committed) {
       const positions = await this.positions(topic, group);
@@ -132,64 +196,155 @@ export class MessagingAdmin {
     return rows;
   }
 
-  /** Reads the dead letters of (topic, group) without changing any offset. */
-  async listDeadLetters(logicalTopic: string, groupId: string, options: { limit?: number; timeoutMs?: number } = {}): Promise<DeadLetterRecord[]> {
+  /** Consumer groups under this admin's prefix (every group when there is none), by logical name. */
+  async listGroups(): Promise<GroupSummary[]> {
     await this.connect();
-    const dlq = topicName(this.config, deadLetterTopic(logicalTopic, groupId));
-    if (!(await this.topicExists(dlq))) return [];
-    const redrivePositions = await this.positions(dlq, groupName(this.config, REDRIVE_GROUP));
-    const redrivenBelow = new Map(redrivePositions.partitions.map((p) => [p.partition, p.committed ?? p.low]));
-    // A throwaway group reads from the log start; it commits nothing and is deleted afterwards.
-    const inspectGroup = groupName(this.config, `ops-inspect-${randomUUID()}`);
-    const records: DeadLetterRecord[] = [];
-    try {
-      await this.readUpToEnd(dlq, inspectGroup, options.timeoutMs, async (partition, messages) => {
-        for (const message of messages) {
-          if (options.limit !== undefined && records.length >= options.limit) return 'stop';
-          records.push(toDeadLetterRecord(partition, message, BigInt(message.offset) < (redrivenBelow.get(partition) ?? 0n)));
-        }
-        return 'continue';
-      });
-    } finally {
-      await this.admin.deleteGroups([inspectGroup]).catch(() => undefined);
-    }
-    return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    const prefix = this.config.topicPrefix;
+    const { groups } = await this.coordinated(() => this.admin.listGroups());
+    return groups
+      .filter((group) => !prefix || group.groupId.startsWith(prefix))
+      .map((group) => ({ group: group.groupId.slice(prefix.length), protocolType: group.protocolType }))
+      .sort((a, b) => a.group.localeCompare(b.group));
+  }
+
+  /** The group's state and its members with the partitions each one holds. */
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    await this.connect();
+    const { groups } = await this.coordinated(() => this.admin.describeGroups([groupName(this.config, groupId)]));
+    const group = groups[0];
+    return {
+      group: groupId,
+      state: group?.state ?? 'Dead',
+      protocol: group?.protocol ?? '',
+      members: (group?.members ?? []).map((member) => {
+        const decoded = member.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment) : null;
+        return {
+          memberId: member.memberId,
+          clientId: member.clientId,
+          clientHost: member.clientHost,
+          assignments: Object.entries(decoded?.assignment ?? {})
+            .map(([topic, partitions]) => ({ topic: logicalTopicName(this.config, topic), partitions: [...partitions].sort((a, b) => a - b) }))
+            .sort((a, b) => a.topic.localeCompare(b.topic)),
+        };
+      }),
+    };
   }
 
   /**
-   * Copies dead letters back to their source topic with the original key, value and headers
-   * (so the original `ce_id`: consumers deduplicate), minus the `dlq_*` headers; then commits the
-   * DLQ offsets of the `ops-redrive` group, so a record is never redriven twice. Every group
-   * reading the source topic sees the record again; consumers are idempotent, so only the
-   * group that failed it does real work. Records dead-lettered again go to the DLQ's end and
-   * wait for the next redrive.
+   * Sets the group's committed offsets on one topic. Kafka accepts this only while the group has
+   * no active member: GroupActiveError otherwise (stop every instance of the service first).
    */
-  async redriveDeadLetters(logicalTopic: string, groupId: string, options: { limit?: number; timeoutMs?: number } = {}): Promise<RedriveResult> {
+  async setGroupOffsets(groupId: string, logicalTopic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
     await this.connect();
-    const dlq = topicName(this.config, deadLetterTopic(logicalTopic, groupId));
-    const targetTopic = topicName(this.config, logicalTopic);
-    const result: RedriveResult = { deadLetterTopic: dlq, targetTopic, redriven: 0 };
-    if (!(await this.topicExists(dlq))) return result;
+    const group = groupName(this.config, groupId);
+    const { groups } = await this.coordinated(() => this.admin.describeGroups([group]));
+    const members = groups[0]?.members.length ?? 0;
+    if (members > 0) throw new GroupActiveError(group, members);
+    if (partitions.length === 0) return;
+    await this.coordinated(() => this.admin.setOffsets({ groupId: group, topic: topicName(this.config, logicalTopic), partitions }));
+  }
 
-    const publisher = new KafkaPublisher(this.config, this.kafka);
-    try {
-      await this.readUpToEnd(dlq, groupName(this.config, REDRIVE_GROUP), options.timeoutMs, async (partition, messages, commit) => {
-        const remaining = options.limit === undefined ? messages.length : Math.max(0, options.limit - result.redriven);
-        const chosen = messages.slice(0, remaining);
-        if (chosen.length > 0) {
-          await publisher.publishRaw(
-            chosen.map((message) => ({ topic: logicalTopic, key: message.key, value: message.value, headers: withoutDlqHeaders(message.headers) })),
-          );
-          // Commit only after the copies are acknowledged: a crash in between redrives again (duplicates are harmless).
-          await commit(chosen[chosen.length - 1].offset);
-          result.redriven += chosen.length;
+  /** Publishes records byte for byte (original key, value, headers) on logical topics. */
+  async publishRaw(records: RawPublishRecord[]): Promise<void> {
+    this.publisher ??= new KafkaPublisher(this.config, this.kafka);
+    await this.publisher.publishRaw(records);
+  }
+
+  /**
+   * Reads the records of each range, in offset order per partition, handing them to `onRecords`
+   * batch by batch; stops when every range is read or `onRecords` says 'stop', and fails when
+   * Kafka sends nothing for `timeoutMs` (the time `onRecords` takes does not count: a slow,
+   * rate-limited consumer calls `heartbeat` to keep its partitions). A throwaway consumer group
+   * (deleted afterwards) reads, so no group's offsets change.
+   */
+  async readRecords(
+    ranges: ReadRange[],
+    onRecords: (records: LogRecord[], heartbeat: () => Promise<void>) => Promise<'continue' | 'stop'> | 'continue' | 'stop',
+    options: { timeoutMs?: number } = {},
+  ): Promise<void> {
+    const wanted = ranges.filter((range) => BigInt(range.from) < BigInt(range.until));
+    if (wanted.length === 0) return;
+    await this.connect();
+    const key = (topic: string, partition: number) => `${partition}@${topic}`;
+    const pending = new Map(wanted.map((range) => [key(topicName(this.config, range.topic), range.partition), { ...range, from: BigInt(range.from), until: BigInt(range.until) }]));
+    const topics = [...new Set(wanted.map((range) => topicName(this.config, range.topic)))];
+    const timeoutMs = options.timeoutMs ?? READ_TIMEOUT_MS;
+
+    const groupId = groupName(this.config, `ops-read-${randomUUID()}`);
+    const consumer: Consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    let finish!: (error?: unknown) => void;
+    const finished = new Promise<void>((resolve, reject) => {
+      finish = (error?: unknown) => (error ? reject(error) : resolve());
+    });
+    finished.catch(() => undefined); // awaited below; this only keeps an early timeout from being "unhandled"
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const waitForKafka = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(new Error(`reading ${topics.join(', ')}: nothing received for ${timeoutMs} ms`)), timeoutMs);
+    };
+    waitForKafka();
+
+    const eachBatch = async ({ batch, heartbeat }: EachBatchPayload) => {
+      const range = pending.get(key(batch.topic, batch.partition));
+      if (done || range === undefined) return;
+      clearTimeout(timer);
+      try {
+        const records = batch.messages
+          .filter((message) => BigInt(message.offset) >= range.from && BigInt(message.offset) < range.until)
+          .map((message) => toLogRecord(range.topic, batch.partition, message));
+        const next = records.length > 0 ? await onRecords(records, heartbeat) : 'continue';
+        await heartbeat();
+        waitForKafka();
+        if (BigInt(batch.lastOffset()) + 1n >= range.until) pending.delete(key(batch.topic, batch.partition));
+        if (next === 'stop' || pending.size === 0) {
+          done = true;
+          finish();
         }
-        return options.limit !== undefined && result.redriven >= options.limit ? 'stop' : 'continue';
-      });
+      } catch (error) {
+        done = true;
+        finish(error);
+      }
+    };
+
+    try {
+      const partitionsOf = new Map<string, number[]>();
+      for (const topic of topics) partitionsOf.set(topic, (await this.admin.fetchTopicOffsets(topic)).map((p) => p.partition));
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      // Not awaited before seeking: kafkajs takes seeks and pauses once `run` has been called.
+      // Commits (of this throwaway group) only make a member that lost its partitions and got them
+      // back resume where it was rather than at the log start.
+      const running = consumer.run({ partitionsConsumedConcurrently: 1, eachBatch });
+      for (const topic of topics) {
+        const idle = (partitionsOf.get(topic) ?? []).filter((partition) => !pending.has(key(topic, partition)));
+        if (idle.length > 0) consumer.pause([{ topic, partitions: idle }]);
+      }
+      for (const range of wanted) consumer.seek({ topic: topicName(this.config, range.topic), partition: range.partition, offset: range.from });
+      await running;
+      await finished;
     } finally {
-      await publisher.disconnect();
+      clearTimeout(timer);
+      await consumer.disconnect();
+      await this.admin.deleteGroups([groupId]).catch(() => undefined);
     }
-    return result;
+  }
+
+  /** Reads the dead letters of (topic, group) without changing any offset. */
+  async listDeadLetters(logicalTopic: string, groupId: string, options: { limit?: number; timeoutMs?: number } = {}): Promise<DeadLetterRecord[]> {
+    const letters = await new DeadLetterQueue(this, logicalTopic, groupId).read(options);
+    return letters.slice(0, options.limit ?? letters.length).map(({ summary }) => summary);
+  }
+
+  /**
+   * Redrives every pending dead letter of (topic, group), up to `limit` (see DeadLetterQueue.redrive):
+   * each is copied back to its source topic with its original id, key, value and headers (minus `dlq_*`),
+   * and recorded as redriven, so it is redriven once.
+   */
+  async redriveDeadLetters(logicalTopic: string, groupId: string, options: { limit?: number; timeoutMs?: number; by?: string } = {}): Promise<RedriveResult> {
+    const queue = new DeadLetterQueue(this, logicalTopic, groupId);
+    const pending = (await queue.read(options)).filter((letter) => letter.summary.state === 'pending');
+    return queue.redrive(pending.slice(0, options.limit ?? pending.length), { by: options.by ?? 'ops' });
   }
 
   /**
@@ -200,19 +355,10 @@ export class MessagingAdmin {
   async rewindGroup(groupId: string, logicalTopic: string, options: { toTimestamp?: Date } = {}): Promise<RewindResult> {
     await this.connect();
     const topic = topicName(this.config, logicalTopic);
-    const group = groupName(this.config, groupId);
-    const { groups } = await this.admin.describeGroups([group]);
-    const members = groups[0]?.members.length ?? 0;
-    if (members > 0) throw new GroupActiveError(group, members);
-
-    if (options.toTimestamp) {
-      const partitions = await this.admin.fetchTopicOffsetsByTimestamp(topic, options.toTimestamp.getTime());
-      await this.admin.setOffsets({ groupId: group, topic, partitions });
-      return { topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset })) };
-    }
-    const offsets = await this.admin.fetchTopicOffsets(topic);
-    const partitions = offsets.map(({ partition, low }) => ({ partition, offset: low }));
-    await this.admin.setOffsets({ groupId: group, topic, partitions });
+    const partitions = options.toTimestamp
+      ? await this.offsetsForTime(logicalTopic, options.toTimestamp)
+      : ((await this.topicOffsets(logicalTopic)) ?? []).map(({ partition, low }) => ({ partition, offset: low }));
+    await this.setGroupOffsets(groupId, logicalTopic, partitions);
     return { topic, partitions };
   }
 
@@ -232,12 +378,29 @@ export class MessagingAdmin {
     return { topics, groups };
   }
 
+  /**
+   * Runs a request that a group's coordinator answers, again while Kafka says to retry: a broker
+   * that has just started (or moved a coordinator) answers NOT_COORDINATOR or
+   * COORDINATOR_LOAD_IN_PROGRESS for a few seconds, and kafkajs's admin gives up on the first.
+   */
+  private async coordinated<T>(request: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + COORDINATOR_WAIT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!isRetriableKafkaError(error) || Date.now() >= giveUpAt) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 1_000)));
+    }
+  }
+
   private async topicExists(topic: string): Promise<boolean> {
     return (await this.admin.listTopics()).includes(topic);
   }
 
   private async positions(topic: string, groupId: string): Promise<TopicPositions> {
-    const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.coordinated(() => this.admin.fetchOffsets({ groupId, topics: [topic] }))]);
     const committedByPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
     return {
       topic,
@@ -249,88 +412,16 @@ export class MessagingAdmin {
         .sort((a, b) => a.partition - b.partition),
     };
   }
-
-  /**
-   * Reads `topic` as `groupId` from the group's committed offsets (or the log start) up to the
-   * log end seen when it starts, handing each partition's records to `onRecords` in order.
-   * Stops when every partition is read, `onRecords` says 'stop', or the timeout passes.
-   */
-  private async readUpToEnd(
-    topic: string,
-    groupId: string,
-    timeoutMs = 60_000,
-    onRecords: (partition: number, messages: KafkaMessage[], commit: (offset: string) => Promise<void>) => Promise<'continue' | 'stop'>,
-  ): Promise<void> {
-    const start = await this.positions(topic, groupId);
-    const pending = new Map<number, bigint>();
-    for (const { partition, low, high, committed } of start.partitions) {
-      if ((committed ?? low) < high) pending.set(partition, high);
-    }
-    if (pending.size === 0) return;
-
-    const consumer: Consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
-    let finish!: (error?: unknown) => void;
-    const finished = new Promise<void>((resolve, reject) => {
-      finish = (error?: unknown) => (error ? reject(error) : resolve());
-    });
-    finished.catch(() => undefined); // awaited below; this only keeps an early timeout from being "unhandled"
-    let done = false;
-    const timer = setTimeout(() => finish(new Error(`reading ${topic} timed out after ${timeoutMs} ms`)), timeoutMs);
-
-    const eachBatch = async ({ batch, commitOffsetsIfNecessary, heartbeat }: EachBatchPayload) => {
-      const end = pending.get(batch.partition);
-      if (done || end === undefined) return;
-      const messages = batch.messages.filter((message) => BigInt(message.offset) < end);
-      const commit = (offset: string) =>
-        commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: batch.partition, offset: String(BigInt(offset) + 1n) }] }] });
-      try {
-        const next = messages.length > 0 ? await onRecords(batch.partition, messages, commit) : 'continue';
-        await heartbeat();
-        const last = batch.messages[batch.messages.length - 1];
-        if (last && BigInt(last.offset) + 1n >= end) pending.delete(batch.partition);
-        if (next === 'stop' || pending.size === 0) {
-          done = true;
-          finish();
-        }
-      } catch (error) {
-        done = true;
-        finish(error);
-      }
-    };
-
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
-      await finished;
-    } finally {
-      clearTimeout(timer);
-      await consumer.disconnect();
-    }
-  }
 }
 
-function withoutDlqHeaders(headers: KafkaMessage['headers']): Record<string, Buffer | string | Array<Buffer | string> | undefined> {
-  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)));
-}
-
-function toDeadLetterRecord(partition: number, message: KafkaMessage, redriven: boolean): DeadLetterRecord {
-  const headers = headersToStrings(message.headers);
-  const header = (name: string) => headers[name] ?? null;
+function toLogRecord(logicalTopic: string, partition: number, message: KafkaMessage): LogRecord {
   return {
+    topic: logicalTopic,
     partition,
     offset: message.offset,
-    key: message.key?.toString('utf8') ?? null,
-    id: header('ce_id'),
-    type: header('ce_type'),
-    sourceTopic: header('dlq_source_topic'),
-    sourcePartition: header('dlq_source_partition'),
-    sourceOffset: header('dlq_source_offset'),
-    sourceTimestamp: header('dlq_source_timestamp'),
-    error: header('dlq_error'),
-    failedAt: header('dlq_failed_at'),
-    attempts: header('dlq_attempts'),
-    group: header('dlq_group'),
-    redriven,
+    timestamp: message.timestamp,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers: { ...(message.headers ?? {}) },
   };
 }

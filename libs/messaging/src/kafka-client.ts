@@ -68,7 +68,7 @@ export async function createMissingTopics(
 }
 
 /** kafkajs marks errors worth retrying; its "retries exhausted" wrapper carries the original. */
-function isRetriableKafkaError(error: unknown): boolean {
+export function isRetriableKafkaError(error: unknown): boolean {
   const e = error as { retriable?: boolean; originalError?: { retriable?: boolean }; type?: string } | null;
   return Boolean(e?.retriable || e?.originalError?.retriable || e?.type === 'TOPIC_ALREADY_EXISTS');
 }

@@ -8,6 +8,7 @@ export * from './mongo-connection.js';
 export * from './trusted.js';
 export * from './leases.js';
 export * from './claim-ledger/claim-transition.js';
+export * from './claim-ledger/claim-dossier.js';
 export * from './consent-requests/consent-request.repository.js';
 export * from './deliveries/delivery.repository.js';
 export * from './idempotency/idempotency.repository.js';

@@ -1,0 +1,38 @@
+// The real Kafka and store behind the ops command's context (main.ts; the integration test).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { messagingConfigFromEnv, MessagingAdmin } from '@cpor/messaging';
+import { openMongoConnection, readClaimDossier, type StoreConnection } from '@cpor/persistence';
+import type { OpsContext, OpsIo } from './context.js';
+
+/**
+ * A context on the servers the environment names: KAFKA_BROKERS and KAFKA_TOPIC_PREFIX (Kafka),
+ * MONGO_URL and MONGO_DB (the store). Each connects on first use; `close` disconnects both.
+ */
+export function serverContext(env: NodeJS.ProcessEnv, io: OpsIo): { context: OpsContext; close(): Promise<void> } {
+  let admin: MessagingAdmin | undefined;
+  let connection: StoreConnection | undefined;
+  const context: OpsContext = {
+    async kafka() {
+      admin ??= new MessagingAdmin(messagingConfigFromEnv('cpor-ops', env));
+      await admin.connect();
+      return admin;
+    },
+    async store() {
+      connection ??= await openMongoConnection(env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', env.MONGO_DB ?? 'cpor', 5_000);
+      const open = connection;
+      return { claimDossier: (claimId) => readClaimDossier(open, claimId) };
+    },
+    io,
+    env,
+    now: () => new Date(),
+    monotonicMs: () => performance.now(),
+    sleep: (ms) => sleep(ms),
+  };
+  return {
+    context,
+    async close() {
+      await admin?.disconnect().catch(() => undefined);
+      await connection?.close().catch(() => undefined);
+    },
+  };
+}
