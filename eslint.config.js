@@ -23,7 +23,7 @@ const BELOW = {
   platform: ['persistence', 'messaging', 'mail', 'contracts', 'domain', 'kernel'],
 };
 const LIBS = Object.keys(BELOW);
-const SEAMS = { persistence: ['mongoose', 'mongodb'], messaging: ['kafkajs'], mail: ['nodemailer'] };
+const SEAMS = { persistence: ['mongoose', 'mongodb'], messaging: ['kafkajs'], mail: ['nodemailer'], platform: ['pino', 'pino-http', 'pino-pretty', 'nestjs-pino'] };
 
 const element = (types) => ({ element: { type: types } });
 

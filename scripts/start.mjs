@@ -36,10 +36,14 @@ for (const [tool, args] of [
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// The services write into pipes, so they would log JSON: in a terminal, ask for readable, coloured
+// lines instead (LOG_FORMAT=json keeps JSON; docs/operations.md, Logs).
+const logEnv = process.stdout.isTTY && !process.env.LOG_FORMAT ? { LOG_FORMAT: 'pretty', ...(process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {}) } : {};
+
 const children = SERVICES.map(([name]) => {
   const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', name, 'src', 'main.js')], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development' },
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', ...logEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}]`.padEnd(16);

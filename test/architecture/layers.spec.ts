@@ -15,6 +15,8 @@ describe('layers that only point down, checked by npm run lint', () => {
     'apps/intake/src/breaks-seam.ts': "import mongoose from 'mongoose';\nexport const x = mongoose;\n",
     'apps/notifications/src/breaks-seam.ts': "import nodemailer from 'nodemailer';\nexport const x = nodemailer;\n",
     'libs/persistence/src/breaks-seam.ts': "import { Kafka } from 'kafkajs';\nexport const x = Kafka;\n",
+    'libs/messaging/src/breaks-seam.ts': "import { pino } from 'pino';\nexport const x = pino;\n",
+    'apps/consent/src/breaks-seam.ts': "import { PinoLogger } from 'nestjs-pino';\nexport const x = PinoLogger;\n",
     'apps/review/src/breaks-index.ts': "import { decide } from '../../../libs/domain/src/decide.js';\nexport const x = decide;\n",
     'apps/review/src/breaks-apart.ts': "import { IntakeModule } from '../../intake/src/intake.module.js';\nexport const x = IntakeModule;\n",
     'apps/intake/src/follows.ts':
@@ -29,6 +31,8 @@ describe('layers that only point down, checked by npm run lint', () => {
     ['apps/intake/src/breaks-seam.ts', 'only libs/persistence imports mongoose'],
     ['apps/notifications/src/breaks-seam.ts', 'only libs/mail imports nodemailer'],
     ['libs/persistence/src/breaks-seam.ts', 'only libs/messaging imports kafkajs'],
+    ['libs/messaging/src/breaks-seam.ts', 'only libs/platform imports pino or pino-http or pino-pretty or nestjs-pino'],
+    ['apps/consent/src/breaks-seam.ts', 'only libs/platform imports pino or pino-http or pino-pretty or nestjs-pino'],
     ['apps/review/src/breaks-index.ts', 'through its index'],
     ['apps/review/src/breaks-apart.ts', 'name="review" to elements of type "app" and captured values: name="intake"'],
   ])('%s is refused (%s)', (path, expected) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
+import { runInRequestContext, type RequestContext } from '@cpor/kernel';
 import {
   ClaimLedger,
   claimModel,
@@ -121,6 +122,20 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     const replay = await ledger.execute(claimId, { type: 'comment', text: 'hello' }, partner, { commandId: 'event-1' });
     expect(replay.applied).toBe(false);
     expect((await ledger.get(claimId))!.history).toHaveLength(2);
+  });
+
+  it("stamps ce_correlationid: the caller's, else the request context's, else the command id; and notes the claim in the context", async () => {
+    const claimId = randomUUID();
+    const context: RequestContext = { service: 'intake', correlationId: 'http-corr-1' };
+    const created = await runInRequestContext(context, () => ledger.create(createCommand(claimId), partner, { commandId: 'http:abc' }));
+    expect(created.events.map((event) => [event.correlationId, event.causationId])).toEqual([['http-corr-1', 'http:abc']]);
+    expect(context.claimId).toBe(claimId);
+    const explicit = await runInRequestContext({ correlationId: 'record-corr' }, () =>
+      ledger.execute(claimId, { type: 'comment', text: 'from an event' }, partner, { commandId: 'event-2', correlationId: 'event-corr' }),
+    );
+    expect(explicit.events[0]!.correlationId).toBe('event-corr');
+    const outside = await ledger.execute(claimId, { type: 'comment', text: 'from a deadline' }, partner, { commandId: 'deadline-1' });
+    expect(outside.events[0]).toMatchObject({ correlationId: 'deadline-1', causationId: 'deadline-1' });
   });
 
   it('passes domain refusals through unchanged (R2: submit needs PoE)', async () => {

@@ -60,6 +60,8 @@ export async function startSystem(overrides: Record<string, string> = {}, option
     DEADLINE_POLL_INTERVAL_MS: '100',
     NOTIFICATION_RETRY_BASE_MS: '200',
     ...(controlled ? { CLOCK_CONTROL: 'on' } : {}),
+    // The services' logs (pino): warnings and errors unless asked (test/support/global-setup.js).
+    LOG_LEVEL: process.env.LOG_LEVEL ?? (process.env.E2E_VERBOSE ? 'info' : 'warn'),
     ...overrides,
   };
   Object.assign(process.env, runEnv);

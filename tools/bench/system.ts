@@ -51,7 +51,8 @@ export async function startBenchSystem(): Promise<BenchSystem> {
   const topicPrefix = `bench-${runId}.`;
   const mongoDb = `cpor_bench_${runId}`;
   // The services read their configuration from the environment while their modules compile.
-  Object.assign(process.env, { KAFKA_TOPIC_PREFIX: topicPrefix, MONGO_DB: mongoDb, JWT_SECRET });
+  // Their logs: warnings and errors only, unless asked (the benchmark prints its results on standard output).
+  Object.assign(process.env, { KAFKA_TOPIC_PREFIX: topicPrefix, MONGO_DB: mongoDb, JWT_SECRET, LOG_LEVEL: process.env.LOG_LEVEL ?? (process.env.BENCH_VERBOSE ? 'info' : 'warn') });
   const clock = new MovableClock();
   const [{ intakeService }, { reviewService }, { consentService }, { eligibilityService }, { notificationsService }] = await Promise.all([
     import('../../apps/intake/src/service.js'),

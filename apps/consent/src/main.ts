@@ -4,5 +4,6 @@ import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
 import { consentService } from './service.js';
 
 exitOnInvalidConfiguration(consentService.options);
-const app = await NestFactory.create(consentService.module);
+// Start-up lines wait for the service's pino logger (startService), then go through it.
+const app = await NestFactory.create(consentService.module, { bufferLogs: true });
 await startService(app, consentService.options);

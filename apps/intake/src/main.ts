@@ -4,5 +4,6 @@ import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
 import { intakeService } from './service.js';
 
 exitOnInvalidConfiguration(intakeService.options);
-const app = await NestFactory.create(intakeService.module, { bufferLogs: false });
+// Start-up lines wait for the service's pino logger (startService), then go through it.
+const app = await NestFactory.create(intakeService.module, { bufferLogs: true });
 await startService(app, intakeService.options);

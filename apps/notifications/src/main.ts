@@ -4,5 +4,6 @@ import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
 import { notificationsService } from './service.js';
 
 exitOnInvalidConfiguration(notificationsService.options);
-const app = await NestFactory.create(notificationsService.module, { bufferLogs: false });
+// Start-up lines wait for the service's pino logger (startService), then go through it.
+const app = await NestFactory.create(notificationsService.module, { bufferLogs: true });
 await startService(app, notificationsService.options);

@@ -4,5 +4,6 @@ import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
 import { reviewService } from './service.js';
 
 exitOnInvalidConfiguration(reviewService.options);
-const app = await NestFactory.create(reviewService.module);
+// Start-up lines wait for the service's pino logger (startService), then go through it.
+const app = await NestFactory.create(reviewService.module, { bufferLogs: true });
 await startService(app, reviewService.options);

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { outsideRequestContext } from './request-context.js';
 
 /**
  * Runs `round` every `intervalMs`, one round at a time, until stopped. `nudge()` runs the next
@@ -51,18 +52,22 @@ export class PollingLoop {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.round = this.runRound()
-        .then(() => undefined)
-        .catch((error: Error) => this.logger.warn(`round failed: ${error.message}`))
-        .finally(() => {
-          this.round = undefined;
-          const now = this.again;
-          this.again = false;
-          this.schedule(now ? 0 : this.intervalMs);
-        });
-    }, delayMs);
+    // A nudge comes from inside a request or record: the round is no part of it (its log lines
+    // and the ledger's correlation id must not inherit that context).
+    this.timer = setTimeout(() => outsideRequestContext(() => this.runScheduledRound()), delayMs);
+  }
+
+  private runScheduledRound(): void {
+    this.timer = undefined;
+    this.round = this.runRound()
+      .then(() => undefined)
+      .catch((error: Error) => this.logger.warn(`round failed: ${error.message}`))
+      .finally(() => {
+        this.round = undefined;
+        const now = this.again;
+        this.again = false;
+        this.schedule(now ? 0 : this.intervalMs);
+      });
   }
 }
 

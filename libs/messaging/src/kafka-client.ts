@@ -1,19 +1,41 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry, type logCreator } from 'kafkajs';
 import { DEFAULT_PARTITIONS, messagingConfigFromEnv, type MessagingConfig } from './messaging.config.js';
 
 /**
- * kafkajs logs a lot at INFO; keep WARN and ERROR only, through the Nest logger. Only the message
- * and the error text are forwarded: kafkajs log extras can be large and are not needed to operate.
+ * kafkajs log extras worth keeping (ids and counters, never payloads), and the name each gets in
+ * our lines: its topic is the physical one, so it does not take the place of the record's.
  */
-function nestLogCreator(logger: Logger) {
+const KAFKAJS_FIELDS: Record<string, string> = {
+  broker: 'broker',
+  clientId: 'clientId',
+  groupId: 'groupId',
+  memberId: 'memberId',
+  topic: 'kafkaTopic',
+  partition: 'kafkaPartition',
+  retryCount: 'retryCount',
+  retryTime: 'retryTime',
+};
+
+/**
+ * kafkajs logs a lot at INFO; keep WARN and ERROR only, through the Nest logger, which every
+ * service points at its pino logger (libs/platform, logging): one structured line each with the
+ * namespace, the message, the error text and the extras above (the others can be large and are
+ * not needed to operate).
+ */
+export function kafkajsLogCreator(logger: Pick<Logger, 'error' | 'warn' | 'debug'>): logCreator {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, error } = log as { message: string; error?: unknown };
-      const text = `[${namespace}] ${message}${error ? `: ${String(error)}` : ''}`;
-      if (level === logLevel.ERROR || level === logLevel.NOTHING) logger.error(text);
-      else if (level === logLevel.WARN) logger.warn(text);
-      else logger.debug?.(text);
+      const entry: Record<string, unknown> = { msg: message, namespace };
+      for (const [field, name] of Object.entries(KAFKAJS_FIELDS)) {
+        const value = (log as Record<string, unknown>)[field];
+        if (typeof value === 'string' || typeof value === 'number') entry[name] = value;
+      }
+      if (error !== undefined) entry.error = String(error);
+      if (level === logLevel.ERROR || level === logLevel.NOTHING) logger.error(entry);
+      else if (level === logLevel.WARN) logger.warn(entry);
+      else logger.debug?.(entry);
     };
 }
 
@@ -23,7 +45,7 @@ export function createKafka(config: MessagingConfig, clientId = config.clientId)
     clientId,
     brokers: config.brokers,
     logLevel: logLevel.WARN,
-    logCreator: nestLogCreator(new Logger('kafkajs')),
+    logCreator: kafkajsLogCreator(new Logger('kafkajs')),
   });
 }
 

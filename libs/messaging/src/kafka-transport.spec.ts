@@ -4,7 +4,9 @@ import { toKafkaMessage, type CloudEvent } from '@cpor/contracts';
 import type { RawPublishRecord } from './kafka-publisher.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaTransport } from './kafka-transport.js';
-import { NonRetryableError } from '@cpor/kernel';
+import { NonRetryableError, requestContext, type RequestContext } from '@cpor/kernel';
+import { logLevel } from 'kafkajs';
+import { kafkajsLogCreator } from './kafka-client.js';
 import { unmatchedOn, type UnmatchedRecord } from './routing.js';
 
 // The consumer loop with a fake kafkajs batch and a fake publisher: no broker involved.
@@ -130,6 +132,48 @@ describe('KafkaTransport consumer loop', () => {
     expect(published).toEqual([]);
     expect(unmatched).toHaveLength(1);
     expect(unmatched[0]).toMatchObject({ raw: '{oops', errors: ['value is not valid JSON'], key: 'claim-1' });
+  });
+
+  it("handles each record in its own request context: the record's correlation and event ids, topic, partition, offset, claim", async () => {
+    const { transport, consume } = setUp();
+    const seen: Array<RequestContext | undefined> = [];
+    handle(transport, 'a.v1', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      seen.push(requestContext() && { ...requestContext() });
+    });
+    const claimId = '0b8c2a3e-1d4f-4a7b-9c2e-3f5a6b7c8d9e';
+    const event = (id: string, extra: Partial<CloudEvent>): CloudEvent => ({ id, type: 'a.v1', source: '/test', subject: claimId, time: '2020-06-01T00:00:00Z', data: { claimId }, ...extra });
+    const traced = toKafkaMessage(event('evt-1', { correlationId: 'corr-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }));
+    const plain = toKafkaMessage(event('evt-2', { data: { claimId: 'not a claim id' } }));
+    const asRecord = (message: ReturnType<typeof toKafkaMessage>, offset: number) => ({
+      key: Buffer.from(message.key),
+      value: message.value,
+      headers: Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, Buffer.from(value)])),
+      offset: String(offset),
+      timestamp: '1591000000000',
+      attributes: 0,
+    });
+    await consume([asRecord(traced, 5), asRecord(plain, 6)]);
+    expect(seen).toEqual([
+      { service: 'notifications', correlationId: 'corr-1', traceId: '0af7651916cd43dd8448eb211c80319c', eventId: 'evt-1', topic: LOGICAL, partition: 2, offset: '5', claimId },
+      // No ce_correlationid: the record starts the chain; a claimId that is not one is not taken.
+      { service: 'notifications', correlationId: 'evt-2', eventId: 'evt-2', topic: LOGICAL, partition: 2, offset: '6' },
+    ]);
+    expect(requestContext()).toBeUndefined();
+  });
+});
+
+describe('kafkajs log lines', () => {
+  it('go to the Nest logger as one structured entry, with the ids and without the rest', () => {
+    const entries: Array<[string, unknown]> = [];
+    const logger = { error: (entry: unknown) => void entries.push(['error', entry]), warn: (entry: unknown) => void entries.push(['warn', entry]), debug: () => undefined };
+    const log = kafkajsLogCreator(logger as never)(logLevel.WARN);
+    log({ namespace: 'Consumer', level: logLevel.ERROR, label: 'ERROR', log: { timestamp: 'x', message: 'Crash', groupId: 'review', topic: 'p.t', partition: 1, error: new Error('gone'), payload: { big: true } } as never });
+    log({ namespace: 'Connection', level: logLevel.WARN, label: 'WARN', log: { timestamp: 'x', message: 'slow', broker: '127.0.0.1:9092' } as never });
+    expect(entries).toEqual([
+      ['error', { msg: 'Crash', namespace: 'Consumer', groupId: 'review', kafkaTopic: 'p.t', kafkaPartition: 1, error: 'Error: gone' }],
+      ['warn', { msg: 'slow', namespace: 'Connection', broker: '127.0.0.1:9092' }],
+    ]);
   });
 });
 

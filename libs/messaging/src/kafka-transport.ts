@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { forEachConcurrently, describeError } from '@cpor/kernel';
+import { acceptedCorrelationId, amendRequestContext, describeError, forEachConcurrently, outsideRequestContext, runInRequestContext, traceIdFrom, type RequestContext } from '@cpor/kernel';
 import { decodeRecord, deadLetterTopic, recordView, type RecordView } from '@cpor/contracts';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
@@ -216,7 +216,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private scheduleRestart(attempt = 1): void {
     if (this.closing) return;
     const delay = Math.min(1_000 * 2 ** (attempt - 1), 60_000);
-    this.restartTimer = setTimeout(() => {
+    // Outside the context of the record that may have been in flight when the consumer crashed.
+    this.restartTimer = setTimeout(() => outsideRequestContext(() => {
       void (async () => {
         if (this.closing) return;
         try {
@@ -228,7 +229,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
           this.scheduleRestart(attempt + 1);
         }
       })();
-    }, delay);
+    }), delay);
   }
 
   private watchConsumer(consumer: Consumer): void {
@@ -292,7 +293,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       try {
         for (const { message, view } of lane) {
           if (stop || !payload.isRunning() || payload.isStale()) return;
-          if ((await this.consumeRecord(logicalTopic, payload, message, view)) === 'aborted') {
+          const context = recordContext(this.groupId, logicalTopic, batch.partition, message.offset, view.headers);
+          if ((await runInRequestContext(context, () => this.consumeRecord(logicalTopic, payload, message, view))) === 'aborted') {
             stop = true;
             return;
           }
@@ -325,8 +327,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       return 'done';
     }
 
+    if (route.kind === 'handle') amendRequestContext({ claimId: claimIdOf(route.payload) });
     const handler = this.messageHandlers.get(route.pattern) as MessageHandler;
     const policy = resolveRetryPolicy(handler.extras, this.defaultPolicy);
+    const startedAt = Date.now();
     const outcome = await runWithRetries(
       (attempt) => this.invokeHandler(handler, route, this.contextFor(logicalTopic, payload, message, headers, attempt)),
       policy,
@@ -341,6 +345,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     );
     if (outcome.status === 'handled') {
       messagingMetrics.processed.inc({ group: this.groupId, type: label });
+      this.logger.debug?.(`handled ${label} id=${headers['ce_id'] ?? '-'} ${where} in ${Date.now() - startedAt} ms`);
       return 'done';
     }
     if (outcome.status === 'aborted') return 'aborted';
@@ -432,6 +437,34 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       await payload.heartbeat();
     }
   }
+}
+
+/**
+ * The request context of one record: its log lines carry these, and the claim ledger stamps its
+ * `ce_correlationid` (or, when it has none, its `ce_id`: the record starts the chain) on the events
+ * of the changes its handler makes, so a correlation id follows every chain. Header values come
+ * from producers: only well-formed ones are kept.
+ */
+export function recordContext(service: string, topic: string, partition: number, offset: string, headers: Record<string, string>): RequestContext {
+  const eventId = acceptedCorrelationId(headers['ce_id']);
+  const traceId = traceIdFrom(headers['traceparent']);
+  return {
+    service,
+    correlationId: acceptedCorrelationId(headers['ce_correlationid']) ?? eventId,
+    ...(traceId ? { traceId } : {}),
+    ...(eventId ? { eventId } : {}),
+    topic,
+    partition,
+    offset,
+  };
+}
+
+const CLAIM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `data.claimId` of a lifecycle event or a request about an existing claim, when it is a claim id. */
+function claimIdOf(payload: unknown): string | undefined {
+  const claimId = (payload as { data?: { claimId?: unknown } } | null)?.data?.claimId;
+  return typeof claimId === 'string' && CLAIM_ID.test(claimId) ? claimId : undefined;
 }
 
 /** Metric label of a type: record types come from producers, so keep label values bounded and tidy. */

@@ -13,3 +13,7 @@ export * from './http/problem.js';
 export * from './http/problem-docs.js';
 export * from './http/idempotency.js';
 export * from './service-error.filter.js';
+export * from './logging/http-context.js';
+export * from './logging/logger.js';
+export * from './logging/logging.module.js';
+export * from './logging/redaction.js';

@@ -6,6 +6,8 @@ import { KafkaTransport, loadMessagingConfig, messagingConfigSchema } from '@cpo
 import { storeSettingsSchema } from '@cpor/persistence';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { JsonDepthPipe } from './json-depth.pipe.js';
+import { logSettingsSchema } from './logging/logger.js';
+import { useServiceLogging } from './logging/logging.module.js';
 import { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig, type ServiceName } from './service-config.js';
 
 export interface ServiceStartOptions {
@@ -19,8 +21,8 @@ export interface ServiceStartOptions {
   configuration?: readonly ConfigSchema[];
 }
 
-/** The configuration every service reads: the chassis (service-config.ts), the store and Kafka. */
-export const CHASSIS_CONFIGURATION: readonly ConfigSchema[] = [serviceConfigSchema, storeSettingsSchema, messagingConfigSchema];
+/** The configuration every service reads: the chassis (service-config.ts), its logs, the store and Kafka. */
+export const CHASSIS_CONFIGURATION: readonly ConfigSchema[] = [serviceConfigSchema, logSettingsSchema, storeSettingsSchema, messagingConfigSchema];
 
 /** Every configuration area the service reads: the chassis's, then its own. */
 export function configurationOf(options: ServiceStartOptions): readonly ConfigSchema[] {
@@ -62,9 +64,10 @@ export function configureHttp(app: INestApplication, options: Pick<ServiceStartO
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 }
 
-/** Wires HTTP, the Kafka consumer (custom eachBatch transport) and starts listening. */
+/** Wires logging, HTTP, the Kafka consumer (custom eachBatch transport) and starts listening. */
 export async function startService(app: INestApplication, options: ServiceStartOptions): Promise<{ url: string }> {
   const config = app.get<ServiceConfig>(SERVICE_CONFIG);
+  useServiceLogging(app, options.service);
   configureHttp(app, options);
   app.enableShutdownHooks();
   boundShutdown(options.service, config.shutdownTimeoutMs);

@@ -10,6 +10,7 @@ import { CLOCK, SystemClock, type Clock } from '@cpor/kernel';
 import { ClockController } from './clock/clock.controller.js';
 import { ControlledClock } from './clock/controlled-clock.js';
 import { ConsumerRegistry } from './consumer-registry.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { ServiceErrorFilter } from './service-error.filter.js';
 import { OpsController } from './ops.controller.js';
 import { loadServiceConfig, SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
@@ -50,8 +51,9 @@ class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
 }
 
 /**
- * The chassis every service imports once: configuration, clock, MongoDB, the claim ledger and
- * its outbox relay, the Kafka publisher, authentication, error mapping, health and metrics.
+ * The chassis every service imports once: configuration, structured logs, clock, MongoDB, the
+ * claim ledger and its outbox relay, the Kafka publisher, authentication, error mapping, health
+ * and metrics.
  */
 @Module({})
 export class ServiceCoreModule {
@@ -63,6 +65,7 @@ export class ServiceCoreModule {
     return {
       global: true,
       module: ServiceCoreModule,
+      imports: [LoggingModule.forService(service)],
       controllers: [OpsController, ClockController],
       providers: [
         { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(service) },

@@ -3,6 +3,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import type { ClassConstructor } from 'class-transformer';
 import { type CloudEvent, claimIdForRequest, AddPoeRequest, CommentClaimRequest, CreateClaimRequest, DisputeClaimRequest, EditClaimRequest, SubmitClaimRequest, validateContract, WithdrawClaimRequest, type UpstreamRequestBase, TOPICS, REQUEST_TYPES } from '@cpor/contracts';
 import { DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
+import { amendRequestContext } from '@cpor/kernel';
 import { DEFAULT_RETRY_POLICY, KafkaEventContext, OnEvent, unmatchedOn, type UnmatchedRecord } from '@cpor/messaging';
 import { ClaimsService } from '../claims/claims.service.js';
 import { RequestRejections } from './request-rejections.js';
@@ -108,6 +109,8 @@ export class ClaimRequestsHandler {
     type: ClassConstructor<T>,
     apply: (request: T, actor: Actor) => Promise<void>,
   ): Promise<void> {
+    // The events a request causes carry its id as their correlation id (docs/topics.md): so do its log lines.
+    amendRequestContext({ correlationId: event.id });
     const raw = JSON.stringify(event.data);
     const validated = await validateContract(type, event.data);
     if (!validated.ok) {

@@ -12,7 +12,7 @@ import {
   type ClaimState,
   type ClaimStatus,
 } from '@cpor/domain';
-import type { Clock } from '@cpor/kernel';
+import { amendRequestContext, requestContext, type Clock } from '@cpor/kernel';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
@@ -25,7 +25,11 @@ export interface LedgerCommandOptions {
   expectedVersion?: number;
   /** Event-driven commands re-read and decide again after losing a race; HTTP commands do not. */
   retryOnConflict?: boolean;
-  /** `ce_correlationid` of the events: the request or event that started the chain (default: the command id). */
+  /**
+   * `ce_correlationid` of the events: the chain of work they belong to. Default: the current
+   * request context's (the HTTP request's `X-Correlation-Id`, the consumed record's
+   * `ce_correlationid`), else the command id, else a new random UUID.
+   */
   correlationId?: string;
   /** `ce_causationid` of the events: the request or event that caused them (default: the command id). */
   causationId?: string;
@@ -149,6 +153,7 @@ export class ClaimLedger {
     const now = this.clock.now();
     const outcome = decide(null, command, actor, { now, policy: getPolicy(command.policyId), calendar: this.calendar });
     const claimId = outcome.state.id;
+    noteClaim(claimId);
     const transition = this.transition(outcome, 1, options);
     try {
       await this.insert(transition);
@@ -165,6 +170,7 @@ export class ClaimLedger {
   }
 
   async execute(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
+    noteClaim(claimId);
     const current: Current = { snapshot: await this.readSnapshot(claimId), tail: [] };
     if (!current.snapshot) current.tail = await this.readTail(claimId, 0);
     for (let attempt = 0; ; attempt++) {
@@ -220,6 +226,7 @@ export class ClaimLedger {
 
   /** The claim as it stands: the snapshot, caught up with any newer log row. */
   async get(claimId: string): Promise<ClaimView | null> {
+    noteClaim(claimId);
     const current = await this.load(claimId);
     if (!current.snapshot && current.tail.length === 0) return null;
     return toView(await this.catchUp(current));
@@ -351,7 +358,7 @@ export class ClaimLedger {
     const at = this.clock.now();
     const time = at.toISOString();
     const claimId = outcome.state.id;
-    const correlationId = options.correlationId ?? options.commandId ?? randomUUID();
+    const correlationId = options.correlationId ?? requestContext()?.correlationId ?? options.commandId ?? randomUUID();
     const actor = { kind: outcome.history.actor.kind, id: outcome.history.actor.id };
     const envelope = (id: string, type: string, data: unknown): CloudEvent => ({
       id,
@@ -390,6 +397,11 @@ export class ClaimLedger {
       pending: true,
     };
   }
+}
+
+/** The claim a request or record is about, for its log lines: the first one it touches. */
+function noteClaim(claimId: string): void {
+  if (!requestContext()?.claimId) amendRequestContext({ claimId });
 }
 
 function latestOf(current: Current): { version: number; state: ClaimState } | null {
