@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { ClaimDossier } from '@cpor/persistence';
 import { runOps } from './cli.js';
 import { EXIT } from './context.js';
-import { FakeKafka, fakeContext } from './testing/fake-kafka.js';
+import { FakeKafka, fakeContext, fakeStore } from './testing/fake-kafka.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -31,7 +31,7 @@ const dossier = {
 } as unknown as ClaimDossier;
 
 describe('claim show', () => {
-  const run = () => fakeContext(new FakeKafka(), { claimDossier: async (id) => (id === 'c-1' ? dossier : null) });
+  const run = () => fakeContext(new FakeKafka(), fakeStore({ claimDossier: async (id) => (id === 'c-1' ? dossier : null) }));
 
   it('--json: the dossier and the numbers of its policy', async () => {
     const ops = run();

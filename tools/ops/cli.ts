@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { GroupActiveError } from '@cpor/messaging';
 import { EXIT, NotFoundError, UsageError, type OpsContext } from './context.js';
 import { registerClaim } from './claim.js';
+import { registerClock } from './clock.js';
 import { registerDlq } from './dlq.js';
 import { registerGroups } from './groups.js';
 import { registerReplay } from './replay.js';
@@ -37,6 +38,7 @@ export function buildProgram(context: OpsContext, act: Act): Command {
   registerDlq(program, context, act);
   registerReplay(program, context, act);
   registerClaim(program, context, act);
+  registerClock(program, context, act);
   registerTopics(program, context, act);
   return program;
 }

@@ -44,6 +44,9 @@ export type OpsKafka = Pick<
 /** The store reads of `claim show`. */
 export interface OpsStore {
   claimDossier(claimId: string): Promise<ClaimDossier | null>;
+  /** The controlled business clock's offset from the wall clock (0 before any move). */
+  clockOffsetMs(): Promise<number>;
+  recordClockMove(offsetMs: number, by: string): Promise<void>;
 }
 
 export interface OpsIo {

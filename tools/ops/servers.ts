@@ -1,7 +1,7 @@
 // The real Kafka and store behind the ops command's context (main.ts; the integration test).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { messagingConfigFromEnv, MessagingAdmin } from '@cpor/messaging';
-import { openMongoConnection, readClaimDossier, type StoreConnection } from '@cpor/persistence';
+import { BusinessClockRepository, businessClockMoveModel, openMongoConnection, readClaimDossier, type StoreConnection } from '@cpor/persistence';
 import type { OpsContext, OpsIo } from './context.js';
 
 /**
@@ -20,7 +20,12 @@ export function serverContext(env: NodeJS.ProcessEnv, io: OpsIo): { context: Ops
     async store() {
       connection ??= await openMongoConnection(env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', env.MONGO_DB ?? 'cpor', 5_000);
       const open = connection;
-      return { claimDossier: (claimId) => readClaimDossier(open, claimId) };
+      const clock = new BusinessClockRepository(businessClockMoveModel(open));
+      return {
+        claimDossier: (claimId) => readClaimDossier(open, claimId),
+        clockOffsetMs: () => clock.offsetMs(),
+        recordClockMove: (offsetMs, by) => clock.record(offsetMs, by, new Date()),
+      };
     },
     io,
     env,

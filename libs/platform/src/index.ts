@@ -17,3 +17,4 @@ export * from './logging/http-context.js';
 export * from './logging/logger.js';
 export * from './logging/logging.module.js';
 export * from './logging/redaction.js';
+export * from './clock/controlled-clock.js';

@@ -149,7 +149,20 @@ export class FakeKafka implements OpsKafka {
 }
 
 /** A context over the fake Kafka and store, capturing what is printed; time moves only when slept. */
-export function fakeContext(kafka: FakeKafka = new FakeKafka(), store: OpsStore = { claimDossier: async () => null }) {
+/** A store with no claim and a business clock kept in memory (inserts only, the largest offset wins). */
+export function fakeStore(overrides: Partial<OpsStore> = {}): OpsStore & { moves: Array<{ offsetMs: number; by: string }> } {
+  const moves: Array<{ offsetMs: number; by: string }> = [];
+  return {
+    moves,
+    claimDossier: async () => null,
+    clockOffsetMs: async () => Math.max(0, ...moves.map((move) => move.offsetMs)),
+    recordClockMove: async (offsetMs, by) => void moves.push({ offsetMs, by }),
+    ...overrides,
+  };
+}
+
+/** A context over the fake Kafka and store, capturing what is printed; time moves only when slept. */
+export function fakeContext(kafka: FakeKafka = new FakeKafka(), store: OpsStore = fakeStore()) {
   const out: string[] = [];
   const err: string[] = [];
   let monotonic = 0;

@@ -10,6 +10,27 @@ const REFRESH_MS = 250;
 export type ClockMove = { ok: true; offsetMs: number } | { ok: false; problem: string };
 
 /**
+ * The offset a move sets, from the business time now and the wall time: forward by an ISO 8601
+ * duration (`P3D`, `PT2H`) or to an instant; anything else, or a move back, is refused. The one
+ * rule for the HTTP endpoint and the ops command.
+ */
+export function planClockMove(businessNow: Date, wallNow: Date, move: { by?: string; to?: string }): ClockMove {
+  if ((move.by === undefined) === (move.to === undefined)) return { ok: false, problem: 'give exactly one of by (an ISO 8601 duration, e.g. P7D) or to (an instant)' };
+  const now = businessNow.getTime();
+  let target: number;
+  if (move.by !== undefined) {
+    const duration = Duration.fromISO(String(move.by));
+    if (!duration.isValid) return { ok: false, problem: `by must be an ISO 8601 duration such as P7D or PT36H (got ${JSON.stringify(String(move.by).slice(0, 40))})` };
+    target = now + duration.as('milliseconds');
+  } else {
+    target = Date.parse(String(move.to));
+    if (Number.isNaN(target)) return { ok: false, problem: `to must be an ISO 8601 instant (got ${JSON.stringify(String(move.to).slice(0, 40))})` };
+  }
+  if (target <= now) return { ok: false, problem: `the business clock only moves forward: it is ${new Date(now).toISOString()}` };
+  return { ok: true, offsetMs: target - wallNow.getTime() };
+}
+
+/**
  * `CLOCK_CONTROL=on` (ServiceConfig.clockControl, refused with NODE_ENV=production): the business
  * clock of every service runs at an offset from the wall clock that an operator moves forward
  * (POST /ops/clock), so deadlines (SLAs, the consent window, the dispute window) can be seen
@@ -59,19 +80,8 @@ export class ControlledClock implements MovableClock {
 
   /** The offset a move sets: forward by an ISO 8601 duration (`P3D`, `PT2H`), or to an instant. */
   plan(move: { by?: string; to?: string }): ClockMove {
-    if ((move.by === undefined) === (move.to === undefined)) return { ok: false, problem: 'give exactly one of by (an ISO 8601 duration, e.g. P7D) or to (an instant)' };
-    const now = this.now().getTime();
-    let target: number;
-    if (move.by !== undefined) {
-      const duration = Duration.fromISO(String(move.by));
-      if (!duration.isValid) return { ok: false, problem: `by must be an ISO 8601 duration such as P7D or PT36H (got ${JSON.stringify(String(move.by).slice(0, 40))})` };
-      target = now + duration.as('milliseconds');
-    } else {
-      target = Date.parse(String(move.to));
-      if (Number.isNaN(target)) return { ok: false, problem: `to must be an ISO 8601 instant (got ${JSON.stringify(String(move.to).slice(0, 40))})` };
-    }
-    if (target <= now) return { ok: false, problem: `the business clock only moves forward: it is ${new Date(now).toISOString()}` };
-    return { ok: true, offsetMs: target - Date.now() };
+    const wall = Date.now();
+    return planClockMove(new Date(wall + this.offset), new Date(wall), move);
   }
 
   /** Records the move for every service and applies it here. */
