@@ -59,7 +59,19 @@ export function configureHttp(app: INestApplication, options: Pick<ServiceStartO
   );
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1').addBearerAuth().build(),
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion('1')
+      .addBearerAuth()
+      .addGlobalParameters({
+        name: 'X-Correlation-Id',
+        in: 'header',
+        required: false,
+        description: 'Your id for this request (1-128 visible ASCII characters; one is made up otherwise): returned in the response, logged, and carried as ce_correlationid on every event the request causes',
+        schema: { type: 'string', maxLength: 128 },
+      })
+      .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 }
