@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { toKafkaMessage, type CloudEvent } from '@cpor/contracts';
 import type { RawPublishRecord } from './kafka-publisher.js';
@@ -198,5 +198,68 @@ describe('KafkaTransport handlers against the subscription table', () => {
     expect(missing.message).toMatch(/no handler for: b\.v1; handled but not subscribed: none/);
     const unlisted = (await listen(transport(['a.v1'], ['a.v1', 'c.v1']))) as Error;
     expect(unlisted.message).toMatch(/no handler for: none; handled but not subscribed: c\.v1/);
+  });
+});
+
+describe('KafkaTransport readiness: consuming means joined, not crashed, and heard from within the session timeout', () => {
+  /** A consumer whose events the test emits (the kafkajs instrumentation event names). */
+  function fakeConsumer() {
+    const listeners = new Map<string, Array<(event: { payload: unknown }) => void>>();
+    const events = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', STOP: 'consumer.stop', DISCONNECT: 'consumer.disconnect', FETCH_START: 'consumer.fetch_start', HEARTBEAT: 'consumer.heartbeat' };
+    return {
+      events,
+      on: (name: string, listener: (event: { payload: unknown }) => void) => void listeners.set(name, [...(listeners.get(name) ?? []), listener]),
+      emit: (name: string, payload: unknown = {}) => (listeners.get(name) ?? []).forEach((listener) => listener({ payload })),
+      disconnect: async () => undefined,
+    };
+  }
+
+  afterEach(() => void jest.useRealTimers());
+
+  it('is not consuming before joining, consuming after, and not once silent longer than the session timeout', () => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
+    const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'review', topics: [LOGICAL], sessionTimeoutMs: 30_000 });
+    const consumer = fakeConsumer();
+    (transport as unknown as { watchConsumer(consumer: unknown): void }).watchConsumer(consumer);
+    expect(transport.health()).toMatchObject({ running: false, consuming: false, idleMs: null });
+
+    consumer.emit(consumer.events.GROUP_JOIN, { memberAssignment: { [PHYSICAL]: [0, 1, 2] } });
+    expect(transport.health()).toMatchObject({ running: true, assignedPartitions: 3, consuming: true, idleMs: 0 });
+
+    jest.setSystemTime(new Date('2026-12-01T10:00:20Z'));
+    consumer.emit(consumer.events.FETCH_START);
+    jest.setSystemTime(new Date('2026-12-01T10:00:45Z'));
+    expect(transport.health()).toMatchObject({ consuming: true, idleMs: 25_000 });
+    jest.setSystemTime(new Date('2026-12-01T10:00:51Z'));
+    expect(transport.health()).toMatchObject({ running: true, consuming: false, idleMs: 31_000 });
+
+    consumer.emit(consumer.events.HEARTBEAT);
+    expect(transport.health().consuming).toBe(true);
+    consumer.emit(consumer.events.CRASH, { error: new Error('broker gone'), restart: true });
+    expect(transport.health()).toMatchObject({ running: false, consuming: false });
+  });
+
+  it('gives up (and says so once) when a crashed consumer cannot be replaced for giveUpAfterMs', async () => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
+    const reasons: string[] = [];
+    const transport = new KafkaTransport({
+      config: { brokers: [], clientId: 'test', topicPrefix: 'p.' },
+      groupId: 'review',
+      topics: [LOGICAL],
+      giveUpAfterMs: 10_000,
+      onUnrecoverable: (reason) => void reasons.push(reason),
+    });
+    let attempts = 0;
+    Reflect.set(transport, 'startConsumer', async () => {
+      attempts++;
+      throw new Error('no broker');
+    });
+    (transport as unknown as { scheduleRestart(): void }).scheduleRestart();
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/consumer review could not be restarted for \d+ s: .*no broker/);
+    const stoppedAt = attempts;
+    await jest.advanceTimersByTimeAsync(600_000);
+    expect(attempts).toBe(stoppedAt);
   });
 });

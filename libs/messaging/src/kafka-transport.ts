@@ -52,6 +52,12 @@ export interface KafkaTransportOptions {
   autoCommitThreshold?: number;
   /** Clock for `dlq_failed_at`. */
   now?: () => Date;
+  /**
+   * The consumer crashed and could not be replaced for `giveUpAfterMs` (default 5 minutes): the
+   * process cannot consume again by itself. The platform exits non-zero so a supervisor restarts it.
+   */
+  onUnrecoverable?: (error: string) => void;
+  giveUpAfterMs?: number;
 }
 
 export interface ConsumerHealth {
@@ -62,6 +68,10 @@ export interface ConsumerHealth {
   lastError?: string;
   /** Partitions assigned at the last group join. */
   assignedPartitions: number;
+  /** Milliseconds since the consumer last fetched, heartbeat or joined its group (null before it started). */
+  idleMs: number | null;
+  /** Consuming: running, not crashed, and heard from within the session timeout (a consumer silent longer has lost its group). */
+  consuming: boolean;
 }
 
 /** Transport id of `KafkaTransport`; `@EventPattern(type)` without a transport binds to it too. */
@@ -95,9 +105,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private kafka?: Kafka;
   private consumer?: Consumer;
   private publisher?: KafkaPublisher;
-  private state: ConsumerHealth = { running: false, crashed: false, assignedPartitions: 0 };
+  private state: Omit<ConsumerHealth, 'idleMs' | 'consuming'> = { running: false, crashed: false, assignedPartitions: 0 };
+  /** Wall time of the consumer's last fetch, heartbeat or group join. */
+  private lastActivityAt: number | undefined;
   private closing = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Since when restarts after a crash have been failing (undefined: none failing). */
+  private failingSince: number | undefined;
 
   constructor(private readonly options: KafkaTransportOptions) {
     super();
@@ -147,7 +161,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   /** Consumer state for readiness probes. */
   health(): ConsumerHealth {
-    return { ...this.state };
+    const idleMs = this.lastActivityAt === undefined ? null : Date.now() - this.lastActivityAt;
+    const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 30_000;
+    const consuming = this.state.running && !this.state.crashed && idleMs !== null && idleMs <= sessionTimeoutMs;
+    return { ...this.state, idleMs, consuming };
   }
 
   on(): never {
@@ -223,9 +240,16 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         try {
           await this.consumer?.disconnect().catch(() => undefined);
           await this.startConsumer();
+          this.failingSince = undefined;
           this.logger.warn(`consumer ${this.groupId} restarted after a crash`);
         } catch (error) {
-          this.logger.error(`consumer ${this.groupId} restart failed: ${describeError(error)}`);
+          const reason = describeError(error);
+          this.logger.error(`consumer ${this.groupId} restart failed: ${reason}`);
+          this.failingSince ??= Date.now();
+          if (Date.now() - this.failingSince >= (this.options.giveUpAfterMs ?? 5 * 60_000) && this.options.onUnrecoverable) {
+            this.options.onUnrecoverable(`consumer ${this.groupId} could not be restarted for ${Math.round((Date.now() - this.failingSince) / 1000)} s: ${reason}`);
+            return;
+          }
           this.scheduleRestart(attempt + 1);
         }
       })();
@@ -233,8 +257,12 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   private watchConsumer(consumer: Consumer): void {
-    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = consumer.events;
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT, FETCH_START, HEARTBEAT } = consumer.events;
+    const heard = () => (this.lastActivityAt = Date.now());
+    consumer.on(FETCH_START, heard);
+    consumer.on(HEARTBEAT, heard);
     consumer.on(GROUP_JOIN, ({ payload }) => {
+      heard();
       const assigned = Object.values(payload.memberAssignment).reduce((sum, partitions) => sum + partitions.length, 0);
       this.state = { running: true, crashed: false, assignedPartitions: assigned };
     });

@@ -1,12 +1,17 @@
-import { Controller, Get, Header, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { type StoreConnection, pingMongo } from '@cpor/persistence';
 import { register } from 'prom-client';
 import { Public } from './auth/principal.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { MONGO_CONNECTION } from './tokens.js';
 
-/** Liveness, readiness (store reachable and Kafka consumer alive) and Prometheus metrics. */
+/**
+ * Liveness, readiness and Prometheus metrics. Ready (200) means the store answers a ping and every
+ * Kafka consumer of the process is consuming: joined, not crashed, and heard from (a fetch or a
+ * heartbeat) within its session timeout. Otherwise 503, with what is down (@nestjs/terminus).
+ */
 @ApiExcludeController()
 @Public()
 @Controller()
@@ -14,6 +19,8 @@ export class OpsController {
   constructor(
     @Inject(MONGO_CONNECTION) private readonly connection: StoreConnection,
     private readonly consumers: ConsumerRegistry,
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
   ) {}
 
   @Get('health/live')
@@ -22,13 +29,19 @@ export class OpsController {
   }
 
   @Get('health/ready')
-  async ready() {
-    const mongo = await pingMongo(this.connection);
-    const consumers = this.consumers.health();
-    const consumerOk = consumers.every((consumer) => consumer.running && !consumer.crashed);
-    const body = { status: mongo && consumerOk ? 'ok' : 'unavailable', mongo: mongo ? 'up' : 'down', consumers };
-    if (body.status !== 'ok') throw new ServiceUnavailableException(body);
-    return body;
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      async () => {
+        const store = this.indicators.check('store');
+        return (await pingMongo(this.connection)) ? store.up() : store.down({ message: 'the store does not answer a ping' });
+      },
+      () => {
+        const kafka = this.indicators.check('kafka');
+        const consumers = this.consumers.health();
+        return consumers.every((consumer) => consumer.consuming) ? kafka.up({ consumers }) : kafka.down({ consumers });
+      },
+    ]);
   }
 
   @Get('metrics')

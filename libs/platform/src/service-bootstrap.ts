@@ -88,6 +88,13 @@ export async function startService(app: INestApplication, options: ServiceStartO
     groupId: options.service,
     topics: subscribedTopics(options.service),
     handledTypes: handledTypes(options.service),
+    // A consumer that cannot be replaced for 5 minutes will not consume again in this process:
+    // stop (gracefully, within SHUTDOWN_TIMEOUT_MS) with status 1, so the supervisor restarts it.
+    onUnrecoverable: (reason) => {
+      new Logger(options.service).error(`${reason}; stopping so that a supervisor restarts the service`);
+      process.exitCode = 1;
+      process.kill(process.pid, 'SIGTERM');
+    },
   });
   app.get(ConsumerRegistry).add(options.service, transport);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });

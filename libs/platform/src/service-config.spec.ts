@@ -26,6 +26,7 @@ describe('loadServiceConfig', () => {
       mongoServerSelectionTimeoutMs: 10_000,
       claimPolicyId: 'cpor-2020-06',
       clockControl: false,
+      httpReadTimeoutMs: 15_000,
       calendar: { timeZone: 'America/New_York', country: 'US', region: undefined, extraHolidays: [] },
       auth: { jwtSecret: DEV_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined },
       consent: { linkSecret: `${DEV_SECRET}-consent`, publicBaseUrl: 'http://127.0.0.1:3003' },

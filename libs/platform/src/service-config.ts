@@ -11,6 +11,8 @@ export interface ServiceConfig {
   production: boolean;
   /** CLOCK_CONTROL=on: the controlled business clock (never in production). */
   clockControl: boolean;
+  /** HTTP_READ_TIMEOUT_MS: a GET answers 503 after this long. */
+  httpReadTimeoutMs: number;
   httpPort: number;
   /** Each service's `<SERVICE>_PORT` (or default): where the services reach one another on this host. */
   servicePorts: Record<ServiceName, number>;
@@ -158,6 +160,10 @@ export const serviceConfigSchema = configSchema(
       description: "deadline pollers' interval (a poll reads the owner's pending deadlines of the poll days since the last poll; a full sweep every 5 minutes)",
       default: 2_000,
     }),
+    HTTP_READ_TIMEOUT_MS: setting.milliseconds({
+      description: 'a read (GET) without an answer by then answers 503 with Retry-After (writes are bounded by the store timeouts, never answered 5xx once they may have applied)',
+      default: 15_000,
+    }),
     CLOCK_CONTROL: setting.oneOf(['on', 'off'], {
       description: 'the controlled business clock (docs/operations.md): `on` lets cpor-ops move every service\'s business time forward over /ops/clock; refused in production',
       default: 'off',
@@ -209,6 +215,7 @@ export function loadServiceConfig(service: ServiceName, env: Environment = proce
     service,
     production,
     clockControl: values.CLOCK_CONTROL === 'on',
+    httpReadTimeoutMs: values.HTTP_READ_TIMEOUT_MS,
     httpPort: ownPort ?? DEFAULT_PORTS[service],
     servicePorts,
     httpHost: values.HTTP_HOST,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { type StoreConnection, BusinessClockRepository, businessClockMoveModel, claimModel, IdempotentAnswerRepository, idempotentAnswerModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
 import { collectDefaultMetrics } from 'prom-client';
 import { BusinessCalendar } from '@cpor/domain';
@@ -12,6 +13,7 @@ import { ControlledClock } from './clock/controlled-clock.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { ServiceErrorFilter } from './service-error.filter.js';
+import { ReadTimeoutInterceptor } from './http/read-timeout.js';
 import { OpsController } from './ops.controller.js';
 import { loadServiceConfig, SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
 import { MONGO_CONNECTION } from './tokens.js';
@@ -65,7 +67,8 @@ export class ServiceCoreModule {
     return {
       global: true,
       module: ServiceCoreModule,
-      imports: [LoggingModule.forService(service)],
+      // Terminus without its own error log: a failed check is the 503 answer itself (and the consumer logs why).
+      imports: [LoggingModule.forService(service), TerminusModule.forRoot({ logger: false })],
       controllers: [OpsController, ClockController],
       providers: [
         { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(service) },
@@ -129,6 +132,7 @@ export class ServiceCoreModule {
         ServiceLifecycle,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ServiceErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: ReadTimeoutInterceptor },
       ],
       exports: [SERVICE_CONFIG, CLOCK, IdempotentAnswerRepository, LeaseStore, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
     };
