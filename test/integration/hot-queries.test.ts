@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
+import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
 
 /**
- * Every query on a hot path (relay, deadline poller, mail sender, review queue, claim list) must
- * be answered by `_id` or by a filter the store pushes down, so that finished rows (published
- * events, fired deadlines, sent mail) are filtered inside the store and not shipped and scanned
- * in FerretDB on every poll. FerretDB on PostgreSQL (the default) pushes equality filters down;
+ * Every query on a hot path (relay, deadline poller, mail sender, review queue, claim list, the
+ * store gauges of /metrics) must be answered by `_id` or by a filter the store pushes down, so
+ * that finished rows (published events, fired deadlines, sent mail) are filtered inside the store
+ * and not shipped and scanned in FerretDB on every poll. FerretDB on PostgreSQL (the default) pushes equality filters down;
  * on SQLite only `_id` lookups are (docs/performance.md), so there the test checks those.
  */
 describe('hot queries are pushed down to the store', () => {
@@ -52,6 +52,8 @@ describe('hot queries are pushed down to the store', () => {
       ['claim list of a partner', claimModel(connection), claimListQuery({ partnerId: 'p-1' })],
       ['claim list of a partner, one status', claimModel(connection), claimListQuery({ partnerId: 'p-1', statuses: ['Submitted'] })],
       ['lease lookup', leaseModel(connection), { key: 'outbox-relay' }],
+      ['metrics: pending deadlines of an owner', deadlineModel(connection), pendingDeadlinesQuery('review')],
+      ['metrics: queued emails', deliveryModel(connection), QUEUED_DELIVERIES],
     ];
     const notPushedDown: string[] = [];
     for (const [name, model, filter] of hot) {
@@ -92,6 +94,8 @@ describe('hot queries are pushed down to the store', () => {
       ['review queue', claimModel(connection), REVIEW_QUEUE_QUERY],
       ['claim list of a partner', claimModel(connection), claimListQuery({ partnerId: 'p-1' })],
       ['lease lookup', leaseModel(connection), { key: 'delivery:7' }],
+      ['metrics: pending deadlines of an owner', deadlineModel(connection), pendingDeadlinesQuery('review')],
+      ['metrics: queued emails', deliveryModel(connection), QUEUED_DELIVERIES],
     ];
     const scanned: string[] = [];
     for (const [name, model, filter] of hot) {

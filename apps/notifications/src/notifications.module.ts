@@ -1,7 +1,7 @@
 import { Injectable, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type StoreConnection, DeliveryRepository } from '@cpor/persistence';
 import { CLOCK, type Clock } from '@cpor/kernel';
-import { ConsentLinkSigner, ServiceCoreModule, SERVICE_CONFIG, type ServiceConfig, MONGO_CONNECTION } from '@cpor/platform';
+import { ConsentLinkSigner, ServiceCoreModule, ServiceMetrics, SERVICE_CONFIG, type ServiceConfig, MONGO_CONNECTION } from '@cpor/platform';
 import { DeliverySender } from './deliveries/delivery-sender.js';
 import { SmtpMailer } from '@cpor/mail';
 import { TEMPLATE_NAMES, type PlanContext } from './notification-plan.js';
@@ -23,13 +23,17 @@ export function planContext(config: ServiceConfig, settings: NotificationSetting
   };
 }
 
-/** Starts the sender once the app is up and stops it before the Mongo connection closes. */
+/** Starts the sender once the app is up and stops it before the Mongo connection closes; shows the queue in the metrics. */
 @Injectable()
 class SenderLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly sender: DeliverySender,
     private readonly mailer: SmtpMailer,
-  ) {}
+    deliveries: DeliveryRepository,
+    metrics: ServiceMetrics,
+  ) {
+    metrics.watchDeliveries(deliveries);
+  }
 
   onApplicationBootstrap(): void {
     this.sender.start();

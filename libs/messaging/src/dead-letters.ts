@@ -1,5 +1,5 @@
 import { deadLetterTopic, headersToStrings } from '@cpor/contracts';
-import type { LogRecord, MessagingAdmin, RawHeaders } from './kafka-admin.js';
+import type { LogRecord, MessagingAdmin, PartitionOffsets, RawHeaders } from './kafka-admin.js';
 import type { RawPublishRecord } from './kafka-publisher.js';
 
 /**
@@ -217,6 +217,30 @@ export class DeadLetterQueue {
     };
     return { topic: this.actionsTopic, key: letterPosition(summary), value: JSON.stringify(action), headers: { 'content-type': 'application/json' } };
   }
+}
+
+/** How many letters a DLQ holds and how many decisions its actions topic holds. */
+export interface DeadLetterDepth {
+  /** Records in `<topic>.<group>.dlq` (log end minus log start, over its partitions; 0 when it does not exist). */
+  letters: number;
+  /** Records on its actions topic: one per letter redriven or discarded. */
+  decisions: number;
+  /** Letters nobody has redriven or discarded yet: letters minus decisions, never below 0. */
+  unhandled: number;
+}
+
+/**
+ * The depth of the DLQ of (topic, group) from offsets alone, without reading a record (what
+ * metrics poll). `unhandled` counts each recorded decision against one letter: exact while both
+ * topics keep their records, approximate once retention has removed letters before their
+ * decisions; letters marked redriven only by the legacy `ops-redrive` offsets count as unhandled.
+ * `dlq list` reads the records and tells exactly.
+ */
+export async function deadLetterDepth(log: Pick<DeadLetterLog, 'topicOffsets'>, sourceTopic: string, group: string): Promise<DeadLetterDepth> {
+  const records = (offsets: PartitionOffsets[] | null) => (offsets ?? []).reduce((sum, { low, high }) => sum + Math.max(0, Number(BigInt(high) - BigInt(low))), 0);
+  const letters = records(await log.topicOffsets(deadLetterTopic(sourceTopic, group)));
+  const decisions = letters === 0 ? 0 : records(await log.topicOffsets(deadLetterActionsTopic(sourceTopic, group)));
+  return { letters, decisions, unhandled: Math.max(0, letters - decisions) };
 }
 
 /** An action record's value, or null when it is not one (a foreign record on the topic). */

@@ -4,6 +4,7 @@ import { toKafkaMessage, type CloudEvent } from '@cpor/contracts';
 import type { RawPublishRecord } from './kafka-publisher.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaTransport } from './kafka-transport.js';
+import { messagingMetrics } from './messaging.metrics.js';
 import { NonRetryableError, requestContext, type RequestContext } from '@cpor/kernel';
 import { logLevel } from 'kafkajs';
 import { kafkajsLogCreator } from './kafka-client.js';
@@ -132,6 +133,25 @@ describe('KafkaTransport consumer loop', () => {
     expect(published).toEqual([]);
     expect(unmatched).toHaveLength(1);
     expect(unmatched[0]).toMatchObject({ raw: '{oops', errors: ['value is not valid JSON'], key: 'claim-1' });
+  });
+
+  it('observes each handler attempt in cpor_handler_duration_seconds by group, type and outcome', async () => {
+    const { transport, consume } = setUp();
+    const count = async (type: string, outcome: string) =>
+      (await messagingMetrics.handlerDuration.get()).values.find(
+        (value) => value.metricName === 'cpor_handler_duration_seconds_count' && value.labels.group === 'notifications' && value.labels.type === type && value.labels.outcome === outcome,
+      )?.value ?? 0;
+    const sum = async (type: string) =>
+      (await messagingMetrics.handlerDuration.get()).values.find((value) => value.metricName === 'cpor_handler_duration_seconds_sum' && value.labels.type === type && value.labels.outcome === 'ok')?.value ?? 0;
+    let attempts = 0;
+    handle(transport, 'timed.v1', () => new Promise((resolve) => setTimeout(resolve, 20)));
+    handle(transport, 'flaky.v1', () => (++attempts === 1 ? Promise.reject(new Error('once')) : undefined));
+    await consume([record(0, 'timed.v1'), record(1, 'flaky.v1', 'claim-2')]);
+
+    expect(await count('timed.v1', 'ok')).toBe(1);
+    expect(await sum('timed.v1')).toBeGreaterThanOrEqual(0.015);
+    expect(await count('flaky.v1', 'error')).toBe(1);
+    expect(await count('flaky.v1', 'ok')).toBe(1);
   });
 
   it("handles each record in its own request context: the record's correlation and event ids, topic, partition, offset, claim", async () => {

@@ -8,7 +8,7 @@ import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { groupName, logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
-import { messagingMetrics } from './messaging.metrics.js';
+import { messagingMetrics, observeHandler } from './messaging.metrics.js';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
 import { routeRecord, unmatchedOn, UNKNOWN_TYPE, type RecordRoute } from './routing.js';
 
@@ -311,10 +311,6 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
           resolved++;
         }
         if (resolved === before) return;
-        messagingMetrics.lag.set(
-          { group: this.groupId, topic: logicalTopic, partition: String(batch.partition) },
-          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.messages[resolved - 1]!.offset) - 1n)),
-        );
         await payload.commitOffsetsIfNecessary();
       }));
     await forEachConcurrently([...lanes.values()], this.options.keysConsumedConcurrently ?? 8, async (lane) => {
@@ -360,7 +356,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     const policy = resolveRetryPolicy(handler.extras, this.defaultPolicy);
     const startedAt = Date.now();
     const outcome = await runWithRetries(
-      (attempt) => this.invokeHandler(handler, route, this.contextFor(logicalTopic, payload, message, headers, attempt)),
+      (attempt) => observeHandler(this.groupId, label, () => this.invokeHandler(handler, route, this.contextFor(logicalTopic, payload, message, headers, attempt))),
       policy,
       {
         sleep: (ms) => this.sleepWithHeartbeat(ms, payload),

@@ -18,3 +18,6 @@ export * from './logging/logger.js';
 export * from './logging/logging.module.js';
 export * from './logging/redaction.js';
 export * from './clock/controlled-clock.js';
+export * from './metrics/http-metrics.js';
+export * from './metrics/refreshed-gauges.js';
+export * from './metrics/service-metrics.js';

@@ -8,6 +8,7 @@ import { ConsumerRegistry } from './consumer-registry.js';
 import { JsonDepthPipe } from './json-depth.pipe.js';
 import { logSettingsSchema } from './logging/logger.js';
 import { useServiceLogging } from './logging/logging.module.js';
+import { useHttpMetrics } from './metrics/http-metrics.js';
 import { SERVICE_CONFIG, serviceConfigSchema, type ServiceConfig, type ServiceName } from './service-config.js';
 
 export interface ServiceStartOptions {
@@ -80,6 +81,7 @@ export function configureHttp(app: INestApplication, options: Pick<ServiceStartO
 export async function startService(app: INestApplication, options: ServiceStartOptions): Promise<{ url: string }> {
   const config = app.get<ServiceConfig>(SERVICE_CONFIG);
   useServiceLogging(app, options.service);
+  useHttpMetrics(app, options.service);
   configureHttp(app, options);
   app.enableShutdownHooks();
   boundShutdown(options.service, config.shutdownTimeoutMs);

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { type StoreConnection, BusinessClockRepository, businessClockMoveModel, claimModel, IdempotentAnswerRepository, idempotentAnswerModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
+import { type StoreConnection, BusinessClockRepository, businessClockMoveModel, claimModel, IdempotentAnswerRepository, idempotentAnswerModel, ClaimLedger, claimTransitionModel, OutboxRelay, LeaseStore, leaseModel, openMongoConnection, readOutboxBacklog } from '@cpor/persistence';
 import { collectDefaultMetrics } from 'prom-client';
 import { BusinessCalendar } from '@cpor/domain';
-import { KafkaPublisher, loadMessagingConfig } from '@cpor/messaging';
+import { subscribedTopics } from '@cpor/contracts';
+import { KafkaPublisher, loadMessagingConfig, MessagingAdmin } from '@cpor/messaging';
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { CLOCK, SystemClock, type Clock } from '@cpor/kernel';
@@ -12,6 +13,7 @@ import { ClockController } from './clock/clock.controller.js';
 import { ControlledClock } from './clock/controlled-clock.js';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
 import { ServiceErrorFilter } from './service-error.filter.js';
 import { ReadTimeoutInterceptor } from './http/read-timeout.js';
 import { OpsController } from './ops.controller.js';
@@ -128,13 +130,27 @@ export class ServiceCoreModule {
           useFactory: (config: ServiceConfig) => new TokenVerifier(config.auth),
           inject: [SERVICE_CONFIG],
         },
+        {
+          // Gauges refreshed from the store and the broker while scraped (the services add their own: deadlines, emails).
+          provide: ServiceMetrics,
+          useFactory: (connection: StoreConnection, clock: Clock) => {
+            const metrics = new ServiceMetrics(service);
+            metrics.watchOutbox(() => readOutboxBacklog(claimTransitionModel(connection)), clock);
+            const messaging = loadMessagingConfig(service);
+            const admin = new MessagingAdmin({ ...messaging, clientId: `${messaging.clientId}-metrics` });
+            metrics.watchConsumer(admin, messaging, service, subscribedTopics(service));
+            metrics.onClose(() => admin.disconnect());
+            return metrics;
+          },
+          inject: [MONGO_CONNECTION, CLOCK],
+        },
         ConsumerRegistry,
         ServiceLifecycle,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ServiceErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: ReadTimeoutInterceptor },
       ],
-      exports: [SERVICE_CONFIG, CLOCK, IdempotentAnswerRepository, LeaseStore, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier],
+      exports: [SERVICE_CONFIG, CLOCK, IdempotentAnswerRepository, LeaseStore, BusinessCalendar, MONGO_CONNECTION, KafkaPublisher, ClaimLedger, OutboxRelay, ConsumerRegistry, TokenVerifier, ServiceMetrics],
     };
   }
 }

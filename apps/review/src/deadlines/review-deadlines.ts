@@ -4,9 +4,9 @@ import { type StoreConnection, ClaimLedger, DeadlinePoller, DeadlineStore, deadl
 import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent, TOPICS, typesOn } from '@cpor/contracts';
 import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
 import { DEFAULT_RETRY_POLICY, OnEvent } from '@cpor/messaging';
-import { MONGO_CONNECTION, SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
+import { MONGO_CONNECTION, SERVICE_CONFIG, ServiceMetrics, type ServiceConfig } from '@cpor/platform';
 import { CLOCK, type Clock } from '@cpor/kernel';
-import { planReviewDeadlines, type ReviewDeadlineKind } from './review-deadline-plan.js';
+import { planReviewDeadlines, REVIEW_DEADLINES, type ReviewDeadlineKind } from './review-deadline-plan.js';
 
 const SYSTEM: Actor = { kind: 'system', id: 'review-deadlines' };
 
@@ -30,9 +30,11 @@ export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(SERVICE_CONFIG) config: ServiceConfig,
     private readonly calendar: BusinessCalendar,
     private readonly ledger: ClaimLedger,
+    metrics: ServiceMetrics,
   ) {
     this.store = new DeadlineStore(deadlineModel(connection), 'review', clock);
     this.poller = new DeadlinePoller(this.store, (deadline) => this.fire(deadline), { intervalMs: config.deadlinePollIntervalMs });
+    metrics.watchDeadlines(this.store, REVIEW_DEADLINES);
   }
 
   onApplicationBootstrap(): void {

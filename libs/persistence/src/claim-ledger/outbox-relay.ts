@@ -39,6 +39,29 @@ export const PENDING_TRANSITIONS = { pending: true } as const;
 
 type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox' | 'state'>;
 
+/** The outbox as metrics show it: rows not yet published, and when the oldest of them was committed. */
+export interface OutboxBacklog {
+  pending: number;
+  /** `at` of the oldest pending row (business clock); null when none is pending. */
+  oldestAt: Date | null;
+}
+
+/**
+ * Reads the outbox backlog with the relay's own query (pushed down; published rows leave it),
+ * only `at` of each row coming back. One query, not a count and a sorted `limit(1)`: FerretDB
+ * v1.24 decodes every row a filtered query matches whatever its limit, so two queries would cost
+ * two passes over the backlog; what this one ships is a date per pending row. Metrics call it at
+ * most every 30 s (libs/platform, metrics).
+ */
+export async function readOutboxBacklog(transitions: ClaimTransitionModel): Promise<OutboxBacklog> {
+  const rows = await transitions.find(PENDING_TRANSITIONS, { _id: 0, at: 1 }).lean<Array<Pick<ClaimTransition, 'at'>>>().exec();
+  let oldestAt: Date | null = null;
+  for (const { at } of rows) {
+    if (at instanceof Date && (oldestAt === null || at.getTime() < oldestAt.getTime())) oldestAt = at;
+  }
+  return { pending: rows.length, oldestAt };
+}
+
 /**
  * Publishes the events of committed transitions (`claim_transitions` rows still `pending`) to
  * Kafka, key = claimId, and then unsets `pending`. Rows are taken in (claimId, version) order,

@@ -130,6 +130,18 @@ export class DeadlineStore {
     return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime()).slice(0, limit);
   }
 
+  /**
+   * The owner's pending deadlines per kind, for metrics (at most every 30 s): how many run, how
+   * many are due and not fired yet, and how many of those have been due for over `overdueAfterMs`
+   * (business clock). One query on equalities the store pushes down (fired and cancelled rows
+   * leave it), only the kind and due time of each row coming back. Kinds in `kinds` are listed
+   * even when none is pending.
+   */
+  async pendingSummary(overdueAfterMs: number, kinds: readonly string[] = []): Promise<DeadlineSummary[]> {
+    const rows = await this.deadlines.find(pendingDeadlinesQuery(this.owner), { _id: 0, kind: 1, dueAt: 1 }).lean<Array<Pick<Deadline, 'kind' | 'dueAt'>>>().exec();
+    return summarizeDeadlines(rows, this.clock.now(), overdueAfterMs, kinds);
+  }
+
   /** Calls `listener` when the business clock jumps forward (controlled clock only). */
   onClockMove(listener: () => void): () => void {
     return isMovableClock(this.clock) ? this.clock.onMove(listener) : () => undefined;
@@ -169,6 +181,33 @@ export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date, pol
     dueAt: op({ $lte: now }),
     $or: [{ retryAt: null }, { retryAt: op({ $lte: wallClock }) }],
   };
+}
+
+/** The owner's pending deadlines (equalities the store pushes down): what metrics read. */
+export function pendingDeadlinesQuery(owner: string): Record<string, unknown> {
+  return { owner, status: 'pending' };
+}
+
+/** Pending deadlines of one kind: running, due (not fired yet) and overdue (due for a while). */
+export interface DeadlineSummary {
+  kind: string;
+  pending: number;
+  due: number;
+  overdue: number;
+}
+
+/** Counts pending rows per kind at `now`: due when `dueAt <= now`, overdue when `dueAt <= now - overdueAfterMs`. */
+export function summarizeDeadlines(rows: ReadonlyArray<Pick<Deadline, 'kind' | 'dueAt'>>, now: Date, overdueAfterMs: number, kinds: readonly string[] = []): DeadlineSummary[] {
+  const byKind = new Map<string, DeadlineSummary>(kinds.map((kind) => [kind, { kind, pending: 0, due: 0, overdue: 0 }]));
+  for (const { kind, dueAt } of rows) {
+    let summary = byKind.get(kind);
+    if (!summary) byKind.set(kind, (summary = { kind, pending: 0, due: 0, overdue: 0 }));
+    summary.pending++;
+    const late = now.getTime() - new Date(dueAt).getTime();
+    if (late >= 0) summary.due++;
+    if (late >= overdueAfterMs) summary.overdue++;
+  }
+  return [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind));
 }
 
 /**

@@ -136,11 +136,24 @@ export class DeliveryRepository {
       .exec();
   }
 
+  /**
+   * Emails waiting to be sent, for metrics (at most every 30 s): all of them, and those that
+   * failed at least once and wait for a retry. One query on the pending rows (an equality the
+   * store pushes down; sent rows leave it), only the attempt count of each coming back.
+   */
+  async queueCounts(): Promise<{ queued: number; retrying: number }> {
+    const rows = await this.deliveries.find(QUEUED_DELIVERIES, { _id: 0, attempts: 1 }).lean<Array<Pick<Delivery, 'attempts'>>>().exec();
+    return { queued: rows.length, retrying: rows.filter((row) => (row.attempts ?? 0) > 0).length };
+  }
+
   async findByEvent(eventId: string): Promise<Delivery[]> {
     return this.deliveries.find({ eventId }).sort({ _id: 1 }).lean<Delivery[]>().exec();
   }
 
 }
+
+/** Deliveries not sent yet, due or waiting for a retry (an equality the store pushes down). */
+export const QUEUED_DELIVERIES = { status: 'pending' } as const;
 
 /** The sender's query: pending rows (an equality the store pushes down; sent rows leave it) that are due. */
 export function dueDeliveriesQuery(now: Date): Record<string, unknown> {
