@@ -133,6 +133,23 @@ describe('dlq list and show', () => {
   });
 });
 
+describe('a letter written twice', () => {
+  it('(a producer retry: same event id, same source position) is listed, redriven and counted once', async () => {
+    const run = setUp();
+    deadLetter(run.kafka, 'e2', 0); // the copy, at a later offset
+    expect(await runOps(['dlq', 'list', ...ARGS, '--json'], run.context)).toBe(EXIT.ok);
+    expect(run.json().counts).toMatchObject({ pending: 4 });
+    expect(run.json().letters.map((l: { id: string }) => l.id)).toEqual(['e1', 'e2', 'e3', 'e4']);
+
+    const redrive = fakeContext(run.kafka);
+    expect(await runOps(['dlq', 'redrive', ...ARGS, '--id', 'e2', '--execute', '--json'], redrive.context)).toBe(EXIT.ok);
+    expect(redrive.json()).toMatchObject({ redriven: 1 });
+    const after = fakeContext(run.kafka);
+    await runOps(['dlq', 'list', ...ARGS, '--json'], after.context);
+    expect(after.json().counts).toMatchObject({ pending: 3, redriven: 1 });
+  });
+});
+
 describe('dlq redrive', () => {
   it('previews by default: exit 3, lists the letters, publishes and records nothing', async () => {
     const run = setUp();

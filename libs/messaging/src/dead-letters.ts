@@ -257,13 +257,16 @@ export function parseDeadLetterAction(value: Buffer | string | null): DeadLetter
 
 /**
  * The letters with their state: the last action recorded for the same position and event id,
- * else `redriven` below the legacy `ops-redrive` committed offset, else `pending`.
+ * else `redriven` below the legacy `ops-redrive` committed offset, else `pending`. A letter
+ * written twice (a producer retry, a crash between dead-lettering and the offset commit) is one
+ * letter: the same event id from the same source position; the first copy stands for both, and
+ * an action on either copy handles it.
  */
 export function foldDeadLetters(records: LogRecord[], actions: DeadLetterAction[], watermarks: Array<{ partition: number; offset: string | null }>): DeadLetter[] {
   const lastAction = new Map<string, DeadLetterAction>();
   for (const action of actions) lastAction.set(letterPosition(action), action);
   const below = new Map(watermarks.map(({ partition, offset }) => [partition, offset === null ? 0n : BigInt(offset)]));
-  return records
+  const letters = records
     .map((record) => {
       const headers = headersToStrings(record.headers);
       const header = (name: string) => headers[name] ?? null;
@@ -297,4 +300,17 @@ export function foldDeadLetters(records: LogRecord[], actions: DeadLetterAction[
       return { summary, record };
     })
     .sort((a, b) => a.summary.partition - b.summary.partition || Number(BigInt(a.summary.offset) - BigInt(b.summary.offset)));
+  const byIdentity = new Map<string, (typeof letters)[number]>();
+  for (const letter of letters) {
+    const { id, sourceTopic, sourcePartition, sourceOffset } = letter.summary;
+    const identity = JSON.stringify([id, sourceTopic, sourcePartition, sourceOffset]);
+    const first = byIdentity.get(identity);
+    if (!first) byIdentity.set(identity, letter);
+    else if (!first.summary.handled && letter.summary.handled) {
+      first.summary.handled = letter.summary.handled;
+      first.summary.state = letter.summary.state;
+      first.summary.redriven = letter.summary.redriven;
+    }
+  }
+  return [...byIdentity.values()];
 }
