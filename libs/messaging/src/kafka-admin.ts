@@ -293,6 +293,9 @@ export class MessagingAdmin {
         const records = batch.messages
           .filter((message) => BigInt(message.offset) >= range.from && BigInt(message.offset) < range.until)
           .map((message) => toLogRecord(range.topic, batch.partition, message));
+        // Never hand a record over twice: a batch fetched again (a rejoin, the seek applied late) starts below `from`.
+        const lastOffset = BigInt(batch.lastOffset());
+        if (lastOffset + 1n > range.from) range.from = lastOffset + 1n;
         const next = records.length > 0 ? await onRecords(records, heartbeat) : 'continue';
         await heartbeat();
         waitForKafka();
