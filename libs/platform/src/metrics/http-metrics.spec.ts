@@ -92,6 +92,7 @@ describe('HTTP request duration histogram', () => {
     expect(routeOf({ route: { path: '/v1/claims/:id' }, baseUrl: '' } as never)).toBe('/v1/claims/:id');
     expect(routeOf({ route: { path: '/:id' }, baseUrl: '/v1/claims' } as never)).toBe('/v1/claims/:id');
     expect(routeOf({} as never)).toBe(UNMATCHED_ROUTE);
+    expect(routeOf({ route: { path: '{/*splat}' }, baseUrl: '' } as never)).toBe(UNMATCHED_ROUTE); // Nest's not-found catch-all
     expect([statusClass(201), statusClass(304), statusClass(429), statusClass(503), statusClass(0)]).toEqual(['2xx', '3xx', '4xx', '5xx', 'other']);
   });
 });

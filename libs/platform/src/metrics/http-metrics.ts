@@ -26,7 +26,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
  */
 export function routeOf(request: IncomingMessage): string {
   const { route, baseUrl } = request as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
-  return typeof route?.path === 'string' ? `${baseUrl ?? ''}${route.path}` : UNMATCHED_ROUTE;
+  // Nest answers an unknown path from a catch-all route (`{/*splat}`): that is no route of ours.
+  return typeof route?.path === 'string' && !route.path.includes('*') ? `${baseUrl ?? ''}${route.path}` : UNMATCHED_ROUTE;
 }
 
 export function statusClass(status: number): string {
