@@ -3,13 +3,14 @@ import { type StoreConnection, PoeStore } from '@cpor/persistence';
 import { MONGO_CONNECTION, ServiceCoreModule } from '@cpor/platform';
 import { ClaimsController } from './claims/claims.controller.js';
 import { ClaimsService } from './claims/claims.service.js';
+import { PoeDownloadController } from './claims/poe-download.controller.js';
 import { PoeSweep } from './poe/poe-sweep.js';
 import { ClaimRequestsHandler } from './requests/claim-requests.handler.js';
 import { RequestRejections } from './requests/request-rejections.js';
 
 @Module({
   imports: [ServiceCoreModule.forService('intake')],
-  controllers: [ClaimsController, ClaimRequestsHandler],
+  controllers: [ClaimsController, PoeDownloadController, ClaimRequestsHandler],
   providers: [
     ClaimsService,
     RequestRejections,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateClaimDto } from '@cpor/contracts';
-import { DomainError, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
+import { DomainError, hasReviewerRole, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
 import { ClaimLedger, PoeStore, type LedgerCommandOptions, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
 import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
 import { docxProblem } from '../poe/docx-package.js';
@@ -37,6 +38,20 @@ export class ClaimsService {
     const claim = await this.ledger.get(claimId);
     if (!claim || claim.partnerId !== actor.partnerId) throw new DomainError('not-found', `Claim ${claimId} not found`, {});
     return claim;
+  }
+
+  /**
+   * A PoE file of a claim, for the owning organisation or a reviewer. Whatever the reason it cannot
+   * be had (no such claim, another organisation's, no such document on the claim, a file gone
+   * from the store), the answer is the same "not found", so nobody learns what exists elsewhere.
+   */
+  async openPoe(actor: Actor, claimId: string, documentId: string): Promise<{ document: PoeDocument; content: Readable }> {
+    const claim = await this.ledger.get(claimId);
+    const visible = claim !== null && (hasReviewerRole(actor) || claim.partnerId === actor.partnerId);
+    const document = visible ? claim.state.poe.find((candidate) => candidate.documentId === documentId) : undefined;
+    const content = document ? await this.poeStore.openDownload(document.documentId) : undefined;
+    if (!document || !content) throw new DomainError('not-found', 'PoE document not found', {});
+    return { document, content };
   }
 
   list(actor: Actor, filter: Omit<ClaimFilter, 'partnerId'>, page: ClaimPage, sort: ClaimSort) {

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import mongoose, { type Connection } from 'mongoose';
 import { op } from '../trusted.js';
 
@@ -53,6 +54,15 @@ export class PoeStore {
   async confirm(documentIds: string[]): Promise<void> {
     if (documentIds.length === 0) return;
     await this.unconfirmed.bulkWrite(documentIds.map((id) => ({ deleteOne: { filter: { _id: String(id) } } })), { ordered: false });
+  }
+
+  /**
+   * A stored document as a stream, or undefined when there is none. The file row is read first
+   * so that a missing file is a clean "not found" before anything is sent, not a broken stream.
+   */
+  async openDownload(documentId: string): Promise<Readable | undefined> {
+    const [file] = await this.bucket.find({ _id: String(documentId) as never }, { limit: 1 }).toArray();
+    return file ? this.bucket.openDownloadStream(String(documentId) as never) : undefined;
   }
 
   async read(documentId: string): Promise<Buffer> {
