@@ -42,6 +42,8 @@ COPY --from=build /app/dist ./dist
 COPY apps/notifications/templates ./apps/notifications/templates
 ARG CPOR_SERVICE=""
 ENV CPOR_SERVICE=${CPOR_SERVICE}
+# kafkajs 2.2.4 arms timers with negative delays; Node 24 would warn on stderr at every rebalance.
+ENV NODE_OPTIONS="--disable-warning=TimeoutNegativeWarning"
 # intake, review, consent, eligibility, notifications (each also takes <SERVICE>_PORT)
 EXPOSE 3001 3002 3003 3004 3005
 USER node

@@ -40,8 +40,12 @@ for (const [tool, args] of [
 // lines instead (LOG_FORMAT=json keeps JSON; docs/operations.md, Logs).
 const logEnv = process.stdout.isTTY && !process.env.LOG_FORMAT ? { LOG_FORMAT: 'pretty', ...(process.env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {}) } : {};
 
+// kafkajs 2.2.4 arms timers with negative delays, which Node 24 reports on stderr as a
+// TimeoutNegativeWarning on every rebalance (Node treats them as 1 ms, as kafkajs expects): silenced.
+const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
+
 const children = SERVICES.map(([name]) => {
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'apps', name, 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'dist', 'apps', name, 'src', 'main.js')], {
     cwd: root,
     env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', ...logEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
