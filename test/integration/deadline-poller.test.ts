@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { daysFrom, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection, pollDayOf, type Deadline } from '@cpor/persistence';
+import { SystemClock } from '@cpor/kernel';
 import { ManualClock } from '../support/manual-clock.js';
+import { waitFor } from '../support/wait-for.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -60,6 +62,20 @@ describe('deadline poller on the real MongoDB-wire server', () => {
 
     expect(await poller.fireDue()).toBe(0);
     expect(await store.due(10)).toEqual([]);
+    await poller.stop();
+  });
+
+  it('wakes for a deadline falling due before its next poll, instead of firing it a whole interval late', async () => {
+    const store = new DeadlineStore(deadlineModel(connection), `owner-${randomUUID().slice(0, 8)}`, new SystemClock());
+    const fired: Array<{ claimId: string; lateMs: number }> = [];
+    // A poll interval far longer than the test's wait: only the wake-up can fire it in time.
+    const poller = new DeadlinePoller(store, async (deadline: Deadline) => void fired.push({ claimId: deadline.claimId, lateMs: -store.msUntil(deadline.dueAt) }), { intervalMs: 120_000 });
+    await store.schedule({ kind: 'sla', claimId: 'soon', epoch: 1, dueAt: new Date(Date.now() + 1_500) });
+    poller.start();
+    expect(await poller.fireDue()).toBe(0); // not due yet: the poll books a wake-up for it
+    await waitFor(() => fired.length === 1, { timeoutMs: 30_000, message: 'the deadline fired by its wake-up' });
+    expect(fired[0].claimId).toBe('soon');
+    expect(fired[0].lateMs).toBeGreaterThanOrEqual(0); // never early
     await poller.stop();
   });
 });

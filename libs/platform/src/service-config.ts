@@ -157,7 +157,7 @@ export const serviceConfigSchema = configSchema(
       default: 250,
     }),
     DEADLINE_POLL_INTERVAL_MS: setting.milliseconds({
-      description: "deadline pollers' interval (a poll reads the owner's pending deadlines of the poll days since the last poll; a full sweep every 5 minutes)",
+      description: "deadline pollers' interval (a poll reads the owner's pending deadlines of the poll days since the last poll, and wakes the poller for one falling due before the next; a full sweep every 5 minutes)",
       default: 2_000,
     }),
     HTTP_READ_TIMEOUT_MS: setting.milliseconds({

@@ -118,9 +118,10 @@ export class DeadlineStore {
   /**
    * Deadlines due now, earliest first. With `days`, only the rows looked for on those days (one
    * query each, an equality the store pushes down); without, every pending row of the owner.
+   * With `lookaheadMs`, also those falling due within that long (the poller's next wake-up).
    */
-  async due(limit: number, days?: readonly string[]): Promise<Deadline[]> {
-    const now = this.clock.now();
+  async due(limit: number, days?: readonly string[], lookaheadMs = 0): Promise<Deadline[]> {
+    const now = new Date(this.clock.now().getTime() + lookaheadMs);
     const wallClock = new Date();
     const find = (day?: string) =>
       this.deadlines.find(dueDeadlinesQuery(this.owner, now, wallClock, day)).sort({ dueAt: 1 }).limit(limit).lean<Deadline[]>().exec();
@@ -145,6 +146,11 @@ export class DeadlineStore {
   /** Calls `listener` when the business clock jumps forward (controlled clock only). */
   onClockMove(listener: () => void): () => void {
     return isMovableClock(this.clock) ? this.clock.onMove(listener) : () => undefined;
+  }
+
+  /** How long until `at` on the business clock (negative once past). */
+  msUntil(at: Date): number {
+    return at.getTime() - this.clock.now().getTime();
   }
 
   /** Today's UTC day on the business clock (the pollers' cursor). */
@@ -299,7 +305,15 @@ export class DeadlinePoller {
   }
 
   private async fireDueOn(days: readonly string[] | undefined): Promise<number> {
-    if ((await this.store.due(1, days)).length === 0) return 0;
+    // The first row due now or before the next poll: a later one is woken for exactly, so a
+    // deadline fires at its due time, not up to a poll interval after it.
+    const [next] = await this.store.due(1, days, this.options.intervalMs);
+    if (!next) return 0;
+    const untilDueMs = this.store.msUntil(next.dueAt);
+    if (untilDueMs > 0) {
+      this.loop.nextRoundWithin(untilDueMs);
+      return 0;
+    }
     let fired = 0;
     // A deadline whose firing failed waits for its retryAt; within this call it is not tried again.
     const failed = new Set<string>();
