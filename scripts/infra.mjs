@@ -7,7 +7,10 @@
 //   (each takes optional server names: `node scripts/infra.mjs down mail`)
 //
 // Servers:
-//   kafka     Apache Kafka 4.x, single-node KRaft (jars from Maven, see infra/kafka/pom.xml)
+//   kafka     Apache Kafka 4.x, single-node KRaft (jars from Maven, see infra/kafka/pom.xml), with
+//             three client listeners: PLAINTEXT (what everything uses), SASL_PLAINTEXT and SASL_SSL
+//             (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for the fixed local user `cpor` /
+//             `cpor-local-password`; TLS with a CA and server certificate generated once into the cache)
 //   postgres  PostgreSQL (the installed server: /usr/lib/postgresql/<highest major>/bin, else
 //             `pg_config --bindir`; installed with apt-get when missing and we are root), a
 //             throwaway cluster (fsync off) holding FerretDB's data; not with FERRETDB_BACKEND=sqlite
@@ -24,13 +27,16 @@
 //
 // Everything is cached in .cache/infra/ (override: INFRA_CACHE_DIR); logs in .cache/infra/logs/,
 // pids of the servers this script started in .cache/infra/pids/.
-// Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), POSTGRES_PORT (5433, not 5432: that may
-// be the system's cluster), MONGO_PORT (27017), SMTP_PORT (1025), MAIL_HTTP_PORT (8025).
+// Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_SASL_PORT (9094, SASL_PLAINTEXT),
+// KAFKA_SASL_SSL_PORT (9095, SASL_SSL), POSTGRES_PORT (5433, not 5432: that may be the system's
+// cluster), MONGO_PORT (27017), SMTP_PORT (1025), MAIL_HTTP_PORT (8025).
 // Start deadline per server: INFRA_START_TIMEOUT_MS (default 120000 for Kafka, 60000 for the others).
 // Run as root, PostgreSQL's initdb and server run as the `postgres` system user (via setpriv).
 //
 // Also usable as a module (e.g. Jest globalSetup):
 //   const { up } = await import('../scripts/infra.mjs'); const endpoints = await up();
+// endpoints.kafka.sasl and endpoints.kafka.saslSsl name the SASL listeners, the local user and
+// password, and the CA file (PEM) that signed the SASL_SSL listener's certificate.
 //
 // Plain Node >= 20 ESM, no npm dependencies.
 
@@ -53,6 +59,13 @@ const FERRETDB_BACKENDS = { postgresql: 'PostgreSQL', sqlite: 'SQLite' }; // FER
 const PG_USER = 'postgres'; // superuser created by initdb, and the system user servers run as under root
 const PG_DATABASE = 'ferretdb';
 const POLL_MS = 200;
+// The local broker's SASL user (every mechanism) and its keystore's password: fixed development
+// values, documented in docs/operations.md, not secrets (the listeners bind to 127.0.0.1 only).
+const KAFKA_SASL_USER = 'cpor';
+const KAFKA_SASL_PASSWORD = 'cpor-local-password';
+const KAFKA_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+const KAFKA_SCRAM_MECHANISMS = KAFKA_SASL_MECHANISMS.filter((m) => m.startsWith('SCRAM-'));
+const KAFKA_KEYSTORE_PASSWORD = 'cpor-local-keystore';
 const FERRETDB_PG_POOL = 280;
 
 // ---------------------------------------------------------------------------------------------
@@ -95,6 +108,8 @@ function config() {
     ports: {
       kafka: intEnv('KAFKA_PORT', 9092),
       kafkaController: intEnv('KAFKA_CONTROLLER_PORT', 9093),
+      kafkaSasl: intEnv('KAFKA_SASL_PORT', 9094),
+      kafkaSaslSsl: intEnv('KAFKA_SASL_SSL_PORT', 9095),
       postgres: intEnv('POSTGRES_PORT', 5433),
       mongo: intEnv('MONGO_PORT', 27017),
       smtp: intEnv('SMTP_PORT', 1025),
@@ -106,13 +121,24 @@ function config() {
 function endpoints(cfg) {
   const p = cfg.ports;
   return {
-    kafka: { brokers: [`${HOST}:${p.kafka}`] },
+    kafka: {
+      brokers: [`${HOST}:${p.kafka}`],
+      // The same broker's authenticated listeners (only on a broker this script started).
+      sasl: { brokers: [`${HOST}:${p.kafkaSasl}`], ...kafkaSaslUser },
+      saslSsl: { brokers: [`${HOST}:${p.kafkaSaslSsl}`], ...kafkaSaslUser, caFile: kafkaPaths(cfg).caPem },
+    },
     mongodb: { url: `mongodb://${HOST}:${p.mongo}`, backend: cfg.ferretdbBackend },
     ...(cfg.ferretdbBackend === 'postgresql' ? { postgres: { url: postgresUrl(cfg) } } : {}),
     smtp: { host: HOST, port: p.smtp },
     mail: { url: `http://${HOST}:${p.mailHttp}` },
   };
 }
+
+const kafkaSaslUser = {
+  mechanisms: KAFKA_SASL_MECHANISMS.map((m) => m.toLowerCase()),
+  username: KAFKA_SASL_USER,
+  password: KAFKA_SASL_PASSWORD,
+};
 
 function postgresUrl(cfg) {
   return `postgres://${PG_USER}@${HOST}:${cfg.ports.postgres}/${PG_DATABASE}`;
@@ -146,6 +172,7 @@ function mkdirs(cfg) {
 const TOOL_HINTS = {
   java: 'install a Java 17+ JDK, e.g. apt-get install openjdk-17-jdk-headless',
   mvn: 'install Maven 3.8+, e.g. apt-get install maven',
+  keytool: "the JDK's keytool, for the local broker's TLS certificate (comes with openjdk-17-jdk-headless)",
   go: 'install Go 1.24+ from https://go.dev/dl/',
   postgresql:
     'install the PostgreSQL server, e.g. apt-get install postgresql (looked for in ' +
@@ -162,7 +189,7 @@ function checkTool(name) {
     toolChecked.set(name, problem);
     return problem;
   }
-  const args = name === 'java' ? ['-version'] : name === 'go' ? ['version'] : ['-v'];
+  const args = name === 'java' ? ['-version'] : name === 'go' ? ['version'] : name === 'keytool' ? ['-help'] : ['-v'];
   const r = spawnSync(name, args, { encoding: 'utf8' });
   let problem = null;
   if (r.error || r.status !== 0) {
@@ -519,6 +546,9 @@ function kafkaPaths(cfg) {
     props: path.join(home, 'server.properties'),
     log4j: path.join(home, 'log4j2.properties'),
     formatStamp: path.join(home, 'data', '.infra-format.json'),
+    tls: path.join(home, 'tls'),
+    caPem: path.join(home, 'tls', 'ca.pem'),
+    keystore: path.join(home, 'tls', 'broker.p12'),
   };
 }
 
@@ -548,15 +578,34 @@ async function fetchKafkaJars(cfg, log) {
 function writeKafkaConfig(cfg) {
   const k = kafkaPaths(cfg);
   const p = cfg.ports;
+  const listeners = [
+    `PLAINTEXT://${HOST}:${p.kafka}`,
+    `CONTROLLER://${HOST}:${p.kafkaController}`,
+    `SASL_PLAINTEXT://${HOST}:${p.kafkaSasl}`,
+    `SASL_SSL://${HOST}:${p.kafkaSaslSsl}`,
+  ].join(',');
   const props = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.bootstrap.servers': `${HOST}:${p.kafkaController}`,
-    listeners: `PLAINTEXT://${HOST}:${p.kafka},CONTROLLER://${HOST}:${p.kafkaController}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${p.kafka},CONTROLLER://${HOST}:${p.kafkaController}`,
+    listeners,
+    'advertised.listeners': listeners,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    // Clients may authenticate on the SASL listeners; the broker and its controller talk PLAINTEXT.
+    'sasl.enabled.mechanisms': KAFKA_SASL_MECHANISMS.join(','),
+    ...Object.fromEntries(
+      ['sasl_plaintext', 'sasl_ssl'].flatMap((listener) => [
+        // PLAIN users are the login module's user_<name> options; SCRAM users live in the KRaft metadata (formatKafkaStorage).
+        [`listener.name.${listener}.plain.sasl.jaas.config`, `org.apache.kafka.common.security.plain.PlainLoginModule required user_${KAFKA_SASL_USER}="${KAFKA_SASL_PASSWORD}";`],
+        ...KAFKA_SCRAM_MECHANISMS.map((m) => [`listener.name.${listener}.${m.toLowerCase()}.sasl.jaas.config`, 'org.apache.kafka.common.security.scram.ScramLoginModule required;']),
+      ]),
+    ),
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PKCS12',
+    'listener.name.sasl_ssl.ssl.keystore.location': k.keystore,
+    'listener.name.sasl_ssl.ssl.keystore.password': KAFKA_KEYSTORE_PASSWORD,
+    'listener.name.sasl_ssl.ssl.key.password': KAFKA_KEYSTORE_PASSWORD,
     'log.dirs': k.data,
     'num.partitions': '3',
     'auto.create.topics.enable': 'true',
@@ -608,7 +657,9 @@ function kafkaClusterId() {
 
 async function formatKafkaStorage(cfg, log) {
   const k = kafkaPaths(cfg);
-  const wanted = { controller: `${HOST}:${cfg.ports.kafkaController}` };
+  // In KRaft, SCRAM credentials are metadata records: the bootstrap ones are written by the format.
+  const scram = KAFKA_SCRAM_MECHANISMS.map((m) => `${m}=[name=${KAFKA_SASL_USER},password=${KAFKA_SASL_PASSWORD}]`);
+  const wanted = { controller: `${HOST}:${cfg.ports.kafkaController}`, scram };
   if (fs.existsSync(path.join(k.data, 'meta.properties'))) {
     let stamp = null;
     try {
@@ -616,8 +667,11 @@ async function formatKafkaStorage(cfg, log) {
     } catch {
       /* formatted by hand */
     }
-    if (!stamp || stamp.controller === wanted.controller) return;
-    log(`kafka: controller address changed (${stamp.controller} -> ${wanted.controller}); re-formatting ${rel(k.data)}`, true);
+    if (!stamp) return;
+    const changed = Object.keys(wanted).filter((key) => JSON.stringify(stamp[key]) !== JSON.stringify(wanted[key]));
+    if (!changed.length) return;
+    const what = changed.map((key) => (key === 'controller' ? `controller address (${stamp.controller} -> ${wanted.controller})` : 'SCRAM users'));
+    log(`kafka: ${what.join(' and ')} changed; re-formatting ${rel(k.data)} (its topics are dropped)`, true);
     fs.rmSync(k.data, { recursive: true, force: true });
   }
   const clusterId = kafkaClusterId();
@@ -625,18 +679,54 @@ async function formatKafkaStorage(cfg, log) {
   await run(
     'java',
     ['-Xmx256m', `-Dlog4j2.configurationFile=${k.log4j}`, '-cp', `${k.libs}/*`, 'kafka.tools.StorageTool',
-      'format', '--standalone', '--cluster-id', clusterId, '--config', k.props],
+      'format', '--standalone', '--cluster-id', clusterId, '--config', k.props, ...scram.flatMap((s) => ['--add-scram', s])],
     { cwd: k.home, logFile: path.join(cfg.logs, 'kafka-format.log') },
   );
   fs.writeFileSync(k.formatStamp, JSON.stringify({ ...wanted, clusterId }) + '\n');
 }
 
+/**
+ * The SASL_SSL listener's certificate: a self-signed CA (`tls/ca.pem`, what clients trust through
+ * KAFKA_TLS_CA_FILE) and the broker's key and certificate for 127.0.0.1 and localhost signed by it
+ * (`tls/broker.p12`). Made once with the JDK's keytool (no openssl needed); the CA's private key is
+ * dropped afterwards, since nothing else is ever signed with it. Remove `tls/` to make new ones.
+ */
+async function ensureKafkaTls(cfg, log) {
+  const k = kafkaPaths(cfg);
+  if (fs.existsSync(k.caPem) && fs.existsSync(k.keystore)) return;
+  requireTool('keytool');
+  log(`kafka: generating a local CA and the broker's TLS certificate in ${rel(k.tls)}`, true);
+  const tmp = `${k.tls}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const logFile = path.join(cfg.logs, 'kafka-tls.log');
+  const store = (file) => ['-keystore', file, '-storetype', 'PKCS12', '-storepass', KAFKA_KEYSTORE_PASSWORD];
+  const keytool = (...args) => run('keytool', [...args, '-noprompt'], { cwd: tmp, logFile });
+  const key = ['-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650', '-keypass', KAFKA_KEYSTORE_PASSWORD];
+  await keytool('-genkeypair', '-alias', 'ca', '-dname', 'CN=cpor local Kafka CA', '-ext', 'bc:c', ...key, ...store('ca.p12'));
+  await keytool('-exportcert', '-rfc', '-alias', 'ca', '-file', 'ca.pem', ...store('ca.p12'));
+  await keytool('-genkeypair', '-alias', 'broker', '-dname', 'CN=localhost', ...key, ...store('broker.p12'));
+  await keytool('-certreq', '-alias', 'broker', '-file', 'broker.csr', ...store('broker.p12'));
+  await keytool('-gencert', '-alias', 'ca', '-infile', 'broker.csr', '-outfile', 'broker.pem', '-rfc', '-validity', '3650',
+    '-ext', `SAN=ip:${HOST},dns:localhost`, '-ext', 'KU=digitalSignature,keyEncipherment', '-ext', 'EKU=serverAuth', ...store('ca.p12'));
+  // The broker's keystore holds its key with the chain broker -> CA.
+  await keytool('-importcert', '-alias', 'ca', '-file', 'ca.pem', ...store('broker.p12'));
+  await keytool('-importcert', '-alias', 'broker', '-file', 'broker.pem', ...store('broker.p12'));
+  for (const file of ['ca.p12', 'broker.csr', 'broker.pem']) fs.rmSync(path.join(tmp, file));
+  fs.rmSync(k.tls, { recursive: true, force: true });
+  fs.renameSync(tmp, k.tls);
+}
+
 const kafka = {
   name: 'kafka',
-  tools: (cfg) => (fs.existsSync(path.join(kafkaPaths(cfg).libs, '.pom-sha256')) ? ['java'] : ['java', 'mvn']),
+  tools: (cfg) => [
+    'java',
+    ...(fs.existsSync(path.join(kafkaPaths(cfg).libs, '.pom-sha256')) ? [] : ['mvn']),
+    ...(fs.existsSync(kafkaPaths(cfg).keystore) ? [] : ['keytool']),
+  ],
   timeoutMs: 120_000,
-  ports: (cfg) => [cfg.ports.kafka, cfg.ports.kafkaController],
-  endpoint: (cfg) => `kafka ${HOST}:${cfg.ports.kafka}`,
+  ports: (cfg) => [cfg.ports.kafka, cfg.ports.kafkaController, cfg.ports.kafkaSasl, cfg.ports.kafkaSaslSsl],
+  endpoint: (cfg) => `kafka ${HOST}:${cfg.ports.kafka} (SASL ${cfg.ports.kafkaSasl}, SASL_SSL ${cfg.ports.kafkaSaslSsl})`,
   ready: async (cfg, { logFile } = {}) => {
     if (!(await kafkaAnswers(cfg.ports.kafka))) return false;
     if (!logFile) return true;
@@ -649,6 +739,7 @@ const kafka = {
   async prepare(cfg, log) {
     requireTool('java');
     await fetchKafkaJars(cfg, log);
+    await ensureKafkaTls(cfg, log);
     writeKafkaConfig(cfg);
     await formatKafkaStorage(cfg, log);
     const k = kafkaPaths(cfg);
@@ -670,6 +761,19 @@ const kafka = {
       cwd: k.home,
       marker: k.props,
     };
+  },
+  // A reused broker may lack the SASL listeners (started before they existed, or not by this
+  // script): say so, since the tests of Kafka security need them.
+  async afterReady(cfg, log) {
+    const closed = [];
+    for (const port of [cfg.ports.kafkaSasl, cfg.ports.kafkaSaslSsl]) if (!(await listening(port))) closed.push(port);
+    if (closed.length) {
+      log(
+        `kafka: nothing listens on port ${closed.join(' and ')} (the SASL listeners); a broker infra.mjs started earlier ` +
+          'gets them with `node scripts/infra.mjs down kafka && node scripts/infra.mjs up kafka`',
+        true,
+      );
+    }
   },
 };
 
@@ -1246,9 +1350,13 @@ function logger(options) {
 }
 
 /**
+ * @typedef {{brokers: string[], mechanisms: string[], username: string, password: string}} KafkaSaslEndpoint
+ */
+
+/**
  * Start the missing servers, reuse the running ones, resolve when all answer.
  * @param {{ log?: (line: string, important?: boolean) => void, quiet?: boolean, only?: string[] }} [options]
- * @returns {Promise<{kafka: {brokers: string[]}, mongodb: {url: string, backend: 'postgresql' | 'sqlite'}, postgres?: {url: string}, smtp: {host: string, port: number}, mail: {url: string}}>}
+ * @returns {Promise<{kafka: {brokers: string[], sasl: KafkaSaslEndpoint, saslSsl: KafkaSaslEndpoint & {caFile: string}}, mongodb: {url: string, backend: 'postgresql' | 'sqlite'}, postgres?: {url: string}, smtp: {host: string, port: number}, mail: {url: string}}>}
  */
 export async function up(options = {}) {
   const log = logger(options);
@@ -1290,7 +1398,9 @@ export async function up(options = {}) {
   const e = endpoints(cfg);
   log(`infra: ${(options.only ?? []).length ? servers.map((x) => x.name).join(', ') : 'all servers'} up in ${fmtSecs(Date.now() - t0)}`);
   const names = new Set(servers.map((s) => s.name));
-  if (names.has('kafka')) log(`  kafka    ${e.kafka.brokers.join(',')}`);
+  if (names.has('kafka')) {
+    log(`  kafka    ${e.kafka.brokers.join(',')}  (SASL_PLAINTEXT ${e.kafka.sasl.brokers.join(',')}, SASL_SSL ${e.kafka.saslSsl.brokers.join(',')}, CA ${rel(e.kafka.saslSsl.caFile)})`);
+  }
   if (names.has('postgres')) log(`  postgres ${e.postgres.url}`);
   if (names.has('mongodb')) log(`  mongodb  ${e.mongodb.url}  (${details.mongodb ?? describeFerretDb(cfg, null)})`);
   if (names.has('mail')) log(`  smtp     ${e.smtp.host}:${e.smtp.port}`);

@@ -8,7 +8,7 @@ import { Ctx, EventPattern, Payload, type MicroserviceOptions } from '@nestjs/mi
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { type CloudEvent, TOPICS } from '@cpor/contracts';
-import { GroupActiveError, KafkaEventContext, KafkaPublisher, KafkaTransport, MessagingAdmin, messagingMetrics, OnEvent, unmatchedOn, type MessagingConfig, type UnmatchedRecord, createKafka, createMissingTopics } from '@cpor/messaging';
+import { GroupActiveError, KafkaEventContext, KafkaPublisher, KafkaTransport, MessagingAdmin, messagingMetrics, OnEvent, unmatchedOn, type MessagingConfig, type UnmatchedRecord, createKafka, createMissingTopics, messagingConfigFromEnv } from '@cpor/messaging';
 import { NonRetryableError } from '@cpor/kernel';
 import { ServiceErrorFilter } from '@cpor/platform';
 import { waitFor } from '../support/wait-for.js';
@@ -16,7 +16,7 @@ import { waitFor } from '../support/wait-for.js';
 jest.setTimeout(120_000);
 
 const prefix = `it-${randomUUID().slice(0, 8)}.`;
-const config: MessagingConfig = { brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], clientId: 'it-messaging', topicPrefix: prefix, partitions: 3 };
+const config: MessagingConfig = { ...messagingConfigFromEnv('it-messaging'), topicPrefix: prefix, partitions: 3 };
 const GROUP = 'notifications';
 const EVENTS = TOPICS.claimEvents;
 const REQUESTS = TOPICS.claimRequests;
@@ -208,7 +208,7 @@ describe('Kafka messaging seam (real broker)', () => {
 
   it('five services creating the same topics at once all start, and every topic has a leader per partition', async () => {
     const topics = ['a', 'b', 'c', 'd'].map((name) => `${prefix}race-${name}`);
-    const admins = Array.from({ length: 5 }, (_, i) => createKafka(config, `it-topics-${i}`).admin());
+    const admins = Array.from({ length: 5 }, (_, i) => createKafka(config, { clientId: `it-topics-${i}` }).admin());
     await Promise.all(admins.map((a) => a.connect()));
     try {
       const created = await Promise.all(admins.map((a) => createMissingTopics(a, topics, { partitions: 3, replicationFactor: 1 })));

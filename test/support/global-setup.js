@@ -4,5 +4,7 @@ export default async function globalSetup() {
   // Set here, before Jest starts its workers, so that every test file sees it.
   process.env.LOG_LEVEL ??= process.env.E2E_VERBOSE ? 'info' : 'warn';
   const infra = await import('../../scripts/infra.mjs');
-  await infra.up({ quiet: true });
+  const endpoints = await infra.up({ quiet: true });
+  // What up() answered (the local broker's SASL listeners, say), for the workers: test/support/infra-endpoints.ts.
+  process.env.INFRA_ENDPOINTS = JSON.stringify(endpoints);
 }

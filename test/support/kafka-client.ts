@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import type { Consumer, IHeaders } from 'kafkajs';
+import { createKafka, messagingConfigFromEnv } from '@cpor/messaging';
 
 export interface ReceivedRecord {
   topic: string;
@@ -13,10 +14,11 @@ export interface ReceivedRecord {
 
 /**
  * A plain Kafka client playing the part of upstream and downstream systems in tests: it
- * publishes raw records and collects what the system writes to a topic.
+ * publishes raw records and collects what the system writes to a topic. Brokers, SASL and TLS
+ * from the environment (KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_TLS*), like the services.
  */
 export class TestKafkaClient {
-  private readonly kafka = new Kafka({ clientId: 'cpor-tests', brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  private readonly kafka = createKafka(messagingConfigFromEnv('cpor-tests'), { quiet: true });
   private readonly producer = this.kafka.producer();
   private readonly consumers: Consumer[] = [];
   readonly received: ReceivedRecord[] = [];

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '@cpor/domain';
+import { createKafka, messagingConfigFromEnv } from '@cpor/messaging';
 
 /**
  * What the servers can do at best, measured with the raw clients in the same run: the limits the
@@ -87,7 +88,8 @@ export async function storeBaseline(claims: number, transitions: number, paralle
  */
 export async function chainBaseline(claims: number, hops: number, partitions: number): Promise<{ claimsPerS: number; seconds: number }> {
   const prefix = `bench-chain-${randomUUID().slice(0, 8)}.`;
-  const kafka = new Kafka({ clientId: 'cpor-bench-chain', brokers: [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+  // The raw kafkajs client, on the brokers, SASL and TLS of the environment like the pipeline.
+  const kafka = createKafka(messagingConfigFromEnv('cpor-bench-chain'), { quiet: true });
   const topics = Array.from({ length: hops }, (_, i) => `${prefix}hop-${i + 1}`);
   const admin = kafka.admin();
   await admin.connect();

@@ -7,16 +7,16 @@
  *   3. end to end, at each of BENCH_SIZES (default 500 and BENCH_CLAIMS=5000): the pipeline from
  *      upstream request to assessment and emails (pipeline.ts), each size right after its two
  *      baselines (baselines.ts); writes reports/bench.json. See docs/performance.md.
- * Servers: the local ones (`npm run infra -- up`), or KAFKA_BROKERS / MONGO_URL.
+ * Servers: the local ones (`npm run infra -- up`), or KAFKA_BROKERS (with KAFKA_SASL_* and KAFKA_TLS* for a
+ * secured cluster: docs/operations.md, Kafka security) / MONGO_URL.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@cpor/contracts';
 import { BusinessCalendar } from '@cpor/domain';
-import { KafkaPublisher, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
+import { createKafka, KafkaPublisher, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } from '@cpor/persistence';
 import { SystemClock } from '@cpor/kernel';
 import { chainBaseline, createCommand, partner, storeBaseline } from './baselines.js';
@@ -45,7 +45,7 @@ async function benchPublishing(): Promise<number> {
   await admin.ensureTopics([TOPICS.claimEvents]);
   const publisher = new KafkaPublisher(config);
   await publisher.connect();
-  const raw = new Kafka({ clientId: 'cpor-bench-raw', brokers: config.brokers, logLevel: logLevel.NOTHING }).producer();
+  const raw = createKafka(config, { clientId: 'cpor-bench-raw', quiet: true }).producer();
   await raw.connect();
   const events = Array.from({ length: EVENTS }, (_, i) => ({
     id: randomUUID(),

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { ASSESSMENT_TYPE, claimIdForRequest, EVENT_TYPES, REQUEST_TYPES, TOPICS } from '@cpor/contracts';
-import { MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
+import { createKafka, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { storeCommandCounts } from '@cpor/persistence';
 import { ProcessMeter, round, type ProcessFigures } from './processes.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
@@ -178,7 +177,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
   const tag = `bench-${system.runId}`;
   // Upstream keys requests by partner: many partners, so the requests spread over the partitions.
   const partnerOf = (index: number) => `p-${system.runId}-${index % PARTNERS}`;
-  const kafka = new Kafka({ clientId: 'cpor-bench-upstream', brokers: messagingConfigFromEnv('cpor-bench').brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka(messagingConfigFromEnv('cpor-bench-upstream'), { quiet: true });
   const admin = new MessagingAdmin({ ...messagingConfigFromEnv('cpor-bench'), topicPrefix: system.topicPrefix });
   await admin.ensureTopics([TOPICS.claimRequests, TOPICS.claimEvents, TOPICS.claimEligibility]);
   await admin.disconnect();

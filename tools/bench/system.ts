@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Kafka, logLevel } from 'kafkajs';
-import { groupName, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
+import { createKafka, groupName, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { ClaimLedger, openMongoConnection } from '@cpor/persistence';
 import { mintToken, startService, type ServiceName, type ServiceStartOptions } from '@cpor/platform';
 import { CLOCK, type Clock } from '@cpor/kernel';
@@ -104,7 +103,7 @@ export async function startBenchSystem(): Promise<BenchSystem> {
 
 /** Every service's consumer group is Stable with a member: the first requests do not wait for a rebalance. */
 async function waitForGroups(topicPrefix: string, services: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'cpor-bench-admin', brokers: messagingConfigFromEnv('cpor-bench').brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafka(messagingConfigFromEnv('cpor-bench-admin'), { quiet: true }).admin();
   await admin.connect();
   try {
     const groups = services.map((service) => groupName({ topicPrefix }, service));

@@ -1,6 +1,7 @@
 // The ops command: consumer groups, dead letters, replays and claims (docs/operations.md#ops-commands).
 //   npm run build && npm run ops -- --help
-// Kafka from KAFKA_BROKERS (default 127.0.0.1:9092); KAFKA_TOPIC_PREFIX applies to topics and groups.
+// Kafka from KAFKA_BROKERS (default 127.0.0.1:9092), with SASL and TLS from KAFKA_SASL_* and KAFKA_TLS*
+// (docs/operations.md#kafka-security); KAFKA_TOPIC_PREFIX applies to topics and groups.
 // The store (claim show) from MONGO_URL and MONGO_DB. The commands are in cli.ts and one module per group.
 import { Logger } from '@nestjs/common';
 import { runOps } from './cli.js';

@@ -5,7 +5,7 @@ import { BusinessClockRepository, businessClockMoveModel, openMongoConnection, r
 import type { OpsContext, OpsIo } from './context.js';
 
 /**
- * A context on the servers the environment names: KAFKA_BROKERS and KAFKA_TOPIC_PREFIX (Kafka),
+ * A context on the servers the environment names: KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, KAFKA_SASL_* and KAFKA_TLS* (Kafka),
  * MONGO_URL and MONGO_DB (the store). Each connects on first use; `close` disconnects both.
  */
 export function serverContext(env: NodeJS.ProcessEnv, io: OpsIo): { context: OpsContext; close(): Promise<void> } {

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, type Admin, type LogEntry, type logCreator } from 'kafkajs';
-import { DEFAULT_PARTITIONS, messagingConfigFromEnv, type MessagingConfig } from './messaging.config.js';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry, type logCreator } from 'kafkajs';
+import { DEFAULT_PARTITIONS, messagingConfigFromEnv, type KafkaSecurity, type MessagingConfig } from './messaging.config.js';
 
 /**
  * kafkajs log extras worth keeping (ids and counters, never payloads), and the name each gets in
@@ -39,14 +40,40 @@ export function kafkajsLogCreator(logger: Pick<Logger, 'error' | 'warn' | 'debug
     };
 }
 
-/** The one place a kafkajs client is built. */
-export function createKafka(config: MessagingConfig, clientId = config.clientId): Kafka {
+/**
+ * The one place a kafkajs client is built: every client (services, ops command, benchmark, tests)
+ * gets the config's SASL and TLS here. `clientId` overrides the config's; `quiet` drops kafkajs's
+ * own log lines (the benchmark and the test harness, whose callers report failures themselves).
+ */
+export function createKafka(config: MessagingConfig, options: { clientId?: string; quiet?: boolean } = {}): Kafka {
   return new Kafka({
-    clientId,
+    clientId: options.clientId ?? config.clientId,
     brokers: config.brokers,
-    logLevel: logLevel.WARN,
+    ...kafkaSecurityOptions(config.security),
+    logLevel: options.quiet ? logLevel.NOTHING : logLevel.WARN,
     logCreator: kafkajsLogCreator(new Logger('kafkajs')),
   });
+}
+
+/**
+ * kafkajs's `ssl` and `sasl` options of a security config. The PEM files are read here, at each
+ * client's creation, so a restarted process picks up rotated certificates. Without a CA file Node's
+ * own CA store verifies the brokers (public CAs: Confluent Cloud, MSK, Event Hubs); certificate
+ * verification is never turned off.
+ */
+export function kafkaSecurityOptions(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  const tls = security?.tls;
+  if (tls) {
+    options.ssl = {
+      ...(tls.caFile && { ca: [readFileSync(tls.caFile)] }),
+      ...(tls.certFile && { cert: readFileSync(tls.certFile) }),
+      ...(tls.keyFile && { key: readFileSync(tls.keyFile) }),
+    };
+  }
+  const sasl = security?.sasl;
+  if (sasl) options.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'];
+  return options;
 }
 
 /** How long start-up waits for its topics on a broker that is still settling (a fresh one). */

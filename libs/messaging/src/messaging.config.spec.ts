@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { kafkaSecurityOptions } from './kafka-client.js';
 import { logicalTopicName, messagingConfigFromEnv, topicName } from './messaging.config.js';
 
 describe('messagingConfigFromEnv', () => {
@@ -30,6 +34,85 @@ describe('messagingConfigFromEnv', () => {
 
   it('takes empty variables as unset', () => {
     expect(messagingConfigFromEnv('x', { KAFKA_BROKERS: '', KAFKA_PARTITIONS: '', KAFKA_REPLICATION_FACTOR: '' })).toMatchObject({ brokers: ['127.0.0.1:9092'], partitions: 3, replicationFactor: 1 });
+  });
+});
+
+describe('Kafka security from the environment', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cpor-kafka-tls-'));
+  const pem = (name: string, label: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, `-----BEGIN ${label}-----\nMIIB\n-----END ${label}-----\n`);
+    return file;
+  };
+  const ca = pem('ca.pem', 'CERTIFICATE');
+  const cert = pem('client.pem', 'CERTIFICATE');
+  const key = pem('client.key', 'PRIVATE KEY');
+  const notPem = join(dir, 'ca.der');
+  writeFileSync(notPem, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
+  const messageOf = (env: Record<string, string>) => {
+    try {
+      messagingConfigFromEnv('x', env);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('is none by default: plaintext, no SASL', () => {
+    expect(messagingConfigFromEnv('x', {}).security).toBeUndefined();
+    expect(messagingConfigFromEnv('x', { KAFKA_SASL_MECHANISM: 'none', KAFKA_TLS: 'false' }).security).toBeUndefined();
+    expect(kafkaSecurityOptions(undefined)).toEqual({});
+  });
+
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)('reads SASL %s with its user name and password', (mechanism) => {
+    const config = messagingConfigFromEnv('x', { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'cpor', KAFKA_SASL_PASSWORD: 'p4ss' });
+    expect(config.security).toEqual({ sasl: { mechanism, username: 'cpor', password: 'p4ss' } });
+    expect(kafkaSecurityOptions(config.security)).toEqual({ sasl: { mechanism, username: 'cpor', password: 'p4ss' } });
+  });
+
+  it("reads TLS with the system's CAs, a CA file, and a client certificate and key; kafkajs gets the files' contents", () => {
+    expect(kafkaSecurityOptions(messagingConfigFromEnv('x', { KAFKA_TLS: 'true' }).security)).toEqual({ ssl: {} });
+    const config = messagingConfigFromEnv('x', {
+      KAFKA_TLS: '1',
+      KAFKA_TLS_CA_FILE: ca,
+      KAFKA_TLS_CERT_FILE: cert,
+      KAFKA_TLS_KEY_FILE: key,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'cpor',
+      KAFKA_SASL_PASSWORD: 'p4ss',
+    });
+    expect(config.security).toEqual({ tls: { caFile: ca, certFile: cert, keyFile: key }, sasl: { mechanism: 'scram-sha-512', username: 'cpor', password: 'p4ss' } });
+    const options = kafkaSecurityOptions(config.security);
+    expect(options.ssl).toEqual({ ca: [expect.any(Buffer)], cert: expect.any(Buffer), key: expect.any(Buffer) });
+    const ssl = options.ssl as { ca: Buffer[]; key: Buffer };
+    expect(ssl.ca[0].toString()).toContain('BEGIN CERTIFICATE');
+    expect(ssl.key.toString()).toContain('BEGIN PRIVATE KEY');
+    // Certificate checks are never turned off.
+    expect(options.ssl).not.toHaveProperty('rejectUnauthorized');
+  });
+
+  it('refuses a mechanism without its user name and password, one line each, never printing the password', () => {
+    expect(messageOf({ KAFKA_SASL_MECHANISM: 'scram-sha-256' }).split('\n')).toEqual([
+      'Invalid configuration: KAFKA_SASL_USERNAME is not set: expected a user name with KAFKA_SASL_MECHANISM=scram-sha-256',
+      'Invalid configuration: KAFKA_SASL_PASSWORD is not set: expected a password with KAFKA_SASL_MECHANISM=scram-sha-256',
+    ]);
+    expect(messageOf({ KAFKA_SASL_USERNAME: 'cpor', KAFKA_SASL_PASSWORD: 'hunter2-secret' }).split('\n')).toEqual([
+      'Invalid configuration: KAFKA_SASL_USERNAME="cpor": expected KAFKA_SASL_MECHANISM to be set too (plain, scram-sha-256, scram-sha-512)',
+      'Invalid configuration: KAFKA_SASL_PASSWORD=<hidden>: expected KAFKA_SASL_MECHANISM to be set too (plain, scram-sha-256, scram-sha-512)',
+    ]);
+    expect(messageOf({ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_PASSWORD: 'hunter2-secret' })).toBe(
+      'Invalid configuration: KAFKA_SASL_MECHANISM="gssapi": expected one of none, plain, scram-sha-256, scram-sha-512',
+    );
+  });
+
+  it('refuses TLS files without KAFKA_TLS, unreadable or not PEM, and half a client certificate', () => {
+    expect(messageOf({ KAFKA_TLS_CA_FILE: ca })).toBe(`Invalid configuration: KAFKA_TLS_CA_FILE="${ca}": expected KAFKA_TLS=true too`);
+    expect(messageOf({ KAFKA_TLS: 'yes' })).toBe('Invalid configuration: KAFKA_TLS="yes": expected true or false (or 1 or 0)');
+    const missing = join(dir, 'missing.pem');
+    expect(messageOf({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: missing })).toBe(`Invalid configuration: KAFKA_TLS_CA_FILE="${missing}": expected a readable PEM file (ENOENT)`);
+    expect(messageOf({ KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: notPem })).toBe(`Invalid configuration: KAFKA_TLS_CA_FILE="${notPem}": expected a PEM file (text with -----BEGIN ... lines)`);
+    expect(messageOf({ KAFKA_TLS: 'true', KAFKA_TLS_CERT_FILE: cert })).toBe('Invalid configuration: KAFKA_TLS_KEY_FILE is not set: expected a key file with KAFKA_TLS_CERT_FILE');
+    expect(messageOf({ KAFKA_TLS: 'true', KAFKA_TLS_KEY_FILE: key })).toBe('Invalid configuration: KAFKA_TLS_CERT_FILE is not set: expected a certificate file with KAFKA_TLS_KEY_FILE');
   });
 });
 

@@ -1,4 +1,5 @@
-import { configSchema, readEnv, setting, type Environment } from '@cpor/kernel';
+import { readFileSync } from 'node:fs';
+import { configSchema, readEnv, setting, type ConfigProblem, type ConfigValues, type Environment } from '@cpor/kernel';
 
 /** Where the Kafka cluster is and how this process names itself and its topics. */
 export interface MessagingConfig {
@@ -13,31 +14,104 @@ export interface MessagingConfig {
   partitions?: number;
   /** Replication factor of topics this process creates. Env `KAFKA_REPLICATION_FACTOR`, default 1 (single-node broker). */
   replicationFactor?: number;
+  /** SASL and TLS towards the cluster (env `KAFKA_SASL_*`, `KAFKA_TLS*`); unset: plaintext, no authentication. */
+  security?: KafkaSecurity;
+}
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/** How a client authenticates to the cluster and protects the connection (docs/operations.md, Kafka security). */
+export interface KafkaSecurity {
+  /** SASL authentication; none when unset. */
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
+  /** TLS; plaintext when unset. PEM files; without `caFile` the system's CAs are trusted. The brokers' certificates are always verified. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
 export const DEFAULT_PARTITIONS = 3;
 
 /** The Kafka variables (messagingConfigFromEnv). */
-export const messagingConfigSchema = configSchema({
-  KAFKA_BROKERS: setting.list({
-    description: 'the Kafka cluster (bootstrap brokers)',
-    default: [DEFAULT_BROKERS],
-    item: /^\S+:\d{1,5}$/,
-    items: 'host:port pairs',
-    nonEmpty: true,
-  }),
-  KAFKA_TOPIC_PREFIX: setting.text({
-    description: "prepended to every topic and consumer group name, so a test run or tenant has its own on a shared cluster (see [topics.md](topics.md))",
-    default: '',
-    pattern: /^[A-Za-z0-9._-]*$/,
-    allowed: "letters, digits, '.', '_' and '-'",
-  }),
-  KAFKA_PARTITIONS: setting.integer({ description: 'partitions of the topics a service creates', default: DEFAULT_PARTITIONS, min: 1 }),
-  KAFKA_REPLICATION_FACTOR: setting.integer({ description: 'replication factor of the topics a service creates (1: a single-node broker)', default: 1, min: 1 }),
-});
+export const messagingConfigSchema = configSchema(
+  {
+    KAFKA_BROKERS: setting.list({
+      description: 'the Kafka cluster (bootstrap brokers)',
+      default: [DEFAULT_BROKERS],
+      item: /^\S+:\d{1,5}$/,
+      items: 'host:port pairs',
+      nonEmpty: true,
+    }),
+    KAFKA_TOPIC_PREFIX: setting.text({
+      description: "prepended to every topic and consumer group name, so a test run or tenant has its own on a shared cluster (see [topics.md](topics.md))",
+      default: '',
+      pattern: /^[A-Za-z0-9._-]*$/,
+      allowed: "letters, digits, '.', '_' and '-'",
+    }),
+    KAFKA_PARTITIONS: setting.integer({ description: 'partitions of the topics a service creates', default: DEFAULT_PARTITIONS, min: 1 }),
+    KAFKA_REPLICATION_FACTOR: setting.integer({ description: 'replication factor of the topics a service creates (1: a single-node broker)', default: 1, min: 1 }),
+    KAFKA_SASL_MECHANISM: setting.oneOf(['none', ...SASL_MECHANISMS], {
+      description: 'SASL authentication to the cluster (see [Kafka security](#kafka-security)); `plain` sends the password as it is: use it over TLS',
+      default: 'none',
+    }),
+    KAFKA_SASL_USERNAME: setting.text({ description: 'SASL user name (Azure Event Hubs: `$ConnectionString`); required with a mechanism' }),
+    KAFKA_SASL_PASSWORD: setting.secret({ description: 'SASL password (Azure Event Hubs: the connection string); required with a mechanism' }),
+    KAFKA_TLS: setting.flag({ description: "TLS to the brokers (their SASL_SSL or SSL listener); the brokers' certificates are always verified", default: false }),
+    KAFKA_TLS_CA_FILE: setting.text({
+      description: "PEM file of the CA certificates that signed the brokers' certificates, trusted instead of the system's (a private CA, the local broker's)",
+      allowed: 'a readable PEM file',
+    }),
+    KAFKA_TLS_CERT_FILE: setting.text({ description: 'PEM client certificate (chain) for mutual TLS, with KAFKA_TLS_KEY_FILE', allowed: 'a readable PEM file' }),
+    KAFKA_TLS_KEY_FILE: setting.text({ description: 'PEM private key (unencrypted) of KAFKA_TLS_CERT_FILE', allowed: 'a readable PEM file' }),
+  },
+  (values): ConfigProblem[] => {
+    const problems: ConfigProblem[] = [];
+    const mechanism = values.KAFKA_SASL_MECHANISM;
+    for (const [variable, what] of [['KAFKA_SASL_USERNAME', 'a user name'], ['KAFKA_SASL_PASSWORD', 'a password']] as const) {
+      if (mechanism === 'none' && values[variable] !== undefined) problems.push({ variable, message: `expected KAFKA_SASL_MECHANISM to be set too (${SASL_MECHANISMS.join(', ')})` });
+      if (mechanism !== 'none' && values[variable] === undefined) problems.push({ variable, message: `expected ${what} with KAFKA_SASL_MECHANISM=${mechanism}` });
+    }
+    for (const variable of ['KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'] as const) {
+      const file = values[variable];
+      if (file === undefined) continue;
+      if (!values.KAFKA_TLS) problems.push({ variable, message: 'expected KAFKA_TLS=true too' });
+      else {
+        const problem = pemFileProblem(file);
+        if (problem) problems.push({ variable, message: problem });
+      }
+    }
+    // Mutual TLS needs both the certificate and its key.
+    if (values.KAFKA_TLS && values.KAFKA_TLS_CERT_FILE === undefined && values.KAFKA_TLS_KEY_FILE !== undefined) {
+      problems.push({ variable: 'KAFKA_TLS_CERT_FILE', message: 'expected a certificate file with KAFKA_TLS_KEY_FILE' });
+    }
+    if (values.KAFKA_TLS && values.KAFKA_TLS_KEY_FILE === undefined && values.KAFKA_TLS_CERT_FILE !== undefined) {
+      problems.push({ variable: 'KAFKA_TLS_KEY_FILE', message: 'expected a key file with KAFKA_TLS_CERT_FILE' });
+    }
+    return problems;
+  },
+);
 
-/** Reads `KAFKA_BROKERS` (comma separated), `KAFKA_TOPIC_PREFIX`, `KAFKA_PARTITIONS`, `KAFKA_REPLICATION_FACTOR` (messagingConfigSchema). */
+/** Why a file cannot serve as a PEM certificate or key, or undefined when it can. */
+function pemFileProblem(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (error) {
+    return `expected a readable PEM file (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  return text.includes('-----BEGIN ') ? undefined : 'expected a PEM file (text with -----BEGIN ... lines)';
+}
+
+/** The security settings of the environment's values, or undefined when there are none (plaintext). */
+function securityOf(values: ConfigValues<typeof messagingConfigSchema>): KafkaSecurity | undefined {
+  const mechanism = values.KAFKA_SASL_MECHANISM;
+  // The check above made sure a mechanism comes with a user name and a password.
+  const sasl = mechanism === undefined || mechanism === 'none' ? undefined : { mechanism, username: values.KAFKA_SASL_USERNAME!, password: values.KAFKA_SASL_PASSWORD! };
+  const tls = values.KAFKA_TLS ? { caFile: values.KAFKA_TLS_CA_FILE, certFile: values.KAFKA_TLS_CERT_FILE, keyFile: values.KAFKA_TLS_KEY_FILE } : undefined;
+  return sasl || tls ? { sasl, tls } : undefined;
+}
+
+/** Reads `KAFKA_BROKERS` (comma separated), `KAFKA_TOPIC_PREFIX`, `KAFKA_PARTITIONS`, `KAFKA_REPLICATION_FACTOR`, `KAFKA_SASL_*` and `KAFKA_TLS*` (messagingConfigSchema). */
 export function messagingConfigFromEnv(clientId: string, env: Environment = process.env): MessagingConfig {
   const values = readEnv(messagingConfigSchema, env);
   return {
@@ -46,6 +120,7 @@ export function messagingConfigFromEnv(clientId: string, env: Environment = proc
     topicPrefix: values.KAFKA_TOPIC_PREFIX,
     partitions: values.KAFKA_PARTITIONS,
     replicationFactor: values.KAFKA_REPLICATION_FACTOR,
+    security: securityOf(values),
   };
 }
 
