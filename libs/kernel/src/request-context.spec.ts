@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PollingLoop } from './polling-loop.js';
-import { acceptedCorrelationId, amendRequestContext, outsideRequestContext, requestContext, runInRequestContext, traceIdFrom, type RequestContext } from './request-context.js';
+import { acceptedCorrelationId, amendRequestContext, outsideRequestContext, requestContext, runInRequestContext, type RequestContext } from './request-context.js';
+import { traceIdFrom } from './trace-context.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
