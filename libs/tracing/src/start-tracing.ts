@@ -45,7 +45,7 @@ export async function startTracing(service: string, env: Environment = process.e
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => PROBE_PATHS.has(loggablePath(request.url)),
         // As in the access log: the path without the consent link's token, and no query string.
-        startIncomingSpanHook: (request: IncomingMessage) => ({ 'url.path': loggablePath(request.url), 'url.query': undefined as never }),
+        startIncomingSpanHook: (request: IncomingMessage) => ({ 'url.path': loggablePath(request.url), 'url.query': undefined }),
         requireParentforOutgoingSpans: true,
       }),
       new KafkaJsInstrumentation(),
