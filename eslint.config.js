@@ -7,7 +7,8 @@ import tseslint from 'typescript-eslint';
  * The layers of docs/architecture.md, enforced here (eslint-plugin-boundaries):
  *
  *   apps -> platform (the service chassis) -> messaging | persistence | mail -> contracts -> domain
- *   kernel (clock, polling loop, concurrency, error classification): anyone may import it; it imports nothing of ours
+ *   apps, platform -> tracing (the OpenTelemetry SDK, started first by each main.ts)
+ *   kernel (clock, polling loop, concurrency, error classification, trace context): anyone may import it; it imports nothing of ours
  *
  * Another library is reached only through its index (`@cpor/<name>`), and each external library
  * with a seam of ours is imported by that one library. tools/bench measures the raw drivers as its
@@ -20,10 +21,29 @@ const BELOW = {
   persistence: ['contracts', 'domain', 'kernel'],
   messaging: ['contracts', 'domain', 'kernel'],
   mail: ['kernel'],
-  platform: ['persistence', 'messaging', 'mail', 'contracts', 'domain', 'kernel'],
+  tracing: ['kernel'],
+  platform: ['persistence', 'messaging', 'mail', 'tracing', 'contracts', 'domain', 'kernel'],
 };
 const LIBS = Object.keys(BELOW);
-const SEAMS = { persistence: ['mongoose', 'mongodb'], messaging: ['kafkajs'], mail: ['nodemailer'], platform: ['pino', 'pino-http', 'pino-pretty', 'nestjs-pino'] };
+const SEAMS = {
+  persistence: ['mongoose', 'mongodb'],
+  messaging: ['kafkajs'],
+  mail: ['nodemailer'],
+  platform: ['pino', 'pino-http', 'pino-pretty', 'nestjs-pino'],
+  // OpenTelemetry: the API (spans of ours, trace context) in the kernel, the SDK in libs/tracing.
+  kernel: ['@opentelemetry/api', '@opentelemetry/core'],
+  tracing: [
+    '@opentelemetry/sdk-node',
+    '@opentelemetry/sdk-trace',
+    '@opentelemetry/resources',
+    '@opentelemetry/semantic-conventions',
+    '@opentelemetry/instrumentation',
+    '@opentelemetry/instrumentation-http',
+    '@opentelemetry/instrumentation-kafkajs',
+    '@opentelemetry/instrumentation-mongodb',
+    '@opentelemetry/exporter-trace-otlp-http',
+  ],
+};
 
 const element = (types) => ({ element: { type: types } });
 

@@ -17,8 +17,12 @@ describe('layers that only point down, checked by npm run lint', () => {
     'libs/persistence/src/breaks-seam.ts': "import { Kafka } from 'kafkajs';\nexport const x = Kafka;\n",
     'libs/messaging/src/breaks-seam.ts': "import { pino } from 'pino';\nexport const x = pino;\n",
     'apps/consent/src/breaks-seam.ts': "import { PinoLogger } from 'nestjs-pino';\nexport const x = PinoLogger;\n",
+    'libs/messaging/src/breaks-seam-otel.ts': "import { trace } from '@opentelemetry/api';\nexport const x = trace;\n",
+    'apps/intake/src/breaks-seam-otel.ts': "import { NodeSDK } from '@opentelemetry/sdk-node';\nexport const x = NodeSDK;\n",
+    'libs/persistence/src/breaks-tracing.ts': "import { startTracing } from '@cpor/tracing';\nexport const x = startTracing;\n",
     'apps/review/src/breaks-index.ts': "import { decide } from '../../../libs/domain/src/decide.js';\nexport const x = decide;\n",
     'apps/review/src/breaks-apart.ts': "import { IntakeModule } from '../../intake/src/intake.module.js';\nexport const x = IntakeModule;\n",
+    'apps/consent/src/follows-tracing.ts': "import { startTracing } from '@cpor/tracing';\nexport const x = startTracing;\n",
     'apps/intake/src/follows.ts':
       "import { Injectable } from '@nestjs/common';\nimport { decide } from '@cpor/domain';\nimport { ClaimsService } from './claims/claims.service.js';\nexport const x = [Injectable, decide, ClaimsService];\n",
     'libs/persistence/src/follows.ts': "import mongoose from 'mongoose';\nimport { TOPICS } from '@cpor/contracts';\nimport { SystemClock } from '@cpor/kernel';\nexport const x = [mongoose, TOPICS, SystemClock];\n",
@@ -33,6 +37,9 @@ describe('layers that only point down, checked by npm run lint', () => {
     ['libs/persistence/src/breaks-seam.ts', 'only libs/messaging imports kafkajs'],
     ['libs/messaging/src/breaks-seam.ts', 'only libs/platform imports pino or pino-http or pino-pretty or nestjs-pino'],
     ['apps/consent/src/breaks-seam.ts', 'only libs/platform imports pino or pino-http or pino-pretty or nestjs-pino'],
+    ['libs/messaging/src/breaks-seam-otel.ts', 'only libs/kernel imports @opentelemetry/api or @opentelemetry/core'],
+    ['apps/intake/src/breaks-seam-otel.ts', 'only libs/tracing imports @opentelemetry/sdk-node'],
+    ['libs/persistence/src/breaks-tracing.ts', 'from elements of type "persistence" to elements of type "tracing"'],
     ['apps/review/src/breaks-index.ts', 'through its index'],
     ['apps/review/src/breaks-apart.ts', 'name="review" to elements of type "app" and captured values: name="intake"'],
   ])('%s is refused (%s)', (path, expected) => {
@@ -43,5 +50,6 @@ describe('layers that only point down, checked by npm run lint', () => {
   it('imports that follow the layers pass', () => {
     expect(results['apps/intake/src/follows.ts']).toEqual([]);
     expect(results['libs/persistence/src/follows.ts']).toEqual([]);
+    expect(results['apps/consent/src/follows-tracing.ts']).toEqual([]);
   });
 });

@@ -151,7 +151,7 @@ export async function startSystem(overrides: Record<string, string> = {}, option
 }
 
 /** A finished run leaves nothing behind: its database, topics and consumer groups are deleted. */
-async function removeRunData(topicPrefix: string, mongoDb: string): Promise<void> {
+export async function removeRunData(topicPrefix: string, mongoDb: string): Promise<void> {
   const connection = await openMongoConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', mongoDb);
   await connection.dropDatabase();
   await connection.close();

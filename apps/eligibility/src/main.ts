@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
-import { eligibilityService } from './service.js';
+import { startTracing } from '@cpor/tracing';
 
-exitOnInvalidConfiguration(eligibilityService.options);
-// Start-up lines wait for the service's pino logger (startService), then go through it.
-const app = await NestFactory.create(eligibilityService.module, { bufferLogs: true });
-await startService(app, eligibilityService.options);
+// Tracing first (when OTEL_TRACES_EXPORTER asks for it): its hooks must be in place before
+// anything imports http, kafkajs or mongodb, so the rest is imported after it.
+await startTracing('eligibility');
+const { launchService } = await import('@cpor/platform');
+const { eligibilityService } = await import('./service.js');
+await launchService(eligibilityService);

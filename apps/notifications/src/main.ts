@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
-import { notificationsService } from './service.js';
+import { startTracing } from '@cpor/tracing';
 
-exitOnInvalidConfiguration(notificationsService.options);
-// Start-up lines wait for the service's pino logger (startService), then go through it.
-const app = await NestFactory.create(notificationsService.module, { bufferLogs: true });
-await startService(app, notificationsService.options);
+// Tracing first (when OTEL_TRACES_EXPORTER asks for it): its hooks must be in place before
+// anything imports http, kafkajs or mongodb, so the rest is imported after it.
+await startTracing('notifications');
+const { launchService } = await import('@cpor/platform');
+const { notificationsService } = await import('./service.js');
+await launchService(notificationsService);

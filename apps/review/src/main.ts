@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { exitOnInvalidConfiguration, startService } from '@cpor/platform';
-import { reviewService } from './service.js';
+import { startTracing } from '@cpor/tracing';
 
-exitOnInvalidConfiguration(reviewService.options);
-// Start-up lines wait for the service's pino logger (startService), then go through it.
-const app = await NestFactory.create(reviewService.module, { bufferLogs: true });
-await startService(app, reviewService.options);
+// Tracing first (when OTEL_TRACES_EXPORTER asks for it): its hooks must be in place before
+// anything imports http, kafkajs or mongodb, so the rest is imported after it.
+await startTracing('review');
+const { launchService } = await import('@cpor/platform');
+const { reviewService } = await import('./service.js');
+await launchService(reviewService);

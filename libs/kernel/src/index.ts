@@ -5,3 +5,5 @@ export * from './polling-loop.js';
 export * from './json-depth.js';
 export * from './configuration.js';
 export * from './request-context.js';
+export * from './trace-context.js';
+export * from './redaction.js';

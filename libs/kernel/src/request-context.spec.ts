@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { PollingLoop } from './polling-loop.js';
-import { acceptedCorrelationId, amendRequestContext, outsideRequestContext, requestContext, runInRequestContext, traceIdFrom, type RequestContext } from './request-context.js';
+import { acceptedCorrelationId, amendRequestContext, outsideRequestContext, requestContext, runInRequestContext, type RequestContext } from './request-context.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -73,22 +73,3 @@ describe('correlation ids from callers (X-Correlation-Id, ce_correlationid)', ()
   });
 });
 
-describe('trace ids from traceparent', () => {
-  it('takes the trace id of a valid W3C traceparent', () => {
-    expect(traceIdFrom('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')).toBe('0af7651916cd43dd8448eb211c80319c');
-    expect(traceIdFrom('01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-future')).toBe('0af7651916cd43dd8448eb211c80319c');
-  });
-
-  it.each([
-    [undefined],
-    [''],
-    ['garbage'],
-    ['00-00000000000000000000000000000000-b7ad6b7169203331-01'],
-    ['00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01'],
-    ['ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'],
-    ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra'],
-    ['00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01'],
-  ])('has none for %j', (value) => {
-    expect(traceIdFrom(value)).toBeUndefined();
-  });
-});

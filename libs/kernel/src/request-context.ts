@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { activeTraceparent, outsideTraceContext } from './trace-context.js';
 
 /**
  * What the work in progress is about: one HTTP request or one consumed Kafka record. Every log
@@ -13,8 +14,13 @@ export interface RequestContext {
   service?: string;
   /** The chain of work this belongs to: `X-Correlation-Id` of a request, `ce_correlationid` of a record. */
   correlationId?: string;
-  /** W3C trace id, only when the request or record carried a valid `traceparent`. */
+  /** W3C trace id: the active span's when tracing is on, else the valid `traceparent` the request or record carried. */
   traceId?: string;
+  /**
+   * The valid `traceparent` the request or record came with (as version 00). With tracing off the
+   * events the work causes carry it unchanged, so a caller's trace still reaches every service.
+   */
+  traceparent?: string;
   claimId?: string;
   /** `ce_id` of the record being handled. */
   eventId?: string;
@@ -49,11 +55,20 @@ export function amendRequestContext(fields: Partial<RequestContext>): void {
 }
 
 /**
- * Runs `work` outside any context. Background loops use it for each round: a timer set while a
- * request was being handled (a nudge) would otherwise run the round in that request's context.
+ * Runs `work` outside any context, request and trace alike. Background loops use it for each
+ * round: a timer set while a request was being handled (a nudge) would otherwise run the round
+ * in that request's context and trace.
  */
 export function outsideRequestContext<T>(work: () => T): T {
-  return storage.exit(work);
+  return storage.exit(() => outsideTraceContext(work));
+}
+
+/**
+ * The `traceparent` the work in hand passes on to what it causes (the ledger stamps it on its
+ * events): the active span's when tracing is on, else the one the request or record came with.
+ */
+export function currentTraceparent(): string | undefined {
+  return activeTraceparent() ?? storage.getStore()?.traceparent;
 }
 
 /** `X-Correlation-Id` and `ce_correlationid` values we keep: 1 to 128 visible ASCII characters. */
@@ -62,18 +77,4 @@ const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
 /** The value if it is a usable correlation id (1 to 128 visible ASCII characters), else undefined. */
 export function acceptedCorrelationId(value: unknown): string | undefined {
   return typeof value === 'string' && CORRELATION_ID.test(value) ? value : undefined;
-}
-
-/** W3C trace context, version 00 exactly; later versions may append fields after the flags. */
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-
-/** The trace id of a valid `traceparent` header, else undefined (there is no tracing of our own yet). */
-export function traceIdFrom(traceparent: unknown): string | undefined {
-  if (typeof traceparent !== 'string') return undefined;
-  const match = TRACEPARENT.exec(traceparent.trim());
-  if (!match) return undefined;
-  const [, version, traceId, parentId, , rest] = match;
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  if (/^0+$/.test(traceId!) || /^0+$/.test(parentId!)) return undefined;
-  return traceId;
 }

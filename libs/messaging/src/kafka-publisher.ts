@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { toKafkaMessage, type CloudEvent } from '@cpor/contracts';
+import { startSpan, withoutInstrumentation } from '@cpor/kernel';
 import { createKafka } from './kafka-client.js';
 import { topicName, type MessagingConfig } from './messaging.config.js';
 
@@ -49,14 +50,44 @@ export class KafkaPublisher {
     return this.connecting;
   }
 
-  /** Publishes all records in one batch; resolves once every record is acknowledged. */
+  /**
+   * Publishes all records in one batch; resolves once every record is acknowledged.
+   *
+   * Each record gets its own producer span, child of the event's `traceparent` (the request or
+   * record that caused it, stored with the outbox row) or else of the active span, and carries
+   * that span as its `traceparent` header. One batch holds the events of many traces, and
+   * instrumentation-kafkajs would parent all of a batch's spans to whatever is active at the
+   * call and overwrite each header: it is silenced for these sends.
+   */
   async publish(records: PublishRecord[]): Promise<void> {
-    await this.send(
-      records.map(({ topic, event }) => {
-        const message = toKafkaMessage(event);
-        return { topic, message: { key: message.key, value: message.value, headers: message.headers } };
+    const spans = records.map(({ topic, event }) =>
+      startSpan(`send ${topicName(this.config, topic)}`, {
+        kind: 'producer',
+        ...(event.traceparent ? { parent: event.traceparent } : {}),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'send',
+          'messaging.destination.name': topicName(this.config, topic),
+          'messaging.kafka.message.key': event.subject,
+          'messaging.message.id': event.id,
+          'cloudevents.event_type': event.type,
+        },
       }),
     );
+    const messages = records.map(({ topic, event }, i) => {
+      const traceparent = spans[i]!.traceparent ?? event.traceparent;
+      const message = toKafkaMessage(traceparent ? { ...event, traceparent } : event);
+      return { topic, message: { key: message.key, value: message.value, headers: message.headers } };
+    });
+    try {
+      await withoutInstrumentation(() => this.send(messages));
+    } catch (error) {
+      for (const span of spans) span.fail(error);
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+    }
   }
 
   /** Publishes records byte for byte (no envelope encoding), in one batch. */

@@ -175,7 +175,18 @@ describe('KafkaTransport consumer loop', () => {
     });
     await consume([asRecord(traced, 5), asRecord(plain, 6)]);
     expect(seen).toEqual([
-      { service: 'notifications', correlationId: 'corr-1', traceId: '0af7651916cd43dd8448eb211c80319c', eventId: 'evt-1', topic: LOGICAL, partition: 2, offset: '5', claimId },
+      {
+        service: 'notifications',
+        correlationId: 'corr-1',
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        // Tracing off: the events the handler causes carry the record's traceparent on.
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        eventId: 'evt-1',
+        topic: LOGICAL,
+        partition: 2,
+        offset: '5',
+        claimId,
+      },
       // No ce_correlationid: the record starts the chain; a claimId that is not one is not taken.
       { service: 'notifications', correlationId: 'evt-2', eventId: 'evt-2', topic: LOGICAL, partition: 2, offset: '6' },
     ]);

@@ -2,7 +2,19 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { acceptedCorrelationId, amendRequestContext, describeError, forEachConcurrently, outsideRequestContext, runInRequestContext, traceIdFrom, type RequestContext } from '@cpor/kernel';
+import {
+  acceptedCorrelationId,
+  acceptedTraceparent,
+  amendRequestContext,
+  describeError,
+  forEachConcurrently,
+  inSpan,
+  outsideRequestContext,
+  runInRequestContext,
+  traceIdFrom,
+  type RequestContext,
+  type TraceSpan,
+} from '@cpor/kernel';
 import { decodeRecord, deadLetterTopic, recordView, type RecordView } from '@cpor/contracts';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
@@ -346,7 +358,44 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.logger.debug?.(`skipped ${label} id=${headers['ce_id'] ?? '-'} ${where}: no handler`);
       return 'done';
     }
+    // A span per record this consumer acts on, continuing the producer's trace (instrumentation-kafkajs
+    // only links an eachBatch record to it, under a new trace per batch); the handler's writes and
+    // the events it causes descend from it.
+    return inSpan(
+      `process ${batch.topic}`,
+      {
+        kind: 'consumer',
+        parent: headers['traceparent'] ?? null,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.destination.name': batch.topic,
+          'messaging.destination.partition.id': String(batch.partition),
+          'messaging.consumer.group.name': groupName(this.options.config, this.groupId),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.kafka.message.key': record.key ?? undefined,
+          'messaging.message.id': headers['ce_id'],
+          'cloudevents.event_type': label,
+        },
+      },
+      (span) => this.processRecord(logicalTopic, payload, message, headers, route, label, span),
+    );
+  }
+
+  private async processRecord(
+    logicalTopic: string,
+    payload: EachBatchPayload,
+    message: KafkaMessage,
+    headers: Record<string, string>,
+    route: Exclude<RecordRoute, { kind: 'skip' }>,
+    label: string,
+    span: TraceSpan,
+  ): Promise<RecordOutcome> {
+    const { batch } = payload;
+    const where = `${logicalTopic}/${batch.partition}@${message.offset}`;
     if (route.kind === 'dead-letter') {
+      span.fail(new Error(route.reason));
       await this.deadLetter(logicalTopic, payload, message, headers, route.reason, 0);
       return 'done';
     }
@@ -373,6 +422,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       return 'done';
     }
     if (outcome.status === 'aborted') return 'aborted';
+    span.fail(outcome.error);
     await this.deadLetter(logicalTopic, payload, message, headers, describeError(outcome.error), outcome.attempts);
     return 'done';
   }
@@ -471,11 +521,12 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
  */
 export function recordContext(service: string, topic: string, partition: number, offset: string, headers: Record<string, string>): RequestContext {
   const eventId = acceptedCorrelationId(headers['ce_id']);
-  const traceId = traceIdFrom(headers['traceparent']);
+  const traceparent = acceptedTraceparent(headers['traceparent']);
+  const traceId = traceIdFrom(traceparent);
   return {
     service,
     correlationId: acceptedCorrelationId(headers['ce_correlationid']) ?? eventId,
-    ...(traceId ? { traceId } : {}),
+    ...(traceId ? { traceId, traceparent } : {}),
     ...(eventId ? { eventId } : {}),
     topic,
     partition,

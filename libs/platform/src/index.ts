@@ -16,7 +16,6 @@ export * from './service-error.filter.js';
 export * from './logging/http-context.js';
 export * from './logging/logger.js';
 export * from './logging/logging.module.js';
-export * from './logging/redaction.js';
 export * from './clock/controlled-clock.js';
 export * from './metrics/http-metrics.js';
 export * from './metrics/refreshed-gauges.js';

@@ -1,9 +1,11 @@
-import { Logger, ValidationPipe, type INestApplication } from '@nestjs/common';
+import { Logger, ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { handledTypes, subscribedTopics } from '@cpor/contracts';
 import { checkConfiguration, ConfigurationError, readEnv, type ConfigSchema, type Environment } from '@cpor/kernel';
 import { KafkaTransport, loadMessagingConfig, messagingConfigSchema } from '@cpor/messaging';
 import { storeSettingsSchema } from '@cpor/persistence';
+import { tracingSettingsSchema } from '@cpor/tracing';
 import { ConsumerRegistry } from './consumer-registry.js';
 import { JsonDepthPipe } from './json-depth.pipe.js';
 import { logSettingsSchema } from './logging/logger.js';
@@ -22,8 +24,8 @@ export interface ServiceStartOptions {
   configuration?: readonly ConfigSchema[];
 }
 
-/** The configuration every service reads: the chassis (service-config.ts), its logs, the store and Kafka. */
-export const CHASSIS_CONFIGURATION: readonly ConfigSchema[] = [serviceConfigSchema, logSettingsSchema, storeSettingsSchema, messagingConfigSchema];
+/** The configuration every service reads: the chassis (service-config.ts), its logs, the store, Kafka and traces. */
+export const CHASSIS_CONFIGURATION: readonly ConfigSchema[] = [serviceConfigSchema, logSettingsSchema, storeSettingsSchema, messagingConfigSchema, tracingSettingsSchema];
 
 /** Every configuration area the service reads: the chassis's, then its own. */
 export function configurationOf(options: ServiceStartOptions): readonly ConfigSchema[] {
@@ -75,6 +77,22 @@ export function configureHttp(app: INestApplication, options: Pick<ServiceStartO
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}
+
+/** A deployable: its root module and how it starts (each app's `service.ts`). */
+export interface ServiceDefinition {
+  module: Type<unknown>;
+  options: ServiceStartOptions;
+}
+
+/**
+ * What each main.ts runs (after startTracing): checks the configuration, creates the Nest app
+ * and starts it. Start-up lines wait for the service's pino logger (startService), then go through it.
+ */
+export async function launchService(definition: ServiceDefinition): Promise<void> {
+  exitOnInvalidConfiguration(definition.options);
+  const app = await NestFactory.create(definition.module, { bufferLogs: true });
+  await startService(app, definition.options);
 }
 
 /** Wires logging, HTTP, the Kafka consumer (custom eachBatch transport) and starts listening. */

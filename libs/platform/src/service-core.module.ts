@@ -9,6 +9,7 @@ import { KafkaPublisher, loadMessagingConfig, MessagingAdmin } from '@cpor/messa
 import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { CLOCK, SystemClock, type Clock } from '@cpor/kernel';
+import { stopTracing } from '@cpor/tracing';
 import { ClockController } from './clock/clock.controller.js';
 import { ControlledClock } from './clock/controlled-clock.js';
 import { ConsumerRegistry } from './consumer-registry.js';
@@ -51,6 +52,8 @@ class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
     if (this.clock instanceof ControlledClock) this.clock.stop();
     await this.publisher.disconnect();
     await this.connection.close();
+    // Last: the spans of all the above, exported (bounded) before the process exits.
+    await stopTracing();
   }
 }
 

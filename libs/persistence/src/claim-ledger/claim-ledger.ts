@@ -12,7 +12,7 @@ import {
   type ClaimState,
   type ClaimStatus,
 } from '@cpor/domain';
-import { amendRequestContext, requestContext, type Clock } from '@cpor/kernel';
+import { amendRequestContext, currentTraceparent, inSpan, requestContext, type Clock } from '@cpor/kernel';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
@@ -149,7 +149,29 @@ export class ClaimLedger {
     private readonly onCommitted: () => void = () => undefined,
   ) {}
 
-  async create(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
+  /**
+   * Each command runs in a span of its own (`claim <command>`), under the request or record that
+   * sent it or as a new trace (a deadline firing): its store calls descend from it, and its events
+   * carry its `traceparent`, so the relay publishes them into the same trace.
+   */
+  create(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
+    return inSpan(`claim ${command.type}`, { attributes: { 'cpor.claim.command': command.type } }, async (span) => {
+      const result = await this.createClaim(command, actor, options);
+      span.setAttribute('cpor.claim.id', result.claim._id);
+      span.setAttribute('cpor.claim.applied', result.applied);
+      return result;
+    });
+  }
+
+  execute(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
+    return inSpan(`claim ${command.type}`, { attributes: { 'cpor.claim.command': command.type, 'cpor.claim.id': claimId } }, async (span) => {
+      const result = await this.executeCommand(claimId, command, actor, options);
+      span.setAttribute('cpor.claim.applied', result.applied);
+      return result;
+    });
+  }
+
+  private async createClaim(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions): Promise<LedgerResult> {
     const now = this.clock.now();
     const outcome = decide(null, command, actor, { now, policy: getPolicy(command.policyId), calendar: this.calendar });
     const claimId = outcome.state.id;
@@ -169,7 +191,7 @@ export class ClaimLedger {
     return { applied: true, claim, events: transition.outbox.map((entry) => publishedEvent(transition, entry).event) };
   }
 
-  async execute(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
+  private async executeCommand(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions): Promise<LedgerResult> {
     noteClaim(claimId);
     const current: Current = { snapshot: await this.readSnapshot(claimId), tail: [] };
     if (!current.snapshot) current.tail = await this.readTail(claimId, 0);
@@ -359,6 +381,8 @@ export class ClaimLedger {
     const time = at.toISOString();
     const claimId = outcome.state.id;
     const correlationId = options.correlationId ?? requestContext()?.correlationId ?? options.commandId ?? randomUUID();
+    // Stored with the row (in each event), so the relay, polling later, publishes into this trace.
+    const traceparent = currentTraceparent();
     const actor = { kind: outcome.history.actor.kind, id: outcome.history.actor.id };
     const envelope = (id: string, type: string, data: unknown): CloudEvent => ({
       id,
@@ -370,6 +394,7 @@ export class ClaimLedger {
       claimVersion: version,
       correlationId,
       ...((options.causationId ?? options.commandId) ? { causationId: options.causationId ?? options.commandId } : {}),
+      ...(traceparent ? { traceparent } : {}),
     });
     const outbox: OutboxEntry[] = outcome.events.map((event) => ({
       topic: TOPICS.claimEvents,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptedCorrelationId, runInRequestContext, traceIdFrom, type RequestContext } from '@cpor/kernel';
+import { acceptedCorrelationId, acceptedTraceparent, activeTraceIds, runInRequestContext, traceIdFrom, type RequestContext } from '@cpor/kernel';
 
 /**
  * The correlation id of an HTTP request: taken from this header when the caller sends a usable
@@ -20,14 +20,15 @@ export function correlationIdFor(request: Pick<IncomingMessage, 'headers'>): str
 
 /**
  * Express middleware, first of all: gives each request its context (service, correlation id,
- * trace id when a `traceparent` came along), answers the correlation id and runs the rest of the
- * request in that context.
+ * trace id: the HTTP span's when tracing is on, else the one of a `traceparent` that came along),
+ * answers the correlation id and runs the rest of the request in that context.
  */
 export function requestContextMiddleware(service: string) {
   return (request: IncomingMessage, response: ServerResponse, next: () => void): void => {
     const correlationId = correlationIdFor(request);
-    const traceId = traceIdFrom(request.headers['traceparent']);
-    const context: RequestContext = { service, correlationId, ...(traceId ? { traceId } : {}) };
+    const traceparent = acceptedTraceparent(request.headers['traceparent']);
+    const traceId = activeTraceIds()?.traceId ?? traceIdFrom(traceparent);
+    const context: RequestContext = { service, correlationId, ...(traceId ? { traceId } : {}), ...(traceparent ? { traceparent } : {}) };
     (request as WithContext)[CONTEXT] = context;
     response.setHeader(CORRELATION_ID_HEADER, correlationId);
     runInRequestContext(context, next);

@@ -1,7 +1,6 @@
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { configSchema, readEnv, requestContext, setting, type Environment, type RequestContext } from '@cpor/kernel';
-import { logScrubber } from './redaction.js';
+import { activeTraceIds, configSchema, logScrubber, readEnv, requestContext, setting, type Environment, type RequestContext } from '@cpor/kernel';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -40,12 +39,16 @@ export function secretsFromEnv(env: Environment = process.env): Array<string | u
 /** Standard output, looked up at each write (so a test can capture it). */
 export const STDOUT: LogDestination = { write: (line) => process.stdout.write(line) };
 
-/** The order and names of the context fields in a line. */
+/**
+ * The order and names of the context fields in a line. `traceId` and `spanId` are the active
+ * span's when tracing is on; otherwise `traceId` is the one the request or record came with.
+ */
 export function contextFields(context: Readonly<RequestContext> | undefined, service: string): Record<string, unknown> {
   const fields: Record<string, unknown> = { service: context?.service ?? service };
-  if (!context) return fields;
-  for (const key of ['correlationId', 'traceId', 'claimId', 'eventId', 'topic', 'partition', 'offset'] as const) {
-    if (context[key] !== undefined) fields[key] = context[key];
+  const span = activeTraceIds();
+  const ids: Partial<RequestContext> & { spanId?: string } = { ...context, ...span };
+  for (const key of ['correlationId', 'traceId', 'spanId', 'claimId', 'eventId', 'topic', 'partition', 'offset'] as const) {
+    if (ids[key] !== undefined) fields[key] = ids[key];
   }
   return fields;
 }
@@ -62,7 +65,7 @@ const REDACT_PATHS = ['authorization', 'cookie', 'password', 'token', 'secret', 
  * HTTP access log and our code all write through it. Each line is one JSON object with `level`
  * (a name), `time` (ISO 8601), `service`, the current request context's ids (see
  * `contextFields`), `context` (the Nest logger's name) and `msg`; `LOG_FORMAT=pretty` renders the
- * same lines as coloured text. Every finished line is scrubbed (see redaction.ts).
+ * same lines as coloured text. Every finished line is scrubbed (see libs/kernel/src/redaction.ts).
  */
 export function createServiceLogger(
   service: string,

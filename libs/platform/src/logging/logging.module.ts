@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Logger as NestPinoLogger, LoggerModule, PARAMS_PROVIDER_TOKEN, PinoLogger, type Params } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
+import { loggablePath, PROBE_PATHS } from '@cpor/kernel';
 import type { Options as HttpLogOptions } from 'pino-http';
 import { contextFields, createServiceLogger, logSettingsFromEnv, secretsFromEnv, STDOUT, type LogDestination, type LogSettings } from './logger.js';
 import { contextOfRequest, correlationIdFor, requestContextMiddleware } from './http-context.js';
-import { loggablePath } from './redaction.js';
 
 /** Nest's start-up chatter (a line per module and route): debug, not info. */
 const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
@@ -26,9 +26,6 @@ export class ServiceLogger extends NestPinoLogger {
     else super.log(message, ...optionalParams);
   }
 }
-
-/** Paths probed every few seconds: their access log lines are left out unless they fail (5xx). */
-const PROBE_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
  * The HTTP access log (pino-http): one line per response with the method, the path (no query

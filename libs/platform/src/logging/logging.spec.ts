@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Body, Controller, Get, HttpCode, Logger, Param, Post, UploadedFiles, UseInterceptors, type INestApplication } from '@nestjs/common';
 import { FilesInterceptor } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { amendRequestContext, requestContext, runInRequestContext } from '@cpor/kernel';
+import { amendRequestContext, loggablePath, logScrubber, requestContext, runInRequestContext, scrubLogText } from '@cpor/kernel';
 import { createServiceLogger, logSettingsFromEnv, type LogDestination } from './logger.js';
 import { LoggingModule, useServiceLogging } from './logging.module.js';
-import { loggablePath, logScrubber, scrubLogText } from './redaction.js';
 
 // A service's logging as the services wire it (LoggingModule, useServiceLogging) on a small app
 // listening on a loopback port: the lines are collected in memory, no other server is involved.

@@ -1,10 +1,11 @@
 /**
- * The last line of defence for what reaches the logs. The first is structural: no request or
- * response body, no header and no query string is ever logged, Kafka payloads and headers are
- * not logged, and our messages name ids, never people. This module scrubs each finished line
- * (and the request paths of the access log) of what must never be there even if some message
- * or error text carries it: bearer tokens and JWTs, consent links (the token in the path is a
- * credential), email addresses and the configured secrets.
+ * The last line of defence for what reaches the logs (and the traces). The first is structural:
+ * no request or response body, no header and no query string is ever logged or traced, Kafka
+ * payloads and headers are not logged, and our messages name ids, never people. This module
+ * scrubs each finished line (and the request paths of the access log and of HTTP spans) of what
+ * must never be there even if some message or error text carries it: bearer tokens and JWTs,
+ * consent links (the token in the path is a credential), email addresses and the configured
+ * secrets. Here in the kernel because the logs (libs/platform) and the tracing (libs/tracing) share it.
  */
 
 const REDACTED = '[redacted]';
@@ -49,8 +50,11 @@ export function logScrubber(secrets: Array<string | undefined> = []): LogScrubbe
 /** Scrubs one text with the patterns only (no configured secrets). */
 export const scrubLogText: LogScrubber = logScrubber();
 
+/** Paths probed every few seconds: left out of the access log (unless they fail) and never traced. */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health/live', '/health/ready', '/metrics']);
+
 /**
- * The path of a request URL as the access log shows it: no query string (filters may hold a
+ * The path of a request URL as the access log (and an HTTP span) shows it: no query string (filters may hold a
  * customer's name) or fragment, and no consent token.
  */
 export function loggablePath(url: string | undefined): string {

@@ -1,0 +1,2 @@
+export * from './tracing-settings.js';
+export * from './start-tracing.js';
