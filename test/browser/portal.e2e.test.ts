@@ -30,8 +30,8 @@ afterAll(async () => {
 });
 
 /** A person in their own browser context (own cookies), signed in at the provider's form. */
-async function signIn(email: string, path = '/'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+async function signIn(email: string, path = '/', viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   await page.goto(stack.url + path);
   await page.getByLabel('Email').fill(email);
@@ -208,6 +208,27 @@ describe('the partner portal and the reviewer console', () => {
     // Both sessions are gone: the portal sends the browser to the provider, which asks again.
     await page.goto(`${stack.url}/claims`);
     await page.getByLabel('Password').waitFor();
+    await context.close();
+  });
+
+  it('works on a 390-pixel-wide screen and from the keyboard', async () => {
+    const { context, page } = await signIn('billing@contoso.example', '/claims', { width: 390, height: 844 });
+    // Expressions evaluated in the page (as text: this project compiles without the DOM's types).
+    const fits = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+    expect(await fits()).toBe(true);
+    // The first Tab reaches "Skip to content", which moves focus to the page's main content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('main');
+    // Tab on to the claim's link and open it with Enter.
+    const focused = () => page.evaluate<string>('document.activeElement.textContent');
+    for (let i = 0; i < 40 && (await focused()) !== customer; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe(customer);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(claimUrl);
+    expect(await fits()).toBe(true);
+    await check(page);
     await context.close();
   });
 

@@ -97,7 +97,7 @@ export class ReviewerController {
 
   private async renderClaim(request: PortalRequest, response: Response, claimId: string, notes: { done?: string; problem?: ApiProblem }, status = 200): Promise<void> {
     const { body: claim, version } = await this.review.get(sessionOf(request).accessToken, claimId);
-    this.pages.render(request, response, './review-claim', { claim, version: version ?? claim.version, history: claim.history, can: reviewerActions(claim), ...notes, choices }, status);
+    this.pages.render(request, response, './review-claim', { claim, version: version ?? claim.version, history: claim.history, can: reviewerActions(claim), audience: 'reviewer', ...notes, choices }, status);
   }
 }
 

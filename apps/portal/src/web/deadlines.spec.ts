@@ -17,7 +17,7 @@ describe('the next deadline a claim waits for', () => {
 
   it("is the partner's reply while information is requested (R6)", () => {
     const infoRequest = { reasons: ['missing-products'], comment: '', requestedAt: T0, dueAt: '2026-06-08T14:00:00.000Z' };
-    expect(nextDeadline(claim({ status: 'PartnerActionRequired', infoRequest }), calendar, NOW)).toEqual({ dueAt: infoRequest.dueAt, waitsOn: 'partner', what: 'Your reply with the requested information' });
+    expect(nextDeadline(claim({ status: 'PartnerActionRequired', infoRequest }), calendar, NOW)).toEqual({ dueAt: infoRequest.dueAt, waitsOn: 'partner', what: "The partner's reply with the requested information" });
   });
 
   it("is the customer's consent window once approved, until it passes (R7)", () => {

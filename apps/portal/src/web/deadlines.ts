@@ -11,7 +11,7 @@ export interface NextDeadline {
 const WHAT = {
   'review-start': 'Review to start',
   decision: 'Review decision',
-  'partner-response': 'Your reply with the requested information',
+  'partner-response': "The partner's reply with the requested information",
   'dispute-answer': "Reviewers' answer to the dispute",
 } as const;
 
