@@ -55,6 +55,32 @@ async function expand(page: Page, summary: string): Promise<Locator> {
   return page.locator('details').filter({ has: title });
 }
 
+/** Fills in the new claim form (the page shows it) for `customer`, and creates the claim. */
+async function fillNewClaim(page: Page, customer: string): Promise<void> {
+  await page.getByLabel('Name', { exact: true }).first().fill(customer);
+  await page.getByLabel('Domain').fill('northwind.example');
+  await page.getByLabel('Tenant ID (GUID)', { exact: true }).fill(randomUUID());
+  await page.getByLabel('MPN ID (6 to 10 digits)').fill('1234567');
+  await page.getByLabel('Microsoft 365').check();
+  const customerContact = page.getByRole('group', { name: 'Customer contact' });
+  await customerContact.getByLabel('Name').fill('Casey Customer');
+  await customerContact.getByLabel('Email').fill('casey@northwind.example');
+  const partnerContact = page.getByRole('group', { name: 'Partner contact' });
+  await partnerContact.getByLabel('Name').fill('Pat Partner');
+  await partnerContact.getByLabel('Email').fill('pat@contoso.example');
+  await page.getByLabel('Activity').selectOption('pre-sales');
+  await page.getByLabel('Subscription or tenant ID (GUID)').fill(randomUUID());
+  await page.getByRole('button', { name: 'Create claim', exact: true }).click();
+}
+
+/** Uploads a PoE PDF on the claim page, through the progressive upload (with its progress bar). */
+async function uploadPoe(page: Page, fileName: string): Promise<void> {
+  await page.getByLabel(/Upload PoE/).setInputFiles({ name: fileName, mimeType: 'application/pdf', buffer: PDF });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.waitForURL(/\?done=uploaded$/);
+  await page.getByRole('link', { name: `Download ${fileName}` }).waitFor();
+}
+
 /** Reloads until the page shows `text` (the services apply some changes moments later). */
 async function reloadUntil(page: Page, text: string | RegExp): Promise<void> {
   await waitFor(
@@ -79,21 +105,7 @@ describe('the partner portal and the reviewer console', () => {
 
     await page.getByRole('link', { name: 'New claim' }).click();
     await check(page);
-    await page.getByLabel('Name', { exact: true }).first().fill(customer);
-    await page.getByLabel('Domain').fill('northwind.example');
-    await page.getByLabel('Tenant ID (GUID)', { exact: true }).fill(randomUUID());
-    await page.getByLabel('MPN ID (6 to 10 digits)').fill('1234567');
-    await page.getByLabel('Microsoft 365').check();
-    const customerContact = page.getByRole('group', { name: 'Customer contact' });
-    await customerContact.getByLabel('Name').fill('Casey Customer');
-    await customerContact.getByLabel('Email').fill('casey@northwind.example');
-    const partnerContact = page.getByRole('group', { name: 'Partner contact' });
-    await partnerContact.getByLabel('Name').fill('Pat Partner');
-    await partnerContact.getByLabel('Email').fill('pat@contoso.example');
-    await page.getByLabel('Activity').selectOption('pre-sales');
-    await page.getByLabel('Subscription or tenant ID (GUID)').fill(randomUUID());
-    await page.getByRole('button', { name: 'Create claim', exact: true }).click();
-
+    await fillNewClaim(page, customer);
     await page.waitForURL(/\/claims\/[0-9a-f-]{36}\?done=created$/);
     claimUrl = page.url().split('?')[0];
     expect(await page.getByRole('status').innerText()).toContain('The claim was created');
@@ -101,13 +113,10 @@ describe('the partner portal and the reviewer console', () => {
 
     // Submitting without PoE: the domain's refusal, shown as it words it.
     await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
-    expect(await page.getByRole('alert').innerText()).toContain('Not done.');
+    expect(await page.getByRole('alert').innerText()).toContain('Submit needs at least one PoE document: upload the proof of execution first');
     await check(page);
 
-    await page.getByLabel(/Upload PoE/).setInputFiles({ name: 'signed-sow.pdf', mimeType: 'application/pdf', buffer: PDF });
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await page.waitForURL(/\?done=uploaded$/);
-    await page.getByRole('link', { name: 'Download signed-sow.pdf' }).waitFor();
+    await uploadPoe(page, 'signed-sow.pdf');
 
     await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
     await page.waitForURL(/\?done=submitted$/);
@@ -148,9 +157,7 @@ describe('the partner portal and the reviewer console', () => {
     await page.getByRole('button', { name: 'Save changes', exact: true }).click();
     await page.waitForURL(/\?done=edited$/);
     expect(await page.getByRole('region', { name: 'Claim details' }).innerText()).toContain('7654321');
-    await page.getByLabel(/Upload PoE/).setInputFiles({ name: 'countersigned-sow.pdf', mimeType: 'application/pdf', buffer: PDF });
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await page.waitForURL(/\?done=uploaded$/);
+    await uploadPoe(page, 'countersigned-sow.pdf');
     await page.getByRole('button', { name: 'Resubmit for review', exact: true }).click();
     await page.waitForURL(/\?done=submitted$/);
     expect((await page.locator('.summary .status').innerText()).trim()).toBe('Submitted');
@@ -176,6 +183,60 @@ describe('the partner portal and the reviewer console', () => {
     await docsScreenshot(partner.page, 'portal-dashboard');
     await partner.page.getByRole('link', { name: customer }).click();
     await partner.page.getByRole('region', { name: 'Approved' }).waitFor();
+    await partner.context.close();
+  });
+
+  it('a reviewer rejects a claim, the partner disputes with a justification, the reviewer overturns the rejection', async () => {
+    const disputed = `Tailspin ${randomUUID().slice(0, 8)}`;
+    const partner = await signIn('global@contoso.example', '/claims/new');
+    const { page } = partner;
+    await fillNewClaim(page, disputed);
+    await page.waitForURL(/\?done=created$/);
+    const url = page.url().split('?')[0];
+    await uploadPoe(page, 'sow.pdf');
+    await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
+    await page.waitForURL(/\?done=submitted$/);
+
+    const reviewer = await signIn('rita@reviewers.example', '/reviews');
+    const desk = reviewer.page;
+    // Destructive actions ask first (portal.js): the reviewer confirms.
+    desk.on('dialog', (dialog) => void dialog.accept());
+    await reloadUntil(desk, disputed);
+    await desk.getByRole('link', { name: disputed }).click();
+    await desk.getByRole('button', { name: 'Start review', exact: true }).click();
+    await desk.waitForURL(/\?done=start$/);
+    const reject = await expand(desk, 'Reject');
+    await reject.getByLabel('Reason').selectOption('missing-products');
+    await reject.getByLabel('Comment to the partner').fill('Dynamics 365 is not in the PoE.');
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
+    await desk.waitForURL(/\?done=reject$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Rejected');
+
+    await page.goto(url);
+    const rejected = page.getByRole('region', { name: 'Rejected' });
+    expect(await rejected.innerText()).toContain("Missing products: the PoE doesn't include a product or workload being claimed for");
+    expect(await rejected.innerText()).toContain('You may dispute this rejection until');
+    await check(page);
+    const dispute = page.locator('details').filter({ has: page.locator('summary', { hasText: 'Dispute the rejection' }) });
+    await dispute.getByLabel('Business justification').fill('The SOW names Dynamics 365 on page 2.');
+    await dispute.getByRole('button', { name: 'Dispute', exact: true }).click();
+    await page.waitForURL(/\?done=disputed$/);
+    expect(await page.getByRole('region', { name: 'Rejected' }).innerText()).toContain('Your dispute is waiting for the reviewers’ answer');
+
+    await desk.reload();
+    const open = desk.getByRole('region', { name: 'Open dispute' });
+    expect(await open.innerText()).toContain('The SOW names Dynamics 365 on page 2.');
+    await check(desk);
+    await open.getByLabel('Overturn: back under review').check();
+    await open.getByLabel('Comment to the partner').fill('Confirmed on page 2.');
+    await open.getByRole('button', { name: 'Decide the dispute', exact: true }).click();
+    await desk.waitForURL(/\?done=dispute-decision$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Under review');
+    await reviewer.context.close();
+
+    await page.reload();
+    expect((await page.locator('.summary .status').innerText()).trim()).toBe('Under review');
+    expect(await page.getByRole('region', { name: 'History' }).innerText()).toContain('Dispute overturned: the claim is back under review');
     await partner.context.close();
   });
 

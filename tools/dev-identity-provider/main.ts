@@ -4,10 +4,8 @@ import { checkConfiguration, ConfigurationError, configSchema, readEnv, setting 
 import { loadPortalSettings, portalSettingsSchema } from '../../apps/portal/src/portal.settings.js';
 import { startDevIdentityProvider } from './provider.js';
 
-export const DEFAULT_DEV_IDENTITY_PROVIDER_PORT = 3010;
-
 const idpSchema = configSchema({
-  DEV_IDENTITY_PROVIDER_PORT: setting.port({ description: 'port of the development identity provider', default: DEFAULT_DEV_IDENTITY_PROVIDER_PORT }),
+  DEV_IDENTITY_PROVIDER_PORT: setting.port({ description: 'port of the development identity provider', default: 3010 }),
 });
 
 if (process.env.NODE_ENV === 'production') {

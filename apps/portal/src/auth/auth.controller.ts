@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { PORTAL_SETTINGS } from '../portal.tokens.js';
 import type { PortalSettings } from '../portal.settings.js';
@@ -32,10 +32,16 @@ export class AuthController {
 
   @Public()
   @Get('auth/sign-in')
-  async signIn(@Query('returnTo') returnTo: unknown, @Res() response: Response): Promise<void> {
-    const { url, pending } = await this.oidc.startSignIn(safeReturnTo(returnTo));
-    this.cookies.writeSignIn(response, pending);
-    response.redirect(303, url);
+  async signIn(@Req() request: PortalRequest, @Query('returnTo') returnTo: unknown, @Res() response: Response): Promise<void> {
+    let started;
+    try {
+      started = await this.oidc.startSignIn(safeReturnTo(returnTo));
+    } catch (error) {
+      this.logger.warn(`the identity provider cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
+      return this.pages.render(request, response, './error', { title: 'Sign-in is unavailable', message: 'The identity provider cannot be reached. Try again in a moment.', errors: [], signInAgain: true }, 503);
+    }
+    this.cookies.writeSignIn(response, started.pending);
+    response.redirect(303, started.url);
   }
 
   @Public()
@@ -60,7 +66,6 @@ export class AuthController {
 
   /** Ends the portal's session, then the provider's (RP-initiated logout) when it offers one. */
   @Post('auth/sign-out')
-  @HttpCode(303)
   async signOut(@Req() request: PortalRequest, @Res() response: Response): Promise<void> {
     const session = sessionOf(request);
     this.cookies.clear(response);

@@ -12,6 +12,7 @@ export function formatting(timeZone: string) {
     product: (product: string) => PRODUCT_LABELS[product as Product] ?? product,
     products: (products: readonly string[]) => products.map((product) => PRODUCT_LABELS[product as Product] ?? product).join(', '),
     activity: (activity: string) => ACTIVITY_LABELS[activity as Activity] ?? activity,
+    field: (name: string) => ({ mpnId: 'MPN ID', products: 'products', workloads: 'workloads', customerContact: 'customer contact', partnerContact: 'partner contact' })[name] ?? name,
     actor: (kind: string) => ({ partner: 'Partner', reviewer: 'Reviewer', customer: 'Customer', system: 'System', upstream: 'Upstream system' })[kind] ?? kind,
     bytes: (size: number) => (size < 1024 ? `${size} B` : size < 1024 * 1024 ? `${(size / 1024).toFixed(1)} KB` : `${(size / (1024 * 1024)).toFixed(1)} MB`),
   };
