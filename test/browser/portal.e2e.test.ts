@@ -259,6 +259,18 @@ describe('the partner portal and the reviewer console', () => {
     await context.close();
   });
 
+  it('refuses a form posted without its CSRF token, a plain one or an upload, and does nothing', async () => {
+    const { context, page } = await signIn('global@contoso.example', new URL(claimUrl).pathname);
+    // The browser's own cookies (the session's among them), but no token in the form: what another site's form would send.
+    const comment = await context.request.post(`${claimUrl}/comments`, { form: { text: 'forged comment', _csrf: 'not-the-token' }, maxRedirects: 0 });
+    expect([comment.status(), await comment.text()]).toEqual([403, expect.stringContaining('This form has expired')]);
+    const upload = await context.request.post(`${claimUrl}/poe`, { multipart: { files: { name: 'forged.pdf', mimeType: 'application/pdf', buffer: PDF } }, maxRedirects: 0 });
+    expect(upload.status()).toBe(403);
+    await page.reload();
+    expect(await page.content()).not.toMatch(/forged/);
+    await context.close();
+  });
+
   it('signs out at the portal and at the provider', async () => {
     const { context, page } = await signIn('global@contoso.example', '/claims');
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
