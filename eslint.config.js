@@ -86,6 +86,31 @@ const layers = {
   },
 };
 
+/*
+ * The portal's libraries, each imported by one module of ours and by nothing else in apps, libs or
+ * tools (docs/portal.md): the template engine, the CSRF protection, the HTTP middleware, the
+ * OpenID Connect client, and the development identity provider's server.
+ */
+const PORTAL_SEAMS = {
+  'apps/portal/src/web/views.ts': ['eta'],
+  'apps/portal/src/web/csrf.ts': ['csrf-csrf'],
+  'apps/portal/src/web/http-middleware.ts': ['helmet', 'cookie-parser'],
+  'apps/portal/src/auth/oidc-client.ts': ['openid-client'],
+  'tools/dev-identity-provider/provider.ts': ['oidc-provider'],
+};
+const seamRestrictions = (except = []) => [
+  'error',
+  {
+    paths: Object.entries(PORTAL_SEAMS).flatMap(([file, packages]) =>
+      packages.filter((name) => !except.includes(name)).map((name) => ({ name, message: `only ${file} imports ${name}` })),
+    ),
+  },
+];
+const portalSeams = [
+  { files: ['apps/**/*.ts', 'libs/**/*.ts', 'tools/**/*.ts'], ignores: Object.keys(PORTAL_SEAMS), rules: { 'no-restricted-imports': seamRestrictions() } },
+  ...Object.entries(PORTAL_SEAMS).map(([file, packages]) => ({ files: [file], rules: { 'no-restricted-imports': seamRestrictions(packages) } })),
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.cache/', 'coverage/'] },
   js.configs.recommended,
@@ -103,5 +128,8 @@ export default tseslint.config(
     ignores: ['**/*.spec.ts'],
     rules: { 'no-console': 'error' },
   },
+  // The portal's progressive layer runs in the browser.
+  { files: ['apps/portal/public/**/*.js'], languageOptions: { sourceType: 'script', globals: globals.browser } },
   layers,
+  ...portalSeams,
 );

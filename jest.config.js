@@ -24,7 +24,8 @@ export default {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'],
+      // test/browser: the portal in Debian's Chromium (scripts/test.mjs installs it when missing).
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts', '<rootDir>/test/browser/**/*.e2e.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.js',
     },
   ],

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: brings up the local servers (Kafka, FerretDB, Mailpit; reusing any already
-// listening), builds the services, starts all five and prints where everything is.
+// listening), builds the services, starts all five, the portal and (unless OIDC_ISSUER_URL names
+// another provider) the development identity provider, and prints where everything is.
 // Ctrl+C stops the services; the servers keep running (`npm run infra -- down` stops them).
 import './node-version.mjs'; // Node 24+: stops with a hint on an older Node
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as infra from './infra.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DEFAULT_PORTS = { intake: 3001, review: 3002, consent: 3003, eligibility: 3004, notifications: 3005 };
+const DEFAULT_PORTS = { intake: 3001, review: 3002, consent: 3003, eligibility: 3004, notifications: 3005, portal: 3000 };
 
 /** Each service's port as the service itself reads it (`<SERVICE>_PORT`, else its default): what we wait on and print. */
 function configuredPort(name) {
@@ -24,6 +25,25 @@ function configuredPort(name) {
 }
 const SERVICES = Object.keys(DEFAULT_PORTS).map((name) => [name, configuredPort(name)]);
 const HOST = process.env.HTTP_HOST && process.env.HTTP_HOST !== '0.0.0.0' ? process.env.HTTP_HOST : '127.0.0.1';
+
+// Sign-in: the development identity provider (tools/dev-identity-provider; it refuses
+// NODE_ENV=production) unless OIDC_ISSUER_URL names a real one. Its access tokens are verified by
+// the services through its JWKS, beside the HS256 tokens of `npm run token`.
+const devProvider = !process.env.OIDC_ISSUER_URL;
+const providerPort = Number(process.env.DEV_IDENTITY_PROVIDER_PORT || 3010);
+const issuer = process.env.OIDC_ISSUER_URL ?? `http://127.0.0.1:${providerPort}`;
+const portalUrl = process.env.PORTAL_PUBLIC_URL ?? `http://${HOST}:${SERVICES.find(([name]) => name === 'portal')[1]}`;
+const signInEnv = {
+  OIDC_ISSUER_URL: issuer,
+  PORTAL_PUBLIC_URL: portalUrl,
+  // Links in partner emails open the claim's page in the portal.
+  PARTNER_PORTAL_URL: process.env.PARTNER_PORTAL_URL ?? portalUrl,
+  ...(devProvider ? { JWKS_URL: process.env.JWKS_URL ?? `${issuer}/jwks`, JWT_ISSUER: process.env.JWT_ISSUER ?? issuer } : {}),
+};
+const PROCESSES = [
+  ...(devProvider ? [['identity', path.join('tools', 'dev-identity-provider', 'main.js'), `${issuer}/.well-known/openid-configuration`]] : []),
+  ...SERVICES.map(([name, port]) => [name, path.join('apps', name, 'src', 'main.js'), `http://${HOST}:${port}/health/ready`]),
+];
 
 const endpoints = await infra.up();
 
@@ -44,10 +64,10 @@ const logEnv = process.stdout.isTTY && !process.env.LOG_FORMAT ? { LOG_FORMAT: '
 // TimeoutNegativeWarning on every rebalance (Node treats them as 1 ms, as kafkajs expects): silenced.
 const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
 
-const children = SERVICES.map(([name]) => {
-  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'dist', 'apps', name, 'src', 'main.js')], {
+const children = PROCESSES.map(([name, entry]) => {
+  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'dist', entry)], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', ...logEnv },
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', ...signInEnv, ...logEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}]`.padEnd(16);
@@ -82,11 +102,11 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-async function ready(port) {
+async function ready(url) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && !stopping) {
     try {
-      const response = await fetch(`http://${HOST}:${port}/health/ready`);
+      const response = await fetch(url);
       if (response.ok) return true;
     } catch {
       // not listening yet
@@ -96,11 +116,14 @@ async function ready(port) {
   return false;
 }
 
-const states = await Promise.all(SERVICES.map(([, port]) => ready(port)));
+const states = new Map(await Promise.all(PROCESSES.map(async ([name, , url]) => [name, await ready(url)])));
 if (stopping) process.exit(1);
+const notReady = (name) => (states.get(name) ? '' : '  NOT READY');
 console.log('\nCPOR claims is running:');
-SERVICES.forEach(([name, port], i) => {
-  console.log(`  ${name.padEnd(14)} http://${HOST}:${port}  (OpenAPI /docs, health /health/ready, metrics /metrics)${states[i] ? '' : '  NOT READY'}`);
+console.log(`  portal         ${portalUrl}  (partners and reviewers sign in here)${notReady('portal')}`);
+console.log(`  sign-in        ${issuer}  (${devProvider ? 'development identity provider: users in README.md, password cpor-dev' : 'OIDC_ISSUER_URL'})${devProvider ? notReady('identity') : ''}`);
+SERVICES.filter(([name]) => name !== 'portal').forEach(([name, port]) => {
+  console.log(`  ${name.padEnd(14)} http://${HOST}:${port}  (OpenAPI /docs, health /health/ready, metrics /metrics)${notReady(name)}`);
 });
 console.log(`  mail UI        ${endpoints.mail.url}`);
 console.log(`  kafka          ${endpoints.kafka.brokers.join(',')}   mongodb ${endpoints.mongodb.url}`);

@@ -21,6 +21,27 @@ const jestArgs = process.argv.slice(2);
 if (!run('type check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) process.exit(1);
 if (!run('lint', bin('eslint'), ['.'])) process.exit(1);
 
+// The portal's browser tests (test/browser) drive Debian's Chromium through playwright-core, which
+// downloads no browser: install it like infra.mjs installs PostgreSQL (apt-get, when we are root).
+if ((jestArgs.length === 0 || jestArgs.some((arg) => /e2e|browser/.test(arg))) && !ensureChromium()) process.exit(1);
+
+function ensureChromium() {
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  console.log('\n== chromium');
+  if (fs.existsSync(chromium)) {
+    console.log(`${chromium} (for the portal's browser tests)`);
+    return true;
+  }
+  const canInstall = !process.env.CHROMIUM_PATH && process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!canInstall) {
+    console.error(`${chromium} is missing; the portal's browser tests need it: apt-get install chromium (Debian's package), or set CHROMIUM_PATH to a Chromium binary`);
+    return false;
+  }
+  console.log(`${chromium} is missing; installing Debian's chromium with apt-get`);
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  return run('apt-get update', 'apt-get', ['update'], env) && run('apt-get install chromium', 'apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], env) && fs.existsSync(chromium);
+}
+
 const before = await infra.status({ quiet: true, log: () => {} });
 const startedHere = before.every((server) => server.state === 'down');
 console.log('\n== servers');

@@ -23,6 +23,11 @@ describe('layers that only point down, checked by npm run lint', () => {
     'apps/review/src/breaks-index.ts': "import { decide } from '../../../libs/domain/src/decide.js';\nexport const x = decide;\n",
     'apps/review/src/breaks-apart.ts': "import { IntakeModule } from '../../intake/src/intake.module.js';\nexport const x = IntakeModule;\n",
     'apps/consent/src/follows-tracing.ts': "import { startTracing } from '@cpor/tracing';\nexport const x = startTracing;\n",
+    'apps/portal/src/breaks-seam.ts': "import * as oidc from 'openid-client';\nexport const x = oidc;\n",
+    'apps/review/src/breaks-portal-seam.ts': "import helmet from 'helmet';\nexport const x = helmet;\n",
+    'tools/bench/breaks-seam.ts': "import { Provider } from 'oidc-provider';\nexport const x = Provider;\n",
+    'apps/portal/src/web/csrf.ts': "import { doubleCsrf } from 'csrf-csrf';\nimport { Eta } from 'eta';\nexport const x = [doubleCsrf, Eta];\n",
+    'apps/portal/src/auth/oidc-client.ts': "import * as oidc from 'openid-client';\nexport const x = oidc;\n",
     'apps/intake/src/follows.ts':
       "import { Injectable } from '@nestjs/common';\nimport { decide } from '@cpor/domain';\nimport { ClaimsService } from './claims/claims.service.js';\nexport const x = [Injectable, decide, ClaimsService];\n",
     'libs/persistence/src/follows.ts': "import mongoose from 'mongoose';\nimport { TOPICS } from '@cpor/contracts';\nimport { SystemClock } from '@cpor/kernel';\nexport const x = [mongoose, TOPICS, SystemClock];\n",
@@ -47,9 +52,19 @@ describe('layers that only point down, checked by npm run lint', () => {
     expect(results[path]![0]).toMatch(/^boundaries\/dependencies: /);
   });
 
+  it.each([
+    ['apps/portal/src/breaks-seam.ts', 'only apps/portal/src/auth/oidc-client.ts imports openid-client'],
+    ['apps/review/src/breaks-portal-seam.ts', 'only apps/portal/src/web/http-middleware.ts imports helmet'],
+    ['tools/bench/breaks-seam.ts', 'only tools/dev-identity-provider/provider.ts imports oidc-provider'],
+    ['apps/portal/src/web/csrf.ts', 'only apps/portal/src/web/views.ts imports eta'],
+  ])("%s is refused: the portal's libraries each have one seam (%s)", (path, expected) => {
+    expect(results[path]).toEqual([`no-restricted-imports: '${expected.split(' imports ')[1]}' import is restricted from being used. ${expected}`]);
+  });
+
   it('imports that follow the layers pass', () => {
     expect(results['apps/intake/src/follows.ts']).toEqual([]);
     expect(results['libs/persistence/src/follows.ts']).toEqual([]);
     expect(results['apps/consent/src/follows-tracing.ts']).toEqual([]);
+    expect(results['apps/portal/src/auth/oidc-client.ts']).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { consentService } from '../../apps/consent/src/service.js';
 import { eligibilityService } from '../../apps/eligibility/src/service.js';
 import { intakeService } from '../../apps/intake/src/service.js';
 import { notificationsService } from '../../apps/notifications/src/service.js';
+import { portalService } from '../../apps/portal/src/service.js';
 import { reviewService } from '../../apps/review/src/service.js';
 
 // The configuration table of docs/operations.md is rendered from the schemas the services check at
@@ -15,7 +16,8 @@ const START = '<!-- config:start (generated from the configuration schemas: do n
 const END = '<!-- config:end -->';
 
 const SERVICES = [intakeService, reviewService, consentService, eligibilityService, notificationsService];
-const areas: ConfigSchema[] = [...new Set(SERVICES.flatMap((service) => configurationOf(service.options)))];
+// The portal's areas come last: the variables it shares with the services are the same declarations.
+const areas: ConfigSchema[] = [...new Set([...SERVICES.flatMap((service) => configurationOf(service.options)), ...portalService.configuration])];
 
 describe('docs/operations.md configuration table', () => {
   const expected = renderConfigTable(areas);
@@ -35,7 +37,7 @@ describe('docs/operations.md configuration table', () => {
       services: Record<string, { environment?: Record<string, unknown> }>;
     };
     const documented = new Set(areas.flatMap((schema) => Object.keys(schema.shape)));
-    const passed = new Set(SERVICES.flatMap((service) => Object.keys(compose.services[service.options.service].environment ?? {})));
+    const passed = new Set([...SERVICES.map((service) => service.options.service), 'portal'].flatMap((name) => Object.keys(compose.services[name].environment ?? {})));
     expect([...passed].filter((name) => !documented.has(name))).toEqual([]);
   });
 });

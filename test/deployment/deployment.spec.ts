@@ -3,6 +3,7 @@ import { Ajv } from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json' };
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { DEFAULT_PORTS, loadServiceConfig, SERVICE_NAMES } from '@cpor/platform';
+import { DEFAULT_PORTAL_PORT, loadPortalSettings } from '../../apps/portal/src/portal.settings.js';
 
 // docker-compose.yml and the Dockerfile, checked without Docker (see README.md beside this file).
 const root = new URL('../../', import.meta.url);
@@ -10,6 +11,7 @@ const read = (file: string) => readFileSync(new URL(file, root), 'utf8');
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
   build?: { context: string; dockerfile?: string };
   environment?: Record<string, string | number | boolean | null>;
   ports?: string[];
@@ -71,8 +73,9 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('runs the five services and the servers they need', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...SERVICE_NAMES, ...INFRA].sort());
+  it('runs the five services and the servers they need, and the portal on request', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([...SERVICE_NAMES, 'portal', ...INFRA].sort());
+    expect(Object.entries(compose.services).filter(([, service]) => service.profiles).map(([name, service]) => [name, service.profiles])).toEqual([['portal', ['portal']]]);
   });
 
   it('gives every container a health check', () => {
@@ -132,6 +135,26 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml: the portal', () => {
+  const portal = compose.services.portal;
+
+  it('runs from the one image, ready on its own port once intake and review are', () => {
+    expect([portal.image, portal.build, portal.environment?.CPOR_SERVICE]).toEqual([compose.services.intake.image, { context: '.', dockerfile: 'Dockerfile' }, 'portal']);
+    expect(existsSync(new URL('apps/portal/src/main.ts', root))).toBe(true);
+    expect(portal.healthcheck?.test[3]).toContain(`fetch('http://127.0.0.1:${DEFAULT_PORTAL_PORT}/health/ready')`);
+    expect(portal.ports).toEqual([`127.0.0.1:\${PORTAL_PORT:-${DEFAULT_PORTAL_PORT}}:${DEFAULT_PORTAL_PORT}`]);
+    expect(portal.depends_on).toEqual({ intake: { condition: 'service_healthy' }, review: { condition: 'service_healthy' } });
+  });
+
+  it('reaches the APIs inside the network, takes its provider and secrets from the shell or .env, and refuses to start without them', () => {
+    for (const name of ['OIDC_ISSUER_URL', 'OIDC_CLIENT_SECRET', 'PORTAL_SESSION_SECRET']) expect([name, portal.environment?.[name]]).toEqual([name, null]);
+    const secrets = { OIDC_ISSUER_URL: 'https://login.example', OIDC_CLIENT_SECRET: 'client-secret', PORTAL_SESSION_SECRET: 'x'.repeat(40) };
+    const settings = loadPortalSettings(containerEnv(portal, secrets));
+    expect(settings).toMatchObject({ production: true, host: '0.0.0.0', port: DEFAULT_PORTAL_PORT, intakeUrl: 'http://intake:3001', reviewUrl: 'http://review:3002', publicUrl: 'http://127.0.0.1:3000' });
+    expect(() => loadPortalSettings(containerEnv(portal, {}))).toThrow(/OIDC_ISSUER_URL is not set[\s\S]*OIDC_CLIENT_SECRET must be set in production[\s\S]*PORTAL_SESSION_SECRET must be set in production/);
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const instructions = dockerfile
@@ -151,6 +174,14 @@ describe('Dockerfile', () => {
       '/app/package.json',
       '/app/node_modules',
       '/app/dist',
+    ]);
+  });
+
+  it('carries the portal\'s page templates and static files beside the mail templates', () => {
+    expect(runtime.filter((line) => /^COPY apps\//.test(line))).toEqual([
+      'COPY apps/notifications/templates ./apps/notifications/templates',
+      'COPY apps/portal/views ./apps/portal/views',
+      'COPY apps/portal/public ./apps/portal/public',
     ]);
   });
 

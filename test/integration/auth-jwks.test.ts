@@ -41,4 +41,25 @@ describe('bearer tokens verified against a JWKS URL', () => {
     await expect(verifier.verify(await sign({ roles: ['poe-reviewer'] }, 'https://evil.example'))).rejects.toThrow('invalid token');
     await expect(verifier.verify(await mintToken('guess', { sub: 'mallory', roles: ['poe-reviewer'] }))).rejects.toThrow('invalid token');
   });
+
+  describe('with a JWT secret too (npm start: the development provider beside npm run token)', () => {
+    const verifier = () => new TokenVerifier({ jwksUrl, jwtSecret: 'the-shared-secret', issuer: 'https://idp.example' });
+
+    it("accepts the provider's tokens through the JWKS and HS256 tokens through the secret", async () => {
+      await expect(verifier().verify(await sign({ partnerId: '1234567', roles: ['billing-admin'] }))).resolves.toEqual({ sub: 'alice', partnerId: '1234567', roles: ['billing-admin'] });
+      await expect(verifier().verify(await mintToken('the-shared-secret', { sub: 'rita', roles: ['poe-reviewer'] }))).resolves.toEqual({ sub: 'rita', partnerId: undefined, roles: ['poe-reviewer'] });
+    });
+
+    it("still refuses another issuer's token, a guessed secret, and an HS256 token signed with the provider's public key", async () => {
+      await expect(verifier().verify(await sign({ roles: ['poe-reviewer'] }, 'https://evil.example'))).rejects.toThrow('invalid token');
+      await expect(verifier().verify(await mintToken('guess', { sub: 'mallory', roles: ['poe-reviewer'] }))).rejects.toThrow('invalid token');
+      // Algorithm confusion: the JWKS's public key used as an HMAC secret.
+      const publicJwk = JSON.stringify(((await (await fetch(jwksUrl)).json()) as { keys: unknown[] }).keys[0]);
+      await expect(verifier().verify(await mintToken(publicJwk, { sub: 'mallory', roles: ['poe-reviewer'] }))).rejects.toThrow('invalid token');
+    });
+
+    it('refuses an RS256 token when only the secret is configured', async () => {
+      await expect(new TokenVerifier({ jwtSecret: 'the-shared-secret' }).verify(await sign({ roles: ['poe-reviewer'] }))).rejects.toThrow('invalid token');
+    });
+  });
 });

@@ -101,12 +101,12 @@ export const serviceConfigSchema = configSchema(
       default: 10_000,
     }),
     JWT_SECRET: setting.secret({
-      description: 'bearer tokens: HS256 with this shared secret (or set JWKS_URL); one of the two is required in production',
+      description: 'bearer tokens: HS256 with this shared secret (beside JWKS_URL when both are set); one of the two is required in production',
       shownDefault: 'development secret (none in production)',
     }),
-    JWKS_URL: setting.url({ description: 'bearer tokens: RS256/ES256/PS256 with the keys of this JWKS (used instead of JWT_SECRET)', schemes: ['https', 'http'] }),
-    JWT_ISSUER: setting.text({ description: 'the `iss` bearer tokens must carry (unchecked when unset)' }),
-    JWT_AUDIENCE: setting.text({ description: 'the `aud` bearer tokens must carry (unchecked when unset)' }),
+    JWKS_URL: setting.url({ description: "bearer tokens: RS256/ES256/PS256 with the keys of this JWKS (the identity provider's); HS256 tokens still need JWT_SECRET", schemes: ['https', 'http'] }),
+    JWT_ISSUER: setting.text({ description: 'the `iss` bearer tokens must carry (unchecked when unset); with JWKS_URL, only the tokens verified through it' }),
+    JWT_AUDIENCE: setting.text({ description: 'the `aud` bearer tokens must carry (unchecked when unset); with JWKS_URL, only the tokens verified through it' }),
     CLAIM_POLICY_ID: setting.oneOf(Object.keys(POLICIES) as [string, ...string[]], { description: 'policy stamped on new claims', default: 'cpor-2020-06' }),
     BUSINESS_TIME_ZONE: setting.text({
       description: 'time zone in which business days are counted',

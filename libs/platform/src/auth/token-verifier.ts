@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Principal } from './principal.js';
 
 export interface TokenVerifierOptions {
@@ -10,32 +10,31 @@ export interface TokenVerifierOptions {
 
 export class InvalidTokenError extends Error {}
 
-/** Verifies bearer JWTs: HS256 with a shared secret, or a JWKS URL in production. */
+const JWKS_ALGORITHMS = ['RS256', 'ES256', 'PS256'];
+
+/**
+ * Verifies bearer JWTs: HS256 with a shared secret, RS256/ES256/PS256 with the keys of a JWKS URL,
+ * or both when both are configured (an identity provider's tokens beside `npm run token`'s and the
+ * tests'). The token's `alg` picks the key; any other `alg` is refused.
+ *
+ * The issuer and audience checks describe the identity provider: with a JWKS URL they apply to its
+ * tokens, and an HS256 token is judged by the secret alone (whoever holds the secret could write
+ * any `iss` anyway). Without a JWKS URL they apply to the HS256 tokens, as before.
+ */
 export class TokenVerifier {
-  private readonly key: Uint8Array | ReturnType<typeof createRemoteJWKSet>;
-  private readonly algorithms: string[];
+  private readonly secret?: Uint8Array;
+  private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(private readonly options: TokenVerifierOptions) {
-    if (options.jwksUrl) {
-      this.key = createRemoteJWKSet(new URL(options.jwksUrl));
-      this.algorithms = ['RS256', 'ES256', 'PS256'];
-    } else if (options.jwtSecret) {
-      this.key = new TextEncoder().encode(options.jwtSecret);
-      this.algorithms = ['HS256'];
-    } else {
-      throw new Error('No JWT secret or JWKS URL configured');
-    }
+    if (options.jwtSecret) this.secret = new TextEncoder().encode(options.jwtSecret);
+    if (options.jwksUrl) this.jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+    if (!this.secret && !this.jwks) throw new Error('No JWT secret or JWKS URL configured');
   }
 
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(token, this.key as Uint8Array, {
-        algorithms: this.algorithms,
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-      });
-      payload = verified.payload;
+      payload = await this.verified(token);
     } catch (error) {
       const code = (error as { code?: string }).code;
       throw new InvalidTokenError(code === 'ERR_JWT_EXPIRED' ? 'token expired' : 'invalid token');
@@ -44,6 +43,16 @@ export class TokenVerifier {
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('token has no subject');
     const partnerId = typeof payload.partnerId === 'string' ? payload.partnerId : undefined;
     return { sub: payload.sub, partnerId, roles };
+  }
+
+  private async verified(token: string): Promise<JWTPayload> {
+    const { issuer, audience } = this.options;
+    if (this.secret && decodeProtectedHeader(token).alg === 'HS256') {
+      const checks = this.jwks ? {} : { issuer, audience };
+      return (await jwtVerify(token, this.secret, { algorithms: ['HS256'], ...checks })).payload;
+    }
+    if (!this.jwks) throw new InvalidTokenError('invalid token');
+    return (await jwtVerify(token, this.jwks as JWTVerifyGetKey, { algorithms: JWKS_ALGORITHMS, issuer, audience })).payload;
   }
 }
 

@@ -33,7 +33,7 @@ export function logSettingsFromEnv(env: Environment = process.env, stdoutIsTty =
 
 /** Secrets of the environment that no line may ever hold, searched for literally. */
 export function secretsFromEnv(env: Environment = process.env): Array<string | undefined> {
-  return [env.JWT_SECRET, env.CONSENT_LINK_SECRET, env.SMTP_PASSWORD];
+  return [env.JWT_SECRET, env.CONSENT_LINK_SECRET, env.SMTP_PASSWORD, env.OIDC_CLIENT_SECRET, env.PORTAL_SESSION_SECRET];
 }
 
 /** Standard output, looked up at each write (so a test can capture it). */

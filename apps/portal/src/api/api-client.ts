@@ -1,0 +1,97 @@
+import { CORRELATION_ID_HEADER } from '@cpor/platform';
+import { currentTraceparent, requestContext } from '@cpor/kernel';
+
+/**
+ * A refusal of the intake or review API: its RFC 9457 problem details (docs/errors.md). `detail`
+ * and `errors` are the domain's own words, shown to the person as they are.
+ */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors: string[] = [],
+  ) {
+    super(detail);
+    this.name = 'ApiProblem';
+  }
+
+  /** The claim changed since it was read (412), or the action does not fit its state now (409). */
+  get isConflict(): boolean {
+    return this.status === 409 || this.status === 412;
+  }
+}
+
+/** The API cannot be reached or did not answer in time. */
+export class ApiUnavailable extends Error {}
+
+export interface CallOptions {
+  json?: unknown;
+  form?: FormData;
+  query?: URLSearchParams;
+  /** The claim version the action is based on: sent as `If-Match: "<version>"`. */
+  version?: number;
+  idempotencyKey?: string;
+}
+
+export interface ApiAnswer<T> {
+  body: T;
+  /** The claim version of a one-claim answer (its ETag), when there is one. */
+  version?: number;
+}
+
+const TIMEOUT_MS = 15_000;
+
+/**
+ * One of our HTTP APIs, called with the signed-in person's access token (the APIs authorise by
+ * it: the portal adds no rights of its own). The request's correlation id goes along, so the
+ * portal's log lines and the services' share it.
+ */
+export class ApiClient {
+  constructor(private readonly baseUrl: string) {}
+
+  async call<T>(method: string, path: string, accessToken: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
+    const response = await this.send(method, path, accessToken, options);
+    const text = await response.text();
+    const body = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) throw problemOf(response.status, body);
+    const etag = /^(?:W\/)?"(\d+)"$/.exec(response.headers.get('etag') ?? '');
+    return { body: body as T, version: etag ? Number(etag[1]) : undefined };
+  }
+
+  /** The raw answer, for streaming a file through; a refusal throws like `call`. */
+  async stream(path: string, accessToken: string): Promise<Response> {
+    const response = await this.send('GET', path, accessToken, {});
+    if (!response.ok) throw problemOf(response.status, await response.json().catch(() => undefined));
+    return response;
+  }
+
+  private async send(method: string, path: string, accessToken: string, options: CallOptions): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json' };
+    const correlationId = requestContext()?.correlationId;
+    if (correlationId) headers[CORRELATION_ID_HEADER] = correlationId;
+    // fetch is not instrumented: the page's trace goes along by hand, so the claim's trace starts here.
+    const traceparent = currentTraceparent();
+    if (traceparent) headers.traceparent = traceparent;
+    if (options.version !== undefined) headers['if-match'] = `"${options.version}"`;
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+    let body: RequestInit['body'];
+    if (options.form) body = options.form;
+    else if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    const url = `${this.baseUrl}${path}${options.query?.size ? `?${options.query}` : ''}`;
+    try {
+      return await fetch(url, { method, headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    } catch {
+      throw new ApiUnavailable(`${new URL(this.baseUrl).host} did not answer`);
+    }
+  }
+}
+
+function problemOf(status: number, body: unknown): ApiProblem {
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; detail?: unknown; errors?: unknown };
+  const errors = Array.isArray(problem.errors) ? problem.errors.filter((error): error is string => typeof error === 'string') : [];
+  return new ApiProblem(status, typeof problem.code === 'string' ? problem.code : `http-${status}`, typeof problem.detail === 'string' ? problem.detail : `The service answered ${status}`, errors);
+}

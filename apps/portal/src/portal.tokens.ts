@@ -1,0 +1,2 @@
+/** DI token of the portal's settings (portal.settings.ts). */
+export const PORTAL_SETTINGS = Symbol('PORTAL_SETTINGS');

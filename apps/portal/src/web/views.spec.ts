@@ -1,0 +1,22 @@
+import { formatting } from './format.js';
+import { PORTAL_VIEWS } from './pages.js';
+import { createViews } from './views.js';
+
+describe("the portal's templates", () => {
+  const views = createViews(PORTAL_VIEWS);
+
+  it('escape every value, so nothing from a claim or an API becomes markup', () => {
+    const hostile = '<script>alert("x")</script>';
+    const html = views.render('./error', { title: hostile, message: `${hostile} & more`, errors: [`"><img src=x onerror=alert(1)>`], f: formatting('UTC') });
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more');
+    expect(html).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('have no inline script or style (the CSP allows neither)', () => {
+    const html = views.render('./signed-out', { f: formatting('UTC') });
+    expect(html).toContain('<script src="/assets/portal.js" defer></script>');
+    expect(html).not.toMatch(/<script>|<style|style="|\son[a-z]+=/i);
+  });
+});

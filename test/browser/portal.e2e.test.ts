@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { docsScreenshot, launchChromium, seriousViolations, type AxeFinding } from '../support/browser.js';
+import { startPortal, type RunningPortal } from '../support/portal.js';
+import { waitFor } from '../support/wait-for.js';
+
+/**
+ * The portal in a real browser (Debian's headless Chromium, driven by playwright-core), against
+ * the development identity provider and the five services, all in this process. The test acts
+ * only through the pages, as a person would: it signs in at the provider's form, fills in and
+ * submits the portal's forms, and reads what the pages say. axe-core checks every page it sees.
+ */
+
+const PASSWORD = 'cpor-dev';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
+
+let stack: RunningPortal;
+let browser: Browser;
+const findings: AxeFinding[] = [];
+const checked = new Set<string>();
+
+beforeAll(async () => {
+  stack = await startPortal();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A person in their own browser context (own cookies), signed in at the provider's form. */
+async function signIn(email: string, path = '/', viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.goto(stack.url + path);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await check(page);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((url) => url.origin === stack.url);
+  return { context, page };
+}
+
+/** axe-core on the page as it is: serious and critical violations are collected (and must stay none). */
+async function check(page: Page): Promise<void> {
+  findings.push(...(await seriousViolations(page)));
+  checked.add(await page.title());
+}
+
+/** Opens a folded form (a <details> by its summary) and answers it, to look inside. */
+async function expand(page: Page, summary: string): Promise<Locator> {
+  const title = page.locator('summary').filter({ hasText: new RegExp(`^${summary}$`) });
+  await title.click();
+  return page.locator('details').filter({ has: title });
+}
+
+/** Fills in the new claim form (the page shows it) for `customer`, and creates the claim. */
+async function fillNewClaim(page: Page, customer: string): Promise<void> {
+  await page.getByLabel('Name', { exact: true }).first().fill(customer);
+  await page.getByLabel('Domain').fill('northwind.example');
+  await page.getByLabel('Tenant ID (GUID)', { exact: true }).fill(randomUUID());
+  await page.getByLabel('MPN ID (6 to 10 digits)').fill('1234567');
+  await page.getByLabel('Microsoft 365').check();
+  const customerContact = page.getByRole('group', { name: 'Customer contact' });
+  await customerContact.getByLabel('Name').fill('Casey Customer');
+  await customerContact.getByLabel('Email').fill('casey@northwind.example');
+  const partnerContact = page.getByRole('group', { name: 'Partner contact' });
+  await partnerContact.getByLabel('Name').fill('Pat Partner');
+  await partnerContact.getByLabel('Email').fill('pat@contoso.example');
+  await page.getByLabel('Activity').selectOption('pre-sales');
+  await page.getByLabel('Subscription or tenant ID (GUID)').fill(randomUUID());
+  await page.getByRole('button', { name: 'Create claim', exact: true }).click();
+}
+
+/** Uploads a PoE PDF on the claim page, through the progressive upload (with its progress bar). */
+async function uploadPoe(page: Page, fileName: string): Promise<void> {
+  await page.getByLabel(/Upload PoE/).setInputFiles({ name: fileName, mimeType: 'application/pdf', buffer: PDF });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.waitForURL(/\?done=uploaded$/);
+  await page.getByRole('link', { name: `Download ${fileName}` }).waitFor();
+}
+
+/** Reloads until the page shows `text` (the services apply some changes moments later). */
+async function reloadUntil(page: Page, text: string | RegExp): Promise<void> {
+  await waitFor(
+    async () => {
+      await page.reload();
+      return (await page.getByText(text).count()) > 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 500, message: `${page.url()} to show ${String(text)}` },
+  );
+}
+
+describe('the partner portal and the reviewer console', () => {
+  const customer = `Northwind ${randomUUID().slice(0, 8)}`;
+  let claimUrl: string;
+
+  it('a partner creates a claim, uploads PoE and submits it; a reviewer starts the review and asks for information', async () => {
+    const partner = await signIn('billing@contoso.example', '/claims');
+    const { page } = partner;
+    expect(new URL(page.url()).pathname).toBe('/claims');
+    expect((await page.getByRole('heading', { level: 1 }).innerText()).trim()).toBe('Customer associations');
+    await check(page);
+
+    await page.getByRole('link', { name: 'New claim' }).click();
+    await check(page);
+    await fillNewClaim(page, customer);
+    await page.waitForURL(/\/claims\/[0-9a-f-]{36}\?done=created$/);
+    claimUrl = page.url().split('?')[0];
+    expect(await page.getByRole('status').innerText()).toContain('The claim was created');
+    await page.getByText('Editing', { exact: true }).first().waitFor();
+
+    // Submitting without PoE: the domain's refusal, shown as it words it.
+    await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
+    expect(await page.getByRole('alert').innerText()).toContain('Submit needs at least one PoE document: upload the proof of execution first');
+    await check(page);
+
+    await uploadPoe(page, 'signed-sow.pdf');
+
+    await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
+    await page.waitForURL(/\?done=submitted$/);
+    expect((await page.locator('.summary .status').innerText()).trim()).toBe('Submitted');
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    await check(page);
+    await docsScreenshot(page, 'portal-claim');
+
+    const reviewer = await signIn('rita@reviewers.example', '/reviews');
+    const desk = reviewer.page;
+    await reloadUntil(desk, customer);
+    await check(desk);
+    await docsScreenshot(desk, 'reviewer-queue');
+    await desk.getByRole('link', { name: customer }).click();
+    await desk.getByRole('button', { name: 'Start review', exact: true }).click();
+    await desk.waitForURL(/\?done=start$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Under review');
+
+    const requestInfo = await expand(desk, 'Request information');
+    await requestInfo.getByLabel(/Missing customer acknowledgment/).check();
+    await requestInfo.getByLabel('Comment to the partner').fill('The PoE has no customer signature.');
+    await requestInfo.getByRole('button', { name: 'Request information', exact: true }).click();
+    await desk.waitForURL(/\?done=request-info$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Partner action required');
+    await check(desk);
+    await docsScreenshot(desk, 'reviewer-claim');
+    await reviewer.context.close();
+
+    // The partner sees what is missing and by when, edits the claim and resubmits.
+    await page.goto(claimUrl);
+    const par = page.getByRole('region', { name: 'Partner action required' });
+    expect(await par.innerText()).toContain('Missing customer acknowledgment: the customer signature is not on the PoE');
+    expect(await par.innerText()).toContain('The PoE has no customer signature.');
+    expect(await par.innerText()).toContain('Reply by');
+    await check(page);
+    await expand(page, 'Edit the claim');
+    await page.getByLabel('MPN ID (6 to 10 digits)').fill('7654321');
+    await page.getByRole('button', { name: 'Save changes', exact: true }).click();
+    await page.waitForURL(/\?done=edited$/);
+    expect(await page.getByRole('region', { name: 'Claim details' }).innerText()).toContain('7654321');
+    await uploadPoe(page, 'countersigned-sow.pdf');
+    await page.getByRole('button', { name: 'Resubmit for review', exact: true }).click();
+    await page.waitForURL(/\?done=submitted$/);
+    expect((await page.locator('.summary .status').innerText()).trim()).toBe('Submitted');
+    await partner.context.close();
+  });
+
+  it('the reviewer approves the resubmitted claim, and the partner sees it approved', async () => {
+    const reviewer = await signIn('ravi@reviewers.example', '/reviews');
+    const desk = reviewer.page;
+    await reloadUntil(desk, customer);
+    await desk.getByRole('link', { name: customer }).click();
+    await desk.getByRole('button', { name: 'Start review', exact: true }).click();
+    await desk.waitForURL(/\?done=start$/);
+    const approve = await expand(desk, 'Approve');
+    await approve.getByRole('button', { name: 'Approve', exact: true }).click();
+    await desk.waitForURL(/\?done=approve$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Approved');
+    await reviewer.context.close();
+
+    const partner = await signIn('incentives@contoso.example', '/claims');
+    expect(await partner.page.getByRole('row', { name: new RegExp(customer) }).innerText()).toContain('Approved');
+    await check(partner.page);
+    await docsScreenshot(partner.page, 'portal-dashboard');
+    await partner.page.getByRole('link', { name: customer }).click();
+    await partner.page.getByRole('region', { name: 'Approved' }).waitFor();
+    await partner.context.close();
+  });
+
+  it('a reviewer rejects a claim, the partner disputes with a justification, the reviewer overturns the rejection', async () => {
+    const disputed = `Tailspin ${randomUUID().slice(0, 8)}`;
+    const partner = await signIn('global@contoso.example', '/claims/new');
+    const { page } = partner;
+    await fillNewClaim(page, disputed);
+    await page.waitForURL(/\?done=created$/);
+    const url = page.url().split('?')[0];
+    await uploadPoe(page, 'sow.pdf');
+    await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
+    await page.waitForURL(/\?done=submitted$/);
+
+    const reviewer = await signIn('rita@reviewers.example', '/reviews');
+    const desk = reviewer.page;
+    // Destructive actions ask first (portal.js): the reviewer confirms.
+    desk.on('dialog', (dialog) => void dialog.accept());
+    await reloadUntil(desk, disputed);
+    await desk.getByRole('link', { name: disputed }).click();
+    await desk.getByRole('button', { name: 'Start review', exact: true }).click();
+    await desk.waitForURL(/\?done=start$/);
+    const reject = await expand(desk, 'Reject');
+    await reject.getByLabel('Reason').selectOption('missing-products');
+    await reject.getByLabel('Comment to the partner').fill('Dynamics 365 is not in the PoE.');
+    await reject.getByRole('button', { name: 'Reject', exact: true }).click();
+    await desk.waitForURL(/\?done=reject$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Rejected');
+
+    await page.goto(url);
+    const rejected = page.getByRole('region', { name: 'Rejected' });
+    expect(await rejected.innerText()).toContain("Missing products: the PoE doesn't include a product or workload being claimed for");
+    expect(await rejected.innerText()).toContain('You may dispute this rejection until');
+    await check(page);
+    const dispute = page.locator('details').filter({ has: page.locator('summary', { hasText: 'Dispute the rejection' }) });
+    await dispute.getByLabel('Business justification').fill('The SOW names Dynamics 365 on page 2.');
+    await dispute.getByRole('button', { name: 'Dispute', exact: true }).click();
+    await page.waitForURL(/\?done=disputed$/);
+    expect(await page.getByRole('region', { name: 'Rejected' }).innerText()).toContain('Your dispute is waiting for the reviewers’ answer');
+
+    await desk.reload();
+    const open = desk.getByRole('region', { name: 'Open dispute' });
+    expect(await open.innerText()).toContain('The SOW names Dynamics 365 on page 2.');
+    await check(desk);
+    await open.getByLabel('Overturn: back under review').check();
+    await open.getByLabel('Comment to the partner').fill('Confirmed on page 2.');
+    await open.getByRole('button', { name: 'Decide the dispute', exact: true }).click();
+    await desk.waitForURL(/\?done=dispute-decision$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Under review');
+    await reviewer.context.close();
+
+    await page.reload();
+    expect((await page.locator('.summary .status').innerText()).trim()).toBe('Under review');
+    expect(await page.getByRole('region', { name: 'History' }).innerText()).toContain('Dispute overturned: the claim is back under review');
+    await partner.context.close();
+  });
+
+  it("shows another organisation's claim as not found", async () => {
+    const { context, page } = await signIn('global@fabrikam.example', new URL(claimUrl).pathname);
+    expect(page.url()).toBe(claimUrl);
+    expect((await page.getByRole('heading', { level: 1 }).innerText()).trim()).toBe('Not found');
+    expect(await page.content()).not.toContain(customer);
+    await check(page);
+    await context.close();
+  });
+
+  it('refuses a user of a partner organisation without a partner role', async () => {
+    const { context, page } = await signIn('staff@contoso.example', '/claims');
+    expect((await page.getByRole('heading', { level: 1 }).innerText()).trim()).toBe('Not allowed');
+    expect(await page.getByRole('main').innerText()).toContain('Billing admin, Global admin or Incentives admin');
+    const answer = await page.goto(claimUrl);
+    expect(answer?.status()).toBe(403);
+    await check(page);
+    await context.close();
+  });
+
+  it('refuses a form posted without its CSRF token, a plain one or an upload, and does nothing', async () => {
+    const { context, page } = await signIn('global@contoso.example', new URL(claimUrl).pathname);
+    // The browser's own cookies (the session's among them), but no token in the form: what another site's form would send.
+    const comment = await context.request.post(`${claimUrl}/comments`, { form: { text: 'forged comment', _csrf: 'not-the-token' }, maxRedirects: 0 });
+    expect([comment.status(), await comment.text()]).toEqual([403, expect.stringContaining('This form has expired')]);
+    const upload = await context.request.post(`${claimUrl}/poe`, { multipart: { files: { name: 'forged.pdf', mimeType: 'application/pdf', buffer: PDF } }, maxRedirects: 0 });
+    expect(upload.status()).toBe(403);
+    await page.reload();
+    expect(await page.content()).not.toMatch(/forged/);
+    await context.close();
+  });
+
+  it('signs out at the portal and at the provider', async () => {
+    const { context, page } = await signIn('global@contoso.example', '/claims');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out', exact: true }).click();
+    await page.waitForURL(`${stack.url}/signed-out`);
+    expect((await page.getByRole('heading', { level: 1 }).innerText()).trim()).toBe('You are signed out');
+    await check(page);
+    // Both sessions are gone: the portal sends the browser to the provider, which asks again.
+    await page.goto(`${stack.url}/claims`);
+    await page.getByLabel('Password').waitFor();
+    await context.close();
+  });
+
+  it('works on a 390-pixel-wide screen and from the keyboard', async () => {
+    const { context, page } = await signIn('billing@contoso.example', '/claims', { width: 390, height: 844 });
+    // Expressions evaluated in the page (as text: this project compiles without the DOM's types).
+    const fits = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+    expect(await fits()).toBe(true);
+    // The first Tab reaches "Skip to content", which moves focus to the page's main content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('main');
+    // Tab on to the claim's link and open it with Enter.
+    const focused = () => page.evaluate<string>('document.activeElement.textContent');
+    for (let i = 0; i < 40 && (await focused()) !== customer; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe(customer);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(claimUrl);
+    expect(await fits()).toBe(true);
+    await check(page);
+    await context.close();
+  });
+
+  it('has no serious or critical accessibility violation on any page it showed', () => {
+    expect(findings).toEqual([]);
+    // The sign-in form, the dashboard, the new claim form, the claim page, the queue, the review page, the refusals, signed out.
+    expect(checked.size).toBeGreaterThanOrEqual(8);
+  });
+});
