@@ -73,6 +73,10 @@ if (jestArgs.length === 0 && !process.env.MONGO_URL) {
   const mainBin = path.resolve(process.env.INFRA_CACHE_DIR || path.join(root, '.cache', 'infra'), 'bin');
   fs.mkdirSync(cache, { recursive: true });
   if (!fs.existsSync(path.join(cache, 'bin'))) fs.symlinkSync(mainBin, path.join(cache, 'bin'));
+  // Kafka is the main run's (reused): its CA file, which the SASL_SSL tests read, is in the main cache.
+  fs.mkdirSync(path.join(cache, 'kafka'), { recursive: true });
+  const mainTls = path.resolve(mainBin, '..', 'kafka', 'tls');
+  if (!fs.existsSync(path.join(cache, 'kafka', 'tls'))) fs.symlinkSync(mainTls, path.join(cache, 'kafka', 'tls'));
   const env = {
     FERRETDB_BACKEND: other,
     MONGO_PORT: port,
