@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { docsScreenshot, launchChromium, seriousViolations, type AxeFinding } from '../support/browser.js';
 import { startPortal, type RunningPortal } from '../support/portal.js';
@@ -13,6 +15,29 @@ import { waitFor } from '../support/wait-for.js';
 
 const PASSWORD = 'cpor-dev';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
+const PNG = onePixelPng();
+
+/** A valid 1x1 PNG (a real image, so the browser's <img> decodes it). */
+function onePixelPng(): Buffer {
+  const crc = (bytes: Buffer) => {
+    let c = ~0;
+    for (const byte of bytes) {
+      c ^= byte;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0]))), chunk('IEND', Buffer.alloc(0))]);
+}
 
 let stack: RunningPortal;
 let browser: Browser;
@@ -74,11 +99,17 @@ async function fillNewClaim(page: Page, customer: string): Promise<void> {
 }
 
 /** Uploads a PoE PDF on the claim page, through the progressive upload (with its progress bar). */
-async function uploadPoe(page: Page, fileName: string): Promise<void> {
-  await page.getByLabel(/Upload PoE/).setInputFiles({ name: fileName, mimeType: 'application/pdf', buffer: PDF });
+async function uploadPoe(page: Page, fileName: string, file: { mimeType: string; buffer: Buffer } = { mimeType: 'application/pdf', buffer: PDF }): Promise<void> {
+  await page.getByLabel(/Upload PoE/).setInputFiles({ name: fileName, ...file });
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await page.waitForURL(/\?done=uploaded$/);
   await page.getByRole('link', { name: `Download ${fileName}` }).waitFor();
+}
+
+/** Clicks a download link and answers the bytes the browser saved. */
+async function download(page: Page, link: string): Promise<Buffer> {
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: link }).click()]);
+  return readFile(await saved.path());
 }
 
 /** Reloads until the page shows `text` (the services apply some changes moments later). */
@@ -117,6 +148,8 @@ describe('the partner portal and the reviewer console', () => {
     await check(page);
 
     await uploadPoe(page, 'signed-sow.pdf');
+    await uploadPoe(page, 'signature.png', { mimeType: 'image/png', buffer: PNG });
+    expect(await download(page, 'Download signed-sow.pdf')).toEqual(PDF);
 
     await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
     await page.waitForURL(/\?done=submitted$/);
@@ -131,6 +164,21 @@ describe('the partner portal and the reviewer console', () => {
     await check(desk);
     await docsScreenshot(desk, 'reviewer-queue');
     await desk.getByRole('link', { name: customer }).click();
+    // The PoE previewed in place (the PDF in a frame, the image as an image: the CSP lets both load), and downloadable.
+    const pdfPreview = desk.getByTitle('Preview of signed-sow.pdf');
+    const inline = await desk.request.get(new URL((await pdfPreview.getAttribute('src'))!, stack.url).href);
+    expect([inline.status(), inline.headers()['content-type'], inline.headers()['content-disposition'], inline.headers()['x-content-type-options']]).toEqual([
+      200,
+      'application/pdf',
+      expect.stringMatching(/^inline;/),
+      'nosniff',
+    ]);
+    expect(await inline.body()).toEqual(PDF);
+    await expand(desk, 'Preview signature.png');
+    await desk.getByRole('img', { name: 'Preview of signature.png' }).waitFor();
+    const loaded = "[...document.images].some((img) => img.alt === 'Preview of signature.png' && img.complete && img.naturalWidth === 1)";
+    await waitFor(() => desk.evaluate<boolean>(loaded), { timeoutMs: 10_000, message: 'the PNG preview to load' });
+    expect(await download(desk, 'Download signature.png')).toEqual(PNG);
     await desk.getByRole('button', { name: 'Start review', exact: true }).click();
     await desk.waitForURL(/\?done=start$/);
     expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Under review');

@@ -7,7 +7,7 @@ import { IntakeApi, ReviewApi, type ReviewAction } from '../api/claims-api.js';
 import { ForReviewers, sessionOf, type PortalRequest } from '../web/access.js';
 import { list, text, writeOf, type FormBody } from '../web/form.js';
 import { Pages } from '../web/pages.js';
-import { streamFile } from '../web/stream-file.js';
+import { isPreviewable, streamFile } from '../web/stream-file.js';
 
 const QUEUE_PAGE = 50;
 
@@ -47,6 +47,12 @@ export class ReviewerController {
   @Get(':claimId/poe/:documentId')
   async poe(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Param('documentId', ParseUUIDPipe) documentId: string): Promise<void> {
     await streamFile(response, await this.intake.poeFile(sessionOf(request).accessToken, claimId, documentId));
+  }
+
+  /** The same file shown in place on the review page (PDF, PNG, JPEG only; anything else stays an attachment). */
+  @Get(':claimId/poe/:documentId/inline')
+  async poePreview(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Param('documentId', ParseUUIDPipe) documentId: string): Promise<void> {
+    await streamFile(response, await this.intake.poeFile(sessionOf(request).accessToken, claimId, documentId), { inline: true });
   }
 
   @Post(':claimId/start')
@@ -97,7 +103,7 @@ export class ReviewerController {
 
   private async renderClaim(request: PortalRequest, response: Response, claimId: string, notes: { done?: string; problem?: ApiProblem }, status = 200): Promise<void> {
     const { body: claim, version } = await this.review.get(sessionOf(request).accessToken, claimId);
-    this.pages.render(request, response, './review-claim', { claim, version: version ?? claim.version, history: claim.history, can: reviewerActions(claim), audience: 'reviewer', ...notes, choices }, status);
+    this.pages.render(request, response, './review-claim', { claim, version: version ?? claim.version, history: claim.history, can: reviewerActions(claim), audience: 'reviewer', preview: isPreviewable, ...notes, choices }, status);
   }
 }
 
