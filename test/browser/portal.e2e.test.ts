@@ -216,6 +216,18 @@ describe('the partner portal and the reviewer console', () => {
     const reviewer = await signIn('ravi@reviewers.example', '/reviews');
     const desk = reviewer.page;
     await reloadUntil(desk, customer);
+    // The queue filtered by status: the resubmitted claim is among the submitted ones, not among those under review.
+    const statusFilter = desk.getByRole('group', { name: 'Status' });
+    await statusFilter.getByLabel('Under review').check();
+    await desk.getByRole('button', { name: 'Filter', exact: true }).click();
+    await desk.waitForURL(/status=UnderReview/);
+    expect(await desk.getByRole('status').innerText()).toContain('in the statuses chosen');
+    expect(await desk.getByRole('link', { name: customer }).count()).toBe(0);
+    await check(desk);
+    await statusFilter.getByLabel('Under review').uncheck();
+    await statusFilter.getByLabel('Submitted').check();
+    await desk.getByRole('button', { name: 'Filter', exact: true }).click();
+    await desk.waitForURL(/\?status=Submitted$/);
     await desk.getByRole('link', { name: customer }).click();
     await desk.getByRole('button', { name: 'Start review', exact: true }).click();
     await desk.waitForURL(/\?done=start$/);
