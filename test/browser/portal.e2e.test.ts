@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { docsScreenshot, launchChromium, seriousViolations, type AxeFinding } from '../support/browser.js';
+import { waitForMail } from '../support/lifecycle-driver.js';
 import { startPortal, type RunningPortal } from '../support/portal.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -16,6 +17,8 @@ import { waitFor } from '../support/wait-for.js';
 const PASSWORD = 'cpor-dev';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
 const PNG = onePixelPng();
+/** This run's partner contact: its emails are told apart from other runs' in the shared mail server by this address. */
+const PARTNER_EMAIL = `pat-${randomUUID().slice(0, 8)}@contoso.example`;
 
 /** A valid 1x1 PNG (a real image, so the browser's <img> decodes it). */
 function onePixelPng(): Buffer {
@@ -92,7 +95,7 @@ async function fillNewClaim(page: Page, customer: string): Promise<void> {
   await customerContact.getByLabel('Email').fill('casey@northwind.example');
   const partnerContact = page.getByRole('group', { name: 'Partner contact' });
   await partnerContact.getByLabel('Name').fill('Pat Partner');
-  await partnerContact.getByLabel('Email').fill('pat@contoso.example');
+  await partnerContact.getByLabel('Email').fill(PARTNER_EMAIL);
   await page.getByLabel('Activity').selectOption('pre-sales');
   await page.getByLabel('Subscription or tenant ID (GUID)').fill(randomUUID());
   await page.getByRole('button', { name: 'Create claim', exact: true }).click();
@@ -193,8 +196,20 @@ describe('the partner portal and the reviewer console', () => {
     await docsScreenshot(desk, 'reviewer-claim');
     await reviewer.context.close();
 
+    // The partner, signed out, follows the link of the email they were sent: it signs in and lands on the claim.
+    const mail = await waitForMail(PARTNER_EMAIL, `${customer} needs more information`);
+    const link = new RegExp(`${stack.url.replaceAll('.', '\\.')}/claims/[0-9a-f-]{36}`).exec(mail.text)?.[0];
+    expect(link).toBe(claimUrl);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out', exact: true }).click();
+    await page.waitForURL(`${stack.url}/signed-out`);
+    await page.goto(link!);
+    await page.getByLabel('Email').fill('billing@contoso.example');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(claimUrl);
+    expect((await page.getByRole('heading', { level: 1 }).innerText())).toContain(customer);
     // The partner sees what is missing and by when, edits the claim and resubmits.
-    await page.goto(claimUrl);
     const par = page.getByRole('region', { name: 'Partner action required' });
     expect(await par.innerText()).toContain('Missing customer acknowledgment: the customer signature is not on the PoE');
     expect(await par.innerText()).toContain('The PoE has no customer signature.');
@@ -241,6 +256,14 @@ describe('the partner portal and the reviewer console', () => {
     expect(await partner.page.getByRole('row', { name: new RegExp(customer) }).innerText()).toContain('Approved');
     await check(partner.page);
     await docsScreenshot(partner.page, 'portal-dashboard');
+    // The export follows the filters: only this customer's claim, as the dashboard says it.
+    await partner.page.getByLabel('Customer (tenant ID or exact name)').fill(customer);
+    await partner.page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await partner.page.waitForURL(/customer=/);
+    const csv = (await download(partner.page, 'Export these claims to CSV')).toString('utf8');
+    const [header, ...rows] = csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(header).toMatch(/^"Claim ID","Customer",/);
+    expect(rows).toEqual([expect.stringMatching(new RegExp(`^"${new URL(claimUrl).pathname.split('/')[2]}","${customer}",.*,"Approved","Microsoft 365",`))]);
     await partner.page.getByRole('link', { name: customer }).click();
     await partner.page.getByRole('region', { name: 'Approved' }).waitFor();
     await partner.context.close();
