@@ -17,6 +17,8 @@ import { waitFor } from '../support/wait-for.js';
 const PASSWORD = 'cpor-dev';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
 const PNG = onePixelPng();
+/** Another PDF (other bytes), the updated PoE of a dispute. */
+const PDF_PAGE_2 = Buffer.from('%PDF-1.4\n% page 2: Dynamics 365\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
 /** This run's partner contact: its emails are told apart from other runs' in the shared mail server by this address. */
 const PARTNER_EMAIL = `pat-${randomUUID().slice(0, 8)}@contoso.example`;
 
@@ -216,6 +218,11 @@ describe('the partner portal and the reviewer console', () => {
     expect(await par.innerText()).toContain('Reply by');
     await check(page);
     await expand(page, 'Edit the claim');
+    // What cannot be edited is shown read-only, with the reason next to it.
+    const tenant = page.getByLabel('Customer tenant ID', { exact: true });
+    expect([await tenant.isEditable(), await tenant.getAttribute('name')]).toEqual([false, null]);
+    expect(await page.locator(`#${await tenant.getAttribute('aria-describedby')}`).innerText()).toBe('Fixed once the claim exists: create a new claim to change it.');
+    expect(await page.getByLabel('Customer name', { exact: true }).inputValue()).toBe(customer);
     await page.getByLabel('MPN ID (6 to 10 digits)').fill('7654321');
     await page.getByRole('button', { name: 'Save changes', exact: true }).click();
     await page.waitForURL(/\?done=edited$/);
@@ -269,7 +276,7 @@ describe('the partner portal and the reviewer console', () => {
     await partner.context.close();
   });
 
-  it('a reviewer rejects a claim, the partner disputes with a justification, the reviewer overturns the rejection', async () => {
+  it('a reviewer rejects a claim, the partner disputes with a justification and updated PoE, the reviewer overturns the rejection', async () => {
     const disputed = `Tailspin ${randomUUID().slice(0, 8)}`;
     const partner = await signIn('global@contoso.example', '/claims/new');
     const { page } = partner;
@@ -302,13 +309,17 @@ describe('the partner portal and the reviewer console', () => {
     await check(page);
     const dispute = page.locator('details').filter({ has: page.locator('summary', { hasText: 'Dispute the rejection' }) });
     await dispute.getByLabel('Business justification').fill('The SOW names Dynamics 365 on page 2.');
+    await dispute.getByLabel('Updated PoE (optional)').setInputFiles({ name: 'sow-page-2.pdf', mimeType: 'application/pdf', buffer: PDF_PAGE_2 });
     await dispute.getByRole('button', { name: 'Dispute', exact: true }).click();
     await page.waitForURL(/\?done=disputed$/);
+    // The updated PoE joined the claim's documents.
+    expect(await download(page, 'Download sow-page-2.pdf')).toEqual(PDF_PAGE_2);
     expect(await page.getByRole('region', { name: 'Rejected' }).innerText()).toContain('Your dispute is waiting for the reviewers’ answer');
 
     await desk.reload();
     const open = desk.getByRole('region', { name: 'Open dispute' });
     expect(await open.innerText()).toContain('The SOW names Dynamics 365 on page 2.');
+    expect(await download(desk, 'Download sow-page-2.pdf')).toEqual(PDF_PAGE_2);
     await check(desk);
     await open.getByLabel('Overturn: back under review').check();
     await open.getByLabel('Comment to the partner').fill('Confirmed on page 2.');

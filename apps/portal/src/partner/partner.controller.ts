@@ -9,7 +9,7 @@ import { writeOf, type FormBody } from '../web/form.js';
 import { Pages } from '../web/pages.js';
 import { streamFile } from '../web/stream-file.js';
 import { CLAIMS_CSV_HEADER, claimsCsvRows } from './claims-csv.js';
-import { claimFormValues, createRequest, editRequest, formValues } from './claim-form.js';
+import { claimFormValues, createRequest, editRequest, formValues, readOnlyFields } from './claim-form.js';
 
 const PAGE_SIZE = 20;
 /** The export reads intake's largest page (LIST_MAX_LIMIT). */
@@ -214,6 +214,7 @@ function partnerActions(claim: ClaimDto) {
   const allowed = (action: ClaimAction) => allowedStates(action, policy).includes(claim.status as ClaimStatus);
   return {
     edit: allowed('edit') ? policy.editableFields : [],
+    readOnly: allowed('edit') ? readOnlyFields(claim, policy) : [],
     editableStates: ['Editing', ...policy.editableStates],
     addPoe: allowed('addPoe') && claim.status !== 'Rejected',
     submit: allowed('submit'),
