@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { docsScreenshot, launchChromium, seriousViolations, type AxeFinding } from '../support/browser.js';
-import { waitForMail } from '../support/lifecycle-driver.js';
+import { consentLinkIn, waitForMail } from '../support/lifecycle-driver.js';
 import { startPortal, type RunningPortal } from '../support/portal.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -19,8 +19,10 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n
 const PNG = onePixelPng();
 /** Another PDF (other bytes), the updated PoE of a dispute. */
 const PDF_PAGE_2 = Buffer.from('%PDF-1.4\n% page 2: Dynamics 365\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
-/** This run's partner contact: its emails are told apart from other runs' in the shared mail server by this address. */
-const PARTNER_EMAIL = `pat-${randomUUID().slice(0, 8)}@contoso.example`;
+/** This run's contacts: their emails are told apart from other runs' in the shared mail server by these addresses. */
+const RUN = randomUUID().slice(0, 8);
+const PARTNER_EMAIL = `pat-${RUN}@contoso.example`;
+const CUSTOMER_EMAIL = `casey-${RUN}@northwind.example`;
 
 /** A valid 1x1 PNG (a real image, so the browser's <img> decodes it). */
 function onePixelPng(): Buffer {
@@ -94,7 +96,7 @@ async function fillNewClaim(page: Page, customer: string): Promise<void> {
   await page.getByLabel('Microsoft 365').check();
   const customerContact = page.getByRole('group', { name: 'Customer contact' });
   await customerContact.getByLabel('Name').fill('Casey Customer');
-  await customerContact.getByLabel('Email').fill('casey@northwind.example');
+  await customerContact.getByLabel('Email').fill(CUSTOMER_EMAIL);
   const partnerContact = page.getByRole('group', { name: 'Partner contact' });
   await partnerContact.getByLabel('Name').fill('Pat Partner');
   await partnerContact.getByLabel('Email').fill(PARTNER_EMAIL);
@@ -258,6 +260,14 @@ describe('the partner portal and the reviewer console', () => {
     await desk.waitForURL(/\?done=approve$/);
     expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Approved');
     await reviewer.context.close();
+
+    // The customer's consent email and page name the partner organisation (from its users' tokens, kept on the claim).
+    const consentMail = await waitForMail(CUSTOMER_EMAIL, customer);
+    expect(consentMail.text).toContain(`The partner Contoso Consulting has claimed to be the partner of record for ${customer}`);
+    const consentPage = await browser.newPage();
+    await consentPage.goto(consentLinkIn(consentMail.text, stack.system.urls.consent));
+    expect(await consentPage.locator('dl').innerText()).toMatch(/Partner\s+Contoso Consulting/);
+    await consentPage.close();
 
     const partner = await signIn('incentives@contoso.example', '/claims');
     expect(await partner.page.getByRole('row', { name: new RegExp(customer) }).innerText()).toContain('Approved');
