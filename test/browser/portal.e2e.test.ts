@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { docsScreenshot, launchChromium, seriousViolations, type AxeFinding } from '../support/browser.js';
+import { consentLinkIn, waitForMail } from '../support/lifecycle-driver.js';
 import { startPortal, type RunningPortal } from '../support/portal.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -13,6 +16,35 @@ import { waitFor } from '../support/wait-for.js';
 
 const PASSWORD = 'cpor-dev';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
+const PNG = onePixelPng();
+/** Another PDF (other bytes), the updated PoE of a dispute. */
+const PDF_PAGE_2 = Buffer.from('%PDF-1.4\n% page 2: Dynamics 365\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
+/** This run's contacts: their emails are told apart from other runs' in the shared mail server by these addresses. */
+const RUN = randomUUID().slice(0, 8);
+const PARTNER_EMAIL = `pat-${RUN}@contoso.example`;
+const CUSTOMER_EMAIL = `casey-${RUN}@northwind.example`;
+
+/** A valid 1x1 PNG (a real image, so the browser's <img> decodes it). */
+function onePixelPng(): Buffer {
+  const crc = (bytes: Buffer) => {
+    let c = ~0;
+    for (const byte of bytes) {
+      c ^= byte;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0]))), chunk('IEND', Buffer.alloc(0))]);
+}
 
 let stack: RunningPortal;
 let browser: Browser;
@@ -64,21 +96,27 @@ async function fillNewClaim(page: Page, customer: string): Promise<void> {
   await page.getByLabel('Microsoft 365').check();
   const customerContact = page.getByRole('group', { name: 'Customer contact' });
   await customerContact.getByLabel('Name').fill('Casey Customer');
-  await customerContact.getByLabel('Email').fill('casey@northwind.example');
+  await customerContact.getByLabel('Email').fill(CUSTOMER_EMAIL);
   const partnerContact = page.getByRole('group', { name: 'Partner contact' });
   await partnerContact.getByLabel('Name').fill('Pat Partner');
-  await partnerContact.getByLabel('Email').fill('pat@contoso.example');
+  await partnerContact.getByLabel('Email').fill(PARTNER_EMAIL);
   await page.getByLabel('Activity').selectOption('pre-sales');
   await page.getByLabel('Subscription or tenant ID (GUID)').fill(randomUUID());
   await page.getByRole('button', { name: 'Create claim', exact: true }).click();
 }
 
 /** Uploads a PoE PDF on the claim page, through the progressive upload (with its progress bar). */
-async function uploadPoe(page: Page, fileName: string): Promise<void> {
-  await page.getByLabel(/Upload PoE/).setInputFiles({ name: fileName, mimeType: 'application/pdf', buffer: PDF });
+async function uploadPoe(page: Page, fileName: string, file: { mimeType: string; buffer: Buffer } = { mimeType: 'application/pdf', buffer: PDF }): Promise<void> {
+  await page.getByLabel(/Upload PoE/).setInputFiles({ name: fileName, ...file });
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await page.waitForURL(/\?done=uploaded$/);
   await page.getByRole('link', { name: `Download ${fileName}` }).waitFor();
+}
+
+/** Clicks a download link and answers the bytes the browser saved. */
+async function download(page: Page, link: string): Promise<Buffer> {
+  const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: link }).click()]);
+  return readFile(await saved.path());
 }
 
 /** Reloads until the page shows `text` (the services apply some changes moments later). */
@@ -117,6 +155,8 @@ describe('the partner portal and the reviewer console', () => {
     await check(page);
 
     await uploadPoe(page, 'signed-sow.pdf');
+    await uploadPoe(page, 'signature.png', { mimeType: 'image/png', buffer: PNG });
+    expect(await download(page, 'Download signed-sow.pdf')).toEqual(PDF);
 
     await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
     await page.waitForURL(/\?done=submitted$/);
@@ -131,6 +171,21 @@ describe('the partner portal and the reviewer console', () => {
     await check(desk);
     await docsScreenshot(desk, 'reviewer-queue');
     await desk.getByRole('link', { name: customer }).click();
+    // The PoE previewed in place (the PDF in a frame, the image as an image: the CSP lets both load), and downloadable.
+    const pdfPreview = desk.getByTitle('Preview of signed-sow.pdf');
+    const inline = await desk.request.get(new URL((await pdfPreview.getAttribute('src'))!, stack.url).href);
+    expect([inline.status(), inline.headers()['content-type'], inline.headers()['content-disposition'], inline.headers()['x-content-type-options']]).toEqual([
+      200,
+      'application/pdf',
+      expect.stringMatching(/^inline;/),
+      'nosniff',
+    ]);
+    expect(await inline.body()).toEqual(PDF);
+    await expand(desk, 'Preview signature.png');
+    await desk.getByRole('img', { name: 'Preview of signature.png' }).waitFor();
+    const loaded = "[...document.images].some((img) => img.alt === 'Preview of signature.png' && img.complete && img.naturalWidth === 1)";
+    await waitFor(() => desk.evaluate<boolean>(loaded), { timeoutMs: 10_000, message: 'the PNG preview to load' });
+    expect(await download(desk, 'Download signature.png')).toEqual(PNG);
     await desk.getByRole('button', { name: 'Start review', exact: true }).click();
     await desk.waitForURL(/\?done=start$/);
     expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Under review');
@@ -145,14 +200,31 @@ describe('the partner portal and the reviewer console', () => {
     await docsScreenshot(desk, 'reviewer-claim');
     await reviewer.context.close();
 
+    // The partner, signed out, follows the link of the email they were sent: it signs in and lands on the claim.
+    const mail = await waitForMail(PARTNER_EMAIL, `${customer} needs more information`);
+    const link = new RegExp(`${stack.url.replaceAll('.', '\\.')}/claims/[0-9a-f-]{36}`).exec(mail.text)?.[0];
+    expect(link).toBe(claimUrl);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out', exact: true }).click();
+    await page.waitForURL(`${stack.url}/signed-out`);
+    await page.goto(link!);
+    await page.getByLabel('Email').fill('billing@contoso.example');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(claimUrl);
+    expect((await page.getByRole('heading', { level: 1 }).innerText())).toContain(customer);
     // The partner sees what is missing and by when, edits the claim and resubmits.
-    await page.goto(claimUrl);
     const par = page.getByRole('region', { name: 'Partner action required' });
     expect(await par.innerText()).toContain('Missing customer acknowledgment: the customer signature is not on the PoE');
     expect(await par.innerText()).toContain('The PoE has no customer signature.');
     expect(await par.innerText()).toContain('Reply by');
     await check(page);
     await expand(page, 'Edit the claim');
+    // What cannot be edited is shown read-only, with the reason next to it.
+    const tenant = page.getByLabel('Customer tenant ID', { exact: true });
+    expect([await tenant.isEditable(), await tenant.getAttribute('name')]).toEqual([false, null]);
+    expect(await page.locator(`#${await tenant.getAttribute('aria-describedby')}`).innerText()).toBe('Fixed once the claim exists: create a new claim to change it.');
+    expect(await page.getByLabel('Customer name', { exact: true }).inputValue()).toBe(customer);
     await page.getByLabel('MPN ID (6 to 10 digits)').fill('7654321');
     await page.getByRole('button', { name: 'Save changes', exact: true }).click();
     await page.waitForURL(/\?done=edited$/);
@@ -168,6 +240,18 @@ describe('the partner portal and the reviewer console', () => {
     const reviewer = await signIn('ravi@reviewers.example', '/reviews');
     const desk = reviewer.page;
     await reloadUntil(desk, customer);
+    // The queue filtered by status: the resubmitted claim is among the submitted ones, not among those under review.
+    const statusFilter = desk.getByRole('group', { name: 'Status' });
+    await statusFilter.getByLabel('Under review').check();
+    await desk.getByRole('button', { name: 'Filter', exact: true }).click();
+    await desk.waitForURL(/status=UnderReview/);
+    expect(await desk.getByRole('status').innerText()).toContain('in the statuses chosen');
+    expect(await desk.getByRole('link', { name: customer }).count()).toBe(0);
+    await check(desk);
+    await statusFilter.getByLabel('Under review').uncheck();
+    await statusFilter.getByLabel('Submitted').check();
+    await desk.getByRole('button', { name: 'Filter', exact: true }).click();
+    await desk.waitForURL(/\?status=Submitted$/);
     await desk.getByRole('link', { name: customer }).click();
     await desk.getByRole('button', { name: 'Start review', exact: true }).click();
     await desk.waitForURL(/\?done=start$/);
@@ -177,16 +261,32 @@ describe('the partner portal and the reviewer console', () => {
     expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Approved');
     await reviewer.context.close();
 
+    // The customer's consent email and page name the partner organisation (from its users' tokens, kept on the claim).
+    const consentMail = await waitForMail(CUSTOMER_EMAIL, customer);
+    expect(consentMail.text).toContain(`The partner Contoso Consulting has claimed to be the partner of record for ${customer}`);
+    const consentPage = await browser.newPage();
+    await consentPage.goto(consentLinkIn(consentMail.text, stack.system.urls.consent));
+    expect(await consentPage.locator('dl').innerText()).toMatch(/Partner\s+Contoso Consulting/);
+    await consentPage.close();
+
     const partner = await signIn('incentives@contoso.example', '/claims');
     expect(await partner.page.getByRole('row', { name: new RegExp(customer) }).innerText()).toContain('Approved');
     await check(partner.page);
     await docsScreenshot(partner.page, 'portal-dashboard');
+    // The export follows the filters: only this customer's claim, as the dashboard says it.
+    await partner.page.getByLabel('Customer (tenant ID or exact name)').fill(customer);
+    await partner.page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await partner.page.waitForURL(/customer=/);
+    const csv = (await download(partner.page, 'Export these claims to CSV')).toString('utf8');
+    const [header, ...rows] = csv.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(header).toMatch(/^"Claim ID","Customer",/);
+    expect(rows).toEqual([expect.stringMatching(new RegExp(`^"${new URL(claimUrl).pathname.split('/')[2]}","${customer}",.*,"Approved","Microsoft 365",`))]);
     await partner.page.getByRole('link', { name: customer }).click();
     await partner.page.getByRole('region', { name: 'Approved' }).waitFor();
     await partner.context.close();
   });
 
-  it('a reviewer rejects a claim, the partner disputes with a justification, the reviewer overturns the rejection', async () => {
+  it('a reviewer rejects a claim, the partner disputes with a justification and updated PoE, the reviewer overturns the rejection', async () => {
     const disputed = `Tailspin ${randomUUID().slice(0, 8)}`;
     const partner = await signIn('global@contoso.example', '/claims/new');
     const { page } = partner;
@@ -219,13 +319,17 @@ describe('the partner portal and the reviewer console', () => {
     await check(page);
     const dispute = page.locator('details').filter({ has: page.locator('summary', { hasText: 'Dispute the rejection' }) });
     await dispute.getByLabel('Business justification').fill('The SOW names Dynamics 365 on page 2.');
+    await dispute.getByLabel('Updated PoE (optional)').setInputFiles({ name: 'sow-page-2.pdf', mimeType: 'application/pdf', buffer: PDF_PAGE_2 });
     await dispute.getByRole('button', { name: 'Dispute', exact: true }).click();
     await page.waitForURL(/\?done=disputed$/);
+    // The updated PoE joined the claim's documents.
+    expect(await download(page, 'Download sow-page-2.pdf')).toEqual(PDF_PAGE_2);
     expect(await page.getByRole('region', { name: 'Rejected' }).innerText()).toContain('Your dispute is waiting for the reviewers’ answer');
 
     await desk.reload();
     const open = desk.getByRole('region', { name: 'Open dispute' });
     expect(await open.innerText()).toContain('The SOW names Dynamics 365 on page 2.');
+    expect(await download(desk, 'Download sow-page-2.pdf')).toEqual(PDF_PAGE_2);
     await check(desk);
     await open.getByLabel('Overturn: back under review').check();
     await open.getByLabel('Comment to the partner').fill('Confirmed on page 2.');

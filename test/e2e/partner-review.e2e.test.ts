@@ -699,6 +699,15 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
     const startedEvent = await waitFor(() => eventsOf(second.id).find((record) => record.headers.ce_type === 'cpor.claim.review-started.v1'));
     expect(mine[2].sla.dueAt).toBe(startedEvent.json().decisionDueAt);
 
+    // Filtered by status: only those (either spelling of a list), in the same order; a status no queued claim has is refused.
+    const underReview = await http('GET', `${review}/v1/reviews/queue?limit=200&status=UnderReview`, { token: reviewer });
+    expect(underReview.body.items.filter((item: { claimId: string }) => ids.includes(item.claimId)).map((item: { claimId: string }) => item.claimId)).toEqual([second.id]);
+    expect(new Set(underReview.body.items.map((item: { status: string }) => item.status))).toEqual(new Set(['UnderReview']));
+    expect(underReview.body.total).toBe(underReview.body.items.length);
+    const both = await http('GET', `${review}/v1/reviews/queue?limit=200&status=Submitted,UnderReview`, { token: reviewer });
+    expect(both.body.items.filter((item: { claimId: string }) => ids.includes(item.claimId)).map((item: { claimId: string }) => item.claimId)).toEqual([first.id, third.id, second.id]);
+    expect((await http('GET', `${review}/v1/reviews/queue?status=Approved`, { token: reviewer })).status).toBe(400);
+
     // Paging keeps the order.
     const index = items.findIndex((item) => item.claimId === first.id);
     const page = await http('GET', `${review}/v1/reviews/queue?limit=1&offset=${index}`, { token: reviewer });

@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 /**
  * The whole thing a browser needs, in this process on free ports: the development identity
  * provider, the five services (startSystem, which also accept the provider's tokens through its
- * JWKS) and the portal, pointed at all of them.
+ * JWKS) and the portal, pointed at all of them; the partners' emails link to the portal's claim pages.
  */
 export async function startPortal(): Promise<RunningPortal> {
   const port = await freePort();
@@ -38,7 +38,7 @@ export async function startPortal(): Promise<RunningPortal> {
   let system: RunningSystem | undefined;
   let app: INestApplication | undefined;
   try {
-    system = await startSystem({ JWKS_URL: idp.jwksUrl, JWT_ISSUER: idp.issuer });
+    system = await startSystem({ JWKS_URL: idp.jwksUrl, JWT_ISSUER: idp.issuer, PARTNER_PORTAL_URL: url });
     Object.assign(process.env, { OIDC_ISSUER_URL: idp.issuer, PORTAL_PUBLIC_URL: url, INTAKE_API_URL: system.urls.intake, REVIEW_API_URL: system.urls.review });
     const { portalService, startPortal: listen } = await import('../../apps/portal/src/service.js');
     const moduleRef = await Test.createTestingModule({ imports: [portalService.module] }).compile();

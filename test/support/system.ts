@@ -95,7 +95,8 @@ export async function startSystem(overrides: Record<string, string> = {}, option
       urls[name] = await boot(descriptor, 0);
       // Notifications derive the customer's link from consent's public address.
       if (name === 'consent') runEnv.CONSENT_PUBLIC_BASE_URL = process.env.CONSENT_PUBLIC_BASE_URL = urls[name];
-      if (name === 'intake') runEnv.PARTNER_PORTAL_URL = process.env.PARTNER_PORTAL_URL = urls[name] + '/v1';
+      // Unless a portal is running (the browser test): then claim links lead to its pages.
+      if (name === 'intake' && !overrides.PARTNER_PORTAL_URL) runEnv.PARTNER_PORTAL_URL = process.env.PARTNER_PORTAL_URL = urls[name] + '/v1';
     }
   } catch (error) {
     await Promise.allSettled([...apps.values()].map((app) => app.close()));

@@ -131,7 +131,7 @@ export async function startDevIdentityProvider(options: DevIdentityProviderOptio
     // The CPOR APIs authorise by these claims of the access token (libs/platform, TokenVerifier).
     async extraTokenClaims(_ctx: unknown, token: { kind: string; accountId: string }) {
       const user = token.kind === 'AccessToken' ? findDevUser(token.accountId) : undefined;
-      return user ? { roles: user.roles, ...(user.partnerId ? { partnerId: user.partnerId } : {}) } : undefined;
+      return user ? { roles: user.roles, ...(user.partnerId ? { partnerId: user.partnerId, partnerName: user.organisation } : {}) } : undefined;
     },
     renderError: async (ctx: { type: string; body: string }, out: { error?: string; error_description?: string }) => {
       ctx.type = 'html';

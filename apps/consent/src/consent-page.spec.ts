@@ -47,6 +47,11 @@ describe('consent page (R7)', () => {
     expect(html).toContain('UTC');
   });
 
+  it("names the partner organisation when the claim has its name, and leaves the row out when not", () => {
+    expect(renderConsentPage(claim({ partnerName: 'Contoso <Consulting>' }), '2026-12-01T10:00:00.000Z')).toContain('<dt>Partner</dt><dd>Contoso &lt;Consulting&gt;</dd>');
+    expect(renderConsentPage(claim(), '2026-12-01T10:00:00.000Z')).not.toContain('<dt>Partner</dt>');
+  });
+
   it('declines only through a POST form to the same URL, with no script', () => {
     const html = renderConsentPage(claim(), '2026-12-01T10:00:00.000Z');
     expect(html).toMatch(/<form method="post">\s*<button type="submit">/);

@@ -71,6 +71,7 @@ export function renderConsentPage(claim: ClaimState, deadline: string): string {
   const workloads = (claim.workloads ?? []).join(', ');
   const partner = `${claim.partnerContact.name} <${claim.partnerContact.email}>`;
   const summary = [
+    ...(claim.partnerName ? [row('Partner', claim.partnerName)] : []),
     row('Partner MPN ID', claim.mpnId),
     row('Partner contact', partner),
     row('Customer', `${claim.customer.name} (${claim.customer.domain})`),

@@ -140,6 +140,13 @@ describe('planNotifications', () => {
     });
     // The link is only for the customer.
     expect(JSON.stringify(approved)).not.toContain('TOKEN-');
+    // Without an organisation name on the claim, the plain wording.
+    expect(consent.variables.partnerLabel).toBe('A partner');
+  });
+
+  it("consent requested: the customer's email names the partner organisation when the claim has its name", () => {
+    const [, consent] = planNotifications(sampleEvent(EVENT_TYPES.consentRequested, { deadline: '2020-06-12T14:00:00.000Z' }, { status: 'Approved', partnerName: 'Contoso Consulting' }), ctx);
+    expect(consent.variables.partnerLabel).toBe('The partner Contoso Consulting');
   });
 
   it('consent period elapsed: the partner hears the claim went to eligibility assessment', () => {

@@ -136,6 +136,8 @@ export function planNotifications(event: CloudEvent<LifecycleEventData>, ctx: Pl
           toPartner('claim-approved', { consentDeadline: date(deadline) }),
           message('consent-request', customer, {
             ...base,
+            // The organisation's name when the claim has one (from its creator's token), else the plain wording.
+            partnerLabel: claim.partnerName ? `The partner ${claim.partnerName}` : 'A partner',
             partnerContactName: claim.partnerContact.name,
             partnerContactEmail: claim.partnerContact.email,
             deadline: date(deadline),

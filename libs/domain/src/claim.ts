@@ -65,6 +65,8 @@ export interface ClaimState {
   activity: Activity;
   subscriptionOrTenantId: string;
   incentivesOptOut: boolean;
+  /** The partner organisation's display name, when known at creation (shown to the customer). */
+  partnerName?: string;
   status: ClaimStatus;
   /** +1 on every status change; deadlines remember the epoch they were set in. */
   statusEpoch: number;

@@ -41,6 +41,8 @@ export interface CreateCommand {
   activity: Activity;
   subscriptionOrTenantId: string;
   incentivesOptOut?: boolean;
+  /** The partner organisation's display name, from the caller's token (not from the request body). */
+  partnerName?: string;
 }
 
 /** The fields a policy may make editable (EDITABLE_FIELDS), typed as at creation (R10). */

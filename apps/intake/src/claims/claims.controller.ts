@@ -47,7 +47,7 @@ export class ClaimsController {
   @Idempotent()
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateClaimDto, @IdempotencyCommandId() commandId?: string) {
     // A keyed create gets its claim id from the key: a repeat finds the claim instead of making another.
-    const { claim } = await this.claims.create(partnerActor(principal), body, commandId ? { claimId: claimIdForRequest(commandId), commandId } : {});
+    const { claim } = await this.claims.create(partnerActor(principal), body, { ...(commandId ? { claimId: claimIdForRequest(commandId), commandId } : {}), partnerName: principal.partnerName });
     return toClaimResponse(claim);
   }
 

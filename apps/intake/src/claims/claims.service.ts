@@ -23,12 +23,14 @@ export class ClaimsService {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
-  create(actor: Actor, fields: CreateClaimDto, options: { claimId?: string; commandId?: string } = {}): Promise<LedgerResult> {
+  create(actor: Actor, fields: CreateClaimDto, options: { claimId?: string; commandId?: string; partnerName?: string } = {}): Promise<LedgerResult> {
     const command: ClaimCommand = {
       type: 'create',
       claimId: options.claimId ?? randomUUID(),
       policyId: this.config.claimPolicyId,
       ...fields,
+      // After the body's fields: the organisation's name comes from its token only.
+      ...(options.partnerName ? { partnerName: options.partnerName } : {}),
     };
     return this.ledger.create(command as Extract<ClaimCommand, { type: 'create' }>, actor, { commandId: options.commandId });
   }

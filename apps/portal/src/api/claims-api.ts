@@ -98,8 +98,10 @@ export class ReviewApi {
     this.api = new ApiClient(settings.reviewUrl);
   }
 
-  async queue(token: string, limit: number, offset: number): Promise<QueuePageDto> {
-    return (await this.api.call<QueuePageDto>('GET', '/v1/reviews/queue', token, { query: new URLSearchParams({ limit: String(limit), offset: String(offset) }) })).body;
+  async queue(token: string, limit: number, offset: number, status: string[] = []): Promise<QueuePageDto> {
+    const query = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+    if (status.length) query.set('status', status.join(','));
+    return (await this.api.call<QueuePageDto>('GET', '/v1/reviews/queue', token, { query })).body;
   }
 
   get(token: string, claimId: string): Promise<ApiAnswer<ReviewClaimDto>> {

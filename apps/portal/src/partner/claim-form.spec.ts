@@ -1,5 +1,5 @@
 import type { ClaimDto } from '@cpor/contracts';
-import { createRequest, editRequest } from './claim-form.js';
+import { createRequest, editRequest, readOnlyFields } from './claim-form.js';
 
 const form = {
   mpnId: ' 1234567 ',
@@ -52,5 +52,36 @@ describe('the claim forms', () => {
     expect(editRequest(form, claim, fields)).toEqual({});
     expect(editRequest({ ...form, mpnId: '7654321', partnerContactPhone: '' }, claim, fields)).toEqual({ mpnId: '7654321', partnerContact: { name: 'Ann', email: 'ann@fabrikam.com' } });
     expect(editRequest({ ...form, mpnId: '7654321' }, claim, ['products'])).toEqual({});
+  });
+
+  it('show read-only what cannot be edited, each with its reason: fixed fields, then what the policy keeps', () => {
+    const claim = {
+      mpnId: '1234567',
+      customer: { name: 'Contoso Ltd', domain: 'contoso.com', tenantId: 'tenant-1' },
+      activity: 'pre-sales',
+      subscriptionOrTenantId: 'sub-1',
+      incentivesOptOut: false,
+      products: ['microsoft-365'],
+      workloads: ['Teams'],
+      customerContact: { name: 'Carla', email: 'carla@contoso.com' },
+      partnerContact: { name: 'Ann', email: 'ann@fabrikam.com', phone: '+1 425 555 0100' },
+    } as unknown as ClaimDto;
+    const fixed = readOnlyFields(claim, { id: 'p1', editableFields: ['mpnId', 'products', 'workloads', 'customerContact', 'partnerContact'] });
+    expect(fixed.map((field) => [field.label, field.value])).toEqual([
+      ['Customer name', 'Contoso Ltd'],
+      ['Customer domain', 'contoso.com'],
+      ['Customer tenant ID', 'tenant-1'],
+      ['Activity', 'Pre-sales'],
+      ['Subscription or tenant ID', 'sub-1'],
+      ['Opted out of incentive payments', 'No'],
+    ]);
+    expect(new Set(fixed.map((field) => field.reason))).toEqual(new Set(['Fixed once the claim exists: create a new claim to change it.']));
+    const narrow = readOnlyFields(claim, { id: 'p2', editableFields: ['products'] }).slice(fixed.length);
+    expect(narrow).toEqual([
+      { id: 'mpnId', label: 'MPN ID', value: '1234567', reason: "The claim's policy (p2) does not let partners change it." },
+      { id: 'workloads', label: 'Workloads', value: 'Teams', reason: "The claim's policy (p2) does not let partners change it." },
+      { id: 'customerContact', label: 'Customer contact', value: 'Carla, carla@contoso.com', reason: "The claim's policy (p2) does not let partners change it." },
+      { id: 'partnerContact', label: 'Partner contact', value: 'Ann, ann@fabrikam.com, +1 425 555 0100', reason: "The claim's policy (p2) does not let partners change it." },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { ClaimDto, ContactDto, CreateClaimDto, EditClaimDto } from '@cpor/contracts';
-import type { EditableField } from '@cpor/domain';
+import { EDITABLE_FIELDS, type EditableField, type Policy } from '@cpor/domain';
+import { formatting } from '../web/format.js';
 import { list, text, type FormBody } from '../web/form.js';
 
 
@@ -66,4 +67,47 @@ export function editRequest(form: FormBody, claim: ClaimDto, editable: readonly 
   const changes: Record<string, unknown> = {};
   for (const field of editable) if (comparable(field, claim[field]) !== comparable(field, posted[field])) changes[field] = posted[field];
   return changes as EditClaimDto;
+}
+
+/** A field the edit form shows but does not let the partner change, and why. */
+export interface ReadOnlyField {
+  id: string;
+  label: string;
+  value: string;
+  reason: string;
+}
+
+// Labels only (codes as words): no times here.
+const f = formatting('UTC');
+const FIXED_REASON = 'Fixed once the claim exists: create a new claim to change it.';
+const contactText = (contact: ContactDto) => [contact.name, contact.email, contact.phone].filter(Boolean).join(', ');
+
+/**
+ * The claim's fields the edit form shows read-only, each with its reason: those no claim may
+ * change after creation (R10), then those the claim's policy keeps out of `editableFields`.
+ * Only called when the policy allows editing in the claim's status (otherwise there is no form).
+ */
+export function readOnlyFields(claim: ClaimDto, policy: Pick<Policy, 'id' | 'editableFields'>): ReadOnlyField[] {
+  const fixed: ReadOnlyField[] = [
+    { id: 'customerName', label: 'Customer name', value: claim.customer.name, reason: FIXED_REASON },
+    { id: 'customerDomain', label: 'Customer domain', value: claim.customer.domain, reason: FIXED_REASON },
+    { id: 'customerTenantId', label: 'Customer tenant ID', value: claim.customer.tenantId, reason: FIXED_REASON },
+    { id: 'activity', label: 'Activity', value: f.activity(claim.activity), reason: FIXED_REASON },
+    { id: 'subscriptionOrTenantId', label: 'Subscription or tenant ID', value: claim.subscriptionOrTenantId, reason: FIXED_REASON },
+    { id: 'incentivesOptOut', label: 'Opted out of incentive payments', value: claim.incentivesOptOut ? 'Yes' : 'No', reason: FIXED_REASON },
+  ];
+  const values: Record<EditableField, string> = {
+    mpnId: claim.mpnId,
+    products: f.products(claim.products),
+    workloads: claim.workloads.join(', '),
+    customerContact: contactText(claim.customerContact),
+    partnerContact: contactText(claim.partnerContact),
+  };
+  const byPolicy = EDITABLE_FIELDS.filter((field) => !policy.editableFields.includes(field)).map((field) => ({
+    id: field,
+    label: field === 'mpnId' ? 'MPN ID' : f.field(field).replace(/^./, (c) => c.toUpperCase()),
+    value: values[field],
+    reason: `The claim's policy (${policy.id}) does not let partners change it.`,
+  }));
+  return [...fixed, ...byPolicy];
 }

@@ -8,9 +8,12 @@ import { ForPartners, sessionOf, UploadForm, type PortalRequest } from '../web/a
 import { writeOf, type FormBody } from '../web/form.js';
 import { Pages } from '../web/pages.js';
 import { streamFile } from '../web/stream-file.js';
-import { claimFormValues, createRequest, editRequest, formValues } from './claim-form.js';
+import { CLAIMS_CSV_HEADER, claimsCsvRows } from './claims-csv.js';
+import { claimFormValues, createRequest, editRequest, formValues, readOnlyFields } from './claim-form.js';
 
 const PAGE_SIZE = 20;
+/** The export reads intake's largest page (LIST_MAX_LIMIT). */
+const EXPORT_PAGE_SIZE = 100;
 
 /** What a finished action says on the claim page it leads back to (`?done=`). */
 const DONE: Record<string, string> = {
@@ -41,17 +44,42 @@ export class PartnerController {
   @Get()
   async dashboard(@Req() request: PortalRequest, @Res() response: Response, @Query() query: Record<string, unknown>): Promise<void> {
     const session = sessionOf(request);
-    const status = (Array.isArray(query.status) ? query.status : [query.status]).filter((value): value is string => typeof value === 'string' && value !== '');
-    const customer = typeof query.customer === 'string' ? query.customer.trim() : '';
+    const { status, customer } = dashboardFilters(query);
     const cursor = typeof query.cursor === 'string' && query.cursor ? query.cursor : undefined;
     const filters = { status, customer };
     try {
       const page = await this.intake.list(session.accessToken, { status, customer: customer || undefined, cursor, limit: PAGE_SIZE });
       const nextQuery = page.next ? filterQuery(status, customer, page.next) : undefined;
-      this.pages.render(request, response, './dashboard', { page, filters, statuses: CLAIM_STATUSES, paged: Boolean(cursor), nextUrl: nextQuery ? `/claims?${nextQuery}` : undefined });
+      this.pages.render(request, response, './dashboard', { page, filters, statuses: CLAIM_STATUSES, paged: Boolean(cursor), nextUrl: nextQuery ? `/claims?${nextQuery}` : undefined, exportUrl: `/claims/export.csv?${filterQuery(status, customer)}` });
     } catch (error) {
       if (!(error instanceof ApiProblem) || error.status !== 400) throw error;
       this.pages.render(request, response, './dashboard', { page: { items: [], total: 0, next: null }, filters, statuses: CLAIM_STATUSES, problem: error }, 400);
+    }
+  }
+
+  /**
+   * The dashboard's filtered list as CSV, every page of it: intake's cursor is followed page by
+   * page and each is written as it comes. The first page is read before answering, so a filter
+   * intake refuses is an error page, not a file; a later failure cuts the download (never a
+   * shorter file that looks complete).
+   */
+  @Get('export.csv')
+  async exportCsv(@Req() request: PortalRequest, @Res() response: Response, @Query() query: Record<string, unknown>): Promise<void> {
+    const token = sessionOf(request).accessToken;
+    const { status, customer } = dashboardFilters(query);
+    const read = (cursor?: string) => this.intake.list(token, { status, customer: customer || undefined, cursor, limit: EXPORT_PAGE_SIZE });
+    const first = await read();
+    response.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    response.setHeader('Content-Disposition', 'attachment; filename="claims.csv"');
+    response.setHeader('Cache-Control', 'no-store');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    // The byte order mark makes spreadsheets read the file as UTF-8 (names with accents).
+    response.write('\ufeff' + CLAIMS_CSV_HEADER);
+    try {
+      for await (const row of claimsCsvRows(first, read)) response.write(row);
+      response.end();
+    } catch (error) {
+      response.destroy(error instanceof Error ? error : undefined);
     }
   }
 
@@ -163,12 +191,18 @@ export class PartnerController {
   }
 }
 
+/** The dashboard's filters from its query string (the export takes the same). */
+function dashboardFilters(query: Record<string, unknown>): { status: string[]; customer: string } {
+  const status = (Array.isArray(query.status) ? query.status : [query.status]).filter((value): value is string => typeof value === 'string' && value !== '');
+  return { status, customer: typeof query.customer === 'string' ? query.customer.trim() : '' };
+}
+
 /** The dashboard's filters (and the next page's cursor) as a query string. */
-function filterQuery(status: string[], customer: string, cursor: string): URLSearchParams {
+function filterQuery(status: string[], customer: string, cursor?: string): URLSearchParams {
   const query = new URLSearchParams();
   for (const value of status) query.append('status', value);
   if (customer) query.set('customer', customer);
-  query.set('cursor', cursor);
+  if (cursor) query.set('cursor', cursor);
   return query;
 }
 
@@ -180,6 +214,7 @@ function partnerActions(claim: ClaimDto) {
   const allowed = (action: ClaimAction) => allowedStates(action, policy).includes(claim.status as ClaimStatus);
   return {
     edit: allowed('edit') ? policy.editableFields : [],
+    readOnly: allowed('edit') ? readOnlyFields(claim, policy) : [],
     editableStates: ['Editing', ...policy.editableStates],
     addPoe: allowed('addPoe') && claim.status !== 'Rejected',
     submit: allowed('submit'),

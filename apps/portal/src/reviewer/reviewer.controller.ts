@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ReviewClaimDto } from '@cpor/contracts';
-import { allowedStates, getPolicy, INFO_REQUEST_REASONS, openDispute, REVIEWER_REJECTION_REASONS, type ClaimAction, type ClaimState, type ClaimStatus } from '@cpor/domain';
+import { allowedStates, getPolicy, INFO_REQUEST_REASONS, openDispute, REVIEW_QUEUE_STATUSES, REVIEWER_REJECTION_REASONS, type ClaimAction, type ClaimState, type ClaimStatus } from '@cpor/domain';
 import { ApiProblem } from '../api/api-client.js';
 import { IntakeApi, ReviewApi, type ReviewAction } from '../api/claims-api.js';
 import { ForReviewers, sessionOf, type PortalRequest } from '../web/access.js';
 import { list, text, writeOf, type FormBody } from '../web/form.js';
 import { Pages } from '../web/pages.js';
-import { streamFile } from '../web/stream-file.js';
+import { isPreviewable, streamFile } from '../web/stream-file.js';
 
 const QUEUE_PAGE = 50;
 
@@ -32,10 +32,20 @@ export class ReviewerController {
   ) {}
 
   @Get()
-  async queue(@Req() request: PortalRequest, @Res() response: Response, @Query('offset') offsetText?: string): Promise<void> {
+  async queue(@Req() request: PortalRequest, @Res() response: Response, @Query('offset') offsetText?: string, @Query('status') statusQuery?: unknown): Promise<void> {
     const offset = /^\d{1,9}$/.test(offsetText ?? '') ? Number(offsetText) : 0;
-    const page = await this.review.queue(sessionOf(request).accessToken, QUEUE_PAGE, offset);
-    this.pages.render(request, response, './review-queue', { page, now: Date.now(), previousOffset: offset > 0 ? Math.max(0, offset - QUEUE_PAGE) : undefined, nextOffset: offset + page.items.length < page.total ? offset + QUEUE_PAGE : undefined });
+    // Only the queue's statuses are passed on (anything else in the address is ignored, not an error page).
+    const status = (Array.isArray(statusQuery) ? statusQuery : [statusQuery]).filter((value): value is ClaimStatus => REVIEW_QUEUE_STATUSES.includes(value as ClaimStatus));
+    const page = await this.review.queue(sessionOf(request).accessToken, QUEUE_PAGE, offset, status);
+    const pageUrl = (to: number) => `/reviews?${new URLSearchParams([...status.map((value): [string, string] => ['status', value]), ['offset', String(to)]])}`;
+    this.pages.render(request, response, './review-queue', {
+      page,
+      now: Date.now(),
+      filters: { status },
+      statuses: REVIEW_QUEUE_STATUSES,
+      previousUrl: offset > 0 ? pageUrl(Math.max(0, offset - QUEUE_PAGE)) : undefined,
+      nextUrl: offset + page.items.length < page.total ? pageUrl(offset + QUEUE_PAGE) : undefined,
+    });
   }
 
   @Get(':claimId')
@@ -47,6 +57,12 @@ export class ReviewerController {
   @Get(':claimId/poe/:documentId')
   async poe(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Param('documentId', ParseUUIDPipe) documentId: string): Promise<void> {
     await streamFile(response, await this.intake.poeFile(sessionOf(request).accessToken, claimId, documentId));
+  }
+
+  /** The same file shown in place on the review page (PDF, PNG, JPEG only; anything else stays an attachment). */
+  @Get(':claimId/poe/:documentId/inline')
+  async poePreview(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Param('documentId', ParseUUIDPipe) documentId: string): Promise<void> {
+    await streamFile(response, await this.intake.poeFile(sessionOf(request).accessToken, claimId, documentId), { inline: true });
   }
 
   @Post(':claimId/start')
@@ -97,7 +113,7 @@ export class ReviewerController {
 
   private async renderClaim(request: PortalRequest, response: Response, claimId: string, notes: { done?: string; problem?: ApiProblem }, status = 200): Promise<void> {
     const { body: claim, version } = await this.review.get(sessionOf(request).accessToken, claimId);
-    this.pages.render(request, response, './review-claim', { claim, version: version ?? claim.version, history: claim.history, can: reviewerActions(claim), audience: 'reviewer', ...notes, choices }, status);
+    this.pages.render(request, response, './review-claim', { claim, version: version ?? claim.version, history: claim.history, can: reviewerActions(claim), audience: 'reviewer', preview: isPreviewable, ...notes, choices }, status);
   }
 }
 

@@ -5,7 +5,7 @@ import helmet from 'helmet';
 /**
  * The one module that imports helmet and cookie-parser. The security headers of every answer,
  * with a strict Content-Security-Policy: scripts, styles, images and fonts only from the portal
- * itself, no inline script or style, no framing; forms post to the portal, or to the identity
+ * itself, no inline script or style, frames only of the portal's own PoE previews, never framed itself; forms post to the portal, or to the identity
  * provider (the browser follows sign-out's redirect to it, and `form-action` covers redirects).
  */
 export function securityHeaders(identityProviderOrigin: string, secure: boolean): RequestHandler {
@@ -20,7 +20,8 @@ export function securityHeaders(identityProviderOrigin: string, secure: boolean)
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
-        frameSrc: ["'none'"],
+        // The review page previews PoE PDFs in a frame of the portal's own (images need img-src only).
+        frameSrc: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         formAction: ["'self'", identityProviderOrigin],

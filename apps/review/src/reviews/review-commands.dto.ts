@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { INFO_REQUEST_REASONS, REVIEWER_REJECTION_REASONS, type InfoRequestReason, type RejectionReason } from '@cpor/domain';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { INFO_REQUEST_REASONS, REVIEW_QUEUE_STATUSES, REVIEWER_REJECTION_REASONS, type ClaimStatus, type InfoRequestReason, type RejectionReason } from '@cpor/domain';
 import { IsLongText } from '@cpor/contracts';
 
 export class RequestInfoDto {
@@ -30,4 +30,13 @@ export class DisputeDecisionDto {
 export class QueueQuery {
   @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+
+  // As the partner list's: `?status=A&status=B` or `?status=A,B`; only statuses a queued claim can have.
+  @ApiPropertyOptional({ enum: REVIEW_QUEUE_STATUSES, isArray: true, description: 'Only claims in one of these statuses (repeat the parameter or separate with commas)' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).filter(Boolean)))
+  @IsArray()
+  @ArrayMaxSize(REVIEW_QUEUE_STATUSES.length)
+  @IsIn(REVIEW_QUEUE_STATUSES, { each: true })
+  status?: ClaimStatus[];
 }

@@ -21,7 +21,7 @@ export class ReviewsController {
   @ApiProblems(400)
   @Get('queue')
   queue(@Query() query: QueueQuery) {
-    return this.reviews.queue({ limit: query.limit ?? 50, offset: query.offset ?? 0 });
+    return this.reviews.queue({ limit: query.limit ?? 50, offset: query.offset ?? 0 }, query.status);
   }
 
   @ApiOperation({ operationId: 'getReview', summary: 'One claim with its history' })

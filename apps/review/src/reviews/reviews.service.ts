@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BusinessCalendar, DomainError, runningReviewSla, type Actor, type ClaimCommand } from '@cpor/domain';
+import { BusinessCalendar, DomainError, runningReviewSla, type Actor, type ClaimCommand, type ClaimStatus } from '@cpor/domain';
 import { ClaimLedger, type ClaimView } from '@cpor/persistence';
 
 /** The reviewer's use cases; the rules are in the domain library. */
@@ -10,8 +10,8 @@ export class ReviewsService {
     private readonly calendar: BusinessCalendar,
   ) {}
 
-  async queue(page: { limit: number; offset: number }) {
-    const { items, total } = await this.ledger.reviewQueue(page);
+  async queue(page: { limit: number; offset: number }, statuses?: ClaimStatus[]) {
+    const { items, total } = await this.ledger.reviewQueue(page, statuses);
     return { items: items.map((claim) => this.toQueueItem(claim)), total, ...page };
   }
 

@@ -91,6 +91,7 @@ export class ClaimDto {
   @ApiProperty({ enum: ACTIVITIES }) activity: string;
   @ApiProperty() subscriptionOrTenantId: string;
   @ApiProperty() incentivesOptOut: boolean;
+  @ApiPropertyOptional({ description: "The partner organisation's display name, from the creating user's token (`partnerName`), when it had one" }) partnerName?: string;
   @ApiProperty({ enum: CLAIM_STATUSES }) status: string;
   @ApiProperty({ description: '+1 on every status change' }) statusEpoch: number;
   @ApiProperty(dateTime) statusChangedAt: string;

@@ -273,8 +273,8 @@ export class ClaimLedger {
   }
 
   /** The reviewers' queue: claims waiting for a reviewer, oldest first (an equality filter the store pushes down). */
-  async reviewQueue(page: { limit: number; offset: number }): Promise<{ items: ClaimView[]; total: number }> {
-    const query = REVIEW_QUEUE_QUERY;
+  async reviewQueue(page: { limit: number; offset: number }, statuses: ClaimStatus[] = []): Promise<{ items: ClaimView[]; total: number }> {
+    const query: Record<string, unknown> = statuses.length ? { ...REVIEW_QUEUE_QUERY, status: op({ $in: statuses.map(String) }) } : REVIEW_QUEUE_QUERY;
     this.stats.roundTrips += 2;
     const [items, total] = await Promise.all([
       this.claims.find(query, VIEW_PROJECTION).sort({ reviewQueuedAt: 1, _id: 1 }).skip(page.offset).limit(page.limit).lean<ClaimView[]>().exec(),

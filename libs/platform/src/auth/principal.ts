@@ -4,6 +4,8 @@ import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestj
 export interface Principal {
   sub: string;
   partnerId?: string;
+  /** The partner organisation's display name, when the token carries `partnerName` (shown to customers; never used to authorise). */
+  partnerName?: string;
   roles: string[];
 }
 

@@ -42,7 +42,8 @@ export class TokenVerifier {
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((role): role is string => typeof role === 'string') : [];
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('token has no subject');
     const partnerId = typeof payload.partnerId === 'string' ? payload.partnerId : undefined;
-    return { sub: payload.sub, partnerId, roles };
+    const partnerName = typeof payload.partnerName === 'string' && payload.partnerName.trim() ? payload.partnerName.trim() : undefined;
+    return { sub: payload.sub, partnerId, roles, ...(partnerName ? { partnerName } : {}) };
   }
 
   private async verified(token: string): Promise<JWTPayload> {

@@ -32,6 +32,12 @@ describe('decide: R1 create', () => {
     expect(out.history).toMatchObject({ at: T0, actor: { kind: 'partner', id: 'user-ann' }, action: 'create', fromStatus: null, toStatus: 'Editing' });
   });
 
+  it("keeps the partner organisation's name when the command has one (from the creator's token), and checks it", () => {
+    expect(new Scenario().run({ ...createCommand(), partnerName: 'Fabrikam Solutions' } as ClaimCommand, partner, T0).state.partnerName).toBe('Fabrikam Solutions');
+    expect(new Scenario().run(createCommand(), partner, T0).state).not.toHaveProperty('partnerName');
+    expect(() => new Scenario().run({ ...createCommand(), partnerName: 'x'.repeat(257) } as ClaimCommand, partner, T0)).toThrow(/partnerName/);
+  });
+
   it.each(PARTNER_ROLES)('R1: a partner with role %s may create a claim', (role) => {
     const out = new Scenario().run(createCommand(), { ...partner, roles: [role] }, T0);
     expect(out.state.status).toBe('Editing');

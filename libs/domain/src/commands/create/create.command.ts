@@ -26,6 +26,7 @@ export const create: CommandDefinition<'create'> = {
     // Only presence here: R13 validates the ID's format at eligibility, where a bad one makes the claim ineligible.
     checkText(errors, 'subscriptionOrTenantId', c.subscriptionOrTenantId, FIELD_LIMITS.subscriptionOrTenantId);
     if (c.incentivesOptOut !== undefined && typeof c.incentivesOptOut !== 'boolean') errors.push('incentivesOptOut must be true or false');
+    if (c.partnerName !== undefined) checkText(errors, 'partnerName', c.partnerName, FIELD_LIMITS.name);
     if (errors.length) throw invalidCommand(errors);
     if (command.policyId !== policy.id) throw new Error(`decide: create names policy ${command.policyId}, ctx has ${policy.id}`);
 
@@ -41,6 +42,7 @@ export const create: CommandDefinition<'create'> = {
       activity: command.activity as Activity,
       subscriptionOrTenantId: command.subscriptionOrTenantId,
       incentivesOptOut: command.incentivesOptOut ?? false,
+      ...(command.partnerName ? { partnerName: command.partnerName } : {}),
     };
     const state: ClaimState = {
       id: command.claimId,
