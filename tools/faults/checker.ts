@@ -524,7 +524,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** One hash of every claim document (ordered by id), and one per claim (to name the changed ones). */
-export function hashClaims(documents: Array<{ _id: unknown }>): { hash: string; perClaim: Map<string, string> } {
+export function hashClaims(documents: Array<{ _id: unknown; [field: string]: unknown }>): { hash: string; perClaim: Map<string, string> } {
   const perClaim = new Map<string, string>();
   for (const doc of documents) perClaim.set(String(doc._id), createHash('sha256').update(canonicalJson(doc)).digest('hex'));
   const all = createHash('sha256');

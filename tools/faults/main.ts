@@ -3,7 +3,8 @@
  * builds first); starts its own servers (scripts/infra.mjs, on ports of its own), runs the
  * scenarios, prints the table, writes reports/faults.json, and exits 1 when a target is missed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError, parseOptions } from './cli.js';
@@ -39,6 +40,12 @@ async function main(): Promise<number> {
   }
   const settings = stackSettings(root, process.env);
   const logDir = path.join(root, 'reports', 'faults-logs');
+  mkdirSync(logDir, { recursive: true });
+  // The suite's own Kafka clients (libs/messaging) log through Nest's logger: kafkajs's
+  // connection errors while the broker is down, by the hundred. They go to a file.
+  const suiteLog = path.join(logDir, 'suite.log');
+  const toFile = (level: string) => (message: unknown) => appendFileSync(suiteLog, `${new Date().toISOString()} ${level} ${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
+  Logger.overrideLogger({ log: toFile('log'), error: toFile('error'), warn: toFile('warn'), debug: toFile('debug'), verbose: toFile('verbose'), fatal: toFile('fatal') });
   log(`servers: ${settings.cacheDir} (kafka ${settings.ports.kafka}, store ${settings.ports.mongo}, postgres ${settings.ports.postgres}, smtp ${settings.ports.smtp}, mail API ${settings.ports.mailHttp})`);
   const started = Date.now();
   const result = await runSuite({

@@ -37,8 +37,8 @@ export function stackSettings(root: string, env: NodeJS.ProcessEnv): StackSettin
 }
 
 interface InfraModule {
-  up(options: { only?: string[]; quiet?: boolean; log?: (line: string) => void }): Promise<unknown>;
-  down(options: { only?: string[]; quiet?: boolean; log?: (line: string) => void }): Promise<string[]>;
+  up(options: { only?: string[]; quiet?: boolean; log?: (line: string, important?: boolean) => void }): Promise<unknown>;
+  down(options: { only?: string[]; quiet?: boolean; log?: (line: string, important?: boolean) => void }): Promise<string[]>;
 }
 
 export class Stack {
@@ -71,6 +71,11 @@ export class Stack {
     return stack;
   }
 
+  /** infra.mjs's own lines: what it starts and stops, first-run notices; not the reuse of running servers. */
+  private readonly infraLog = (line: string, important = false) => {
+    if (important || /: (started|ready|stopped|killed)\b/.test(line)) this.log(`infra: ${line}`);
+  };
+
   private applyEnv(): void {
     const p = this.settings.ports;
     Object.assign(process.env, {
@@ -98,7 +103,7 @@ export class Stack {
   /** Starts what is not running (every server, or `only`); fails when a port is held by a server the suite did not start. */
   async up(only?: ServerName[]): Promise<void> {
     this.applyEnv();
-    await this.infra.up({ only, quiet: true, log: (line) => this.log(`infra: ${line}`) });
+    await this.infra.up({ only, quiet: true, log: this.infraLog });
     for (const name of only ?? this.servers()) {
       if (!this.pid(name)) {
         throw new Error(
@@ -112,7 +117,7 @@ export class Stack {
   /** Stops servers the suite started (infra.mjs down: SIGTERM, SIGINT for PostgreSQL, then SIGKILL). */
   async down(only?: ServerName[]): Promise<void> {
     this.applyEnv();
-    await this.infra.down({ only, quiet: true, log: (line) => this.log(`infra: ${line}`) });
+    await this.infra.down({ only, quiet: true, log: this.infraLog });
   }
 
   /** Switches FerretDB to another backend (its data starts from what that backend held). */
