@@ -19,6 +19,12 @@ const DAY_MS = 86_400_000;
 /** How far past the latest deadline of a batch the clock goes; and at least this far ahead (past any review-start SLA). */
 const CLOCK_MARGIN_MS = 60 * 60_000;
 const MIN_CLOCK_MOVE_MS = 14 * DAY_MS;
+/**
+ * How long the driver waits for the system to do something by itself (consent requested, a claim
+ * created from an upstream request, the consent email): longer than any fault plus its recovery.
+ * A claim that waits longer is given up (and then counted lost by the checker, if it is).
+ */
+const SYSTEM_WAIT_MS = 6 * 60_000;
 
 /** A small but real PDF (intake sniffs the bytes). */
 const PDF = Buffer.from(
@@ -278,7 +284,7 @@ export class Driver {
   }
 
   private async publishUntilAcked(record: { key: string; value: string; headers: Record<string, string> }): Promise<void> {
-    const giveUpAt = Date.now() + 15 * 60_000;
+    const giveUpAt = Date.now() + SYSTEM_WAIT_MS;
     for (let pause = 500; ; pause = Math.min(pause * 2, 5_000)) {
       try {
         await this.system.publishRequest(record);
@@ -309,7 +315,7 @@ export class Driver {
 
   /** The customer follows the link in the consent email and declines. */
   private async decline(claim: ClaimRun): Promise<void> {
-    const giveUpAt = Date.now() + 15 * 60_000;
+    const giveUpAt = Date.now() + SYSTEM_WAIT_MS;
     let link: string | undefined;
     for (let pause = 500; !link; pause = Math.min(pause * 2, 5_000)) {
       try {
@@ -335,7 +341,7 @@ export class Driver {
   }
 
   /** Reads the claim until `ready` (404 counts as not yet: an upstream create not applied yet). */
-  private async waitClaim(claim: ClaimRun, ready: (c: any) => boolean, what: string, timeoutMs = 15 * 60_000): Promise<any> {
+  private async waitClaim(claim: ClaimRun, ready: (c: any) => boolean, what: string, timeoutMs = SYSTEM_WAIT_MS): Promise<any> {
     const giveUpAt = Date.now() + timeoutMs;
     for (let pause = 300; ; pause = Math.min(pause * 1.5, 3_000)) {
       const answer = await this.partner(claim, 'GET', `/v1/claims/${claim.claimId}`);

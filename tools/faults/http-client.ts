@@ -19,13 +19,16 @@ export interface HttpAnswer {
 export interface HttpStats {
   requests: number;
   retries: number;
-  status5xx: number;
+  /** 503 `unavailable`: what an outage should answer. */
+  status503: number;
+  /** Other 5xx (500 `internal`, ...): errors the service did not expect. */
+  status5xxOther: number;
   connectionErrors: number;
   conflicts: number;
 }
 
 export function emptyHttpStats(): HttpStats {
-  return { requests: 0, retries: 0, status5xx: 0, connectionErrors: 0, conflicts: 0 };
+  return { requests: 0, retries: 0, status503: 0, status5xxOther: 0, connectionErrors: 0, conflicts: 0 };
 }
 
 export interface RequestOptions {
@@ -48,7 +51,7 @@ export class GaveUpError extends Error {
 }
 
 const ATTEMPT_TIMEOUT_MS = 30_000;
-const DEFAULT_DEADLINE_MS = 15 * 60_000;
+const DEFAULT_DEADLINE_MS = 6 * 60_000;
 
 export class HttpClient {
   constructor(readonly stats: HttpStats = emptyHttpStats()) {}
@@ -85,7 +88,8 @@ export class HttpClient {
         const conflict = response.status === 409 && parsed?.code === 'version-conflict';
         if (response.status < 500 && !conflict) return answer;
         if (conflict) this.stats.conflicts++;
-        else this.stats.status5xx++;
+        else if (response.status === 503) this.stats.status503++;
+        else this.stats.status5xxOther++;
         last = `${response.status} ${text.slice(0, 200)}`;
       } catch (error) {
         this.stats.connectionErrors++;

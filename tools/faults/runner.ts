@@ -381,7 +381,8 @@ function diffStats(now: HttpStats, before: HttpStats): HttpStats {
   return {
     requests: now.requests - before.requests,
     retries: now.retries - before.retries,
-    status5xx: now.status5xx - before.status5xx,
+    status503: now.status503 - before.status503,
+    status5xxOther: now.status5xxOther - before.status5xxOther,
     connectionErrors: now.connectionErrors - before.connectionErrors,
     conflicts: now.conflicts - before.conflicts,
   };

@@ -172,18 +172,34 @@ export const SCENARIOS: Scenario[] = [
   ...SERVICES.map(serviceKill),
   {
     name: 'store-stop',
-    what: 'the store stopped for 60 s while claims flow (FerretDB, and under it PostgreSQL on the postgresql backend), then started',
+    what: 'the store stopped for 60 s while claims flow (FerretDB, then under it PostgreSQL on the postgresql backend: clients see connections refused), then started',
     backends: ['postgresql', 'sqlite'],
     holdS: 60,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
-      const servers = ctx.stack.backend === 'postgresql' ? (['mongodb', 'postgres'] as const) : (['mongodb'] as const);
-      await ctx.stack.down([...servers]);
-      ctx.log(`store stopped (${servers.join(', ')})`);
+      await ctx.stack.down(['mongodb']);
+      if (ctx.stack.backend === 'postgresql') await ctx.stack.down(['postgres']);
+      ctx.log(`store stopped (FerretDB${ctx.stack.backend === 'postgresql' ? ' and PostgreSQL' : ''})`);
       await hold(ctx, 60);
-      await ctx.stack.up([...servers].reverse());
+      await ctx.stack.up(ctx.stack.backend === 'postgresql' ? ['postgres', 'mongodb'] : ['mongodb']);
       ctx.log('store started');
+      ctx.cleared();
+    },
+  },
+  {
+    name: 'postgres-stop',
+    what: 'PostgreSQL stopped for 60 s under a running FerretDB (the store answers every command with an error instead of refusing connections), then started',
+    backends: ['postgresql'],
+    holdS: 60,
+    async run(ctx) {
+      await ctx.warmup();
+      ctx.injected();
+      await ctx.stack.down(['postgres']);
+      ctx.log('PostgreSQL stopped (FerretDB left running)');
+      await hold(ctx, 60);
+      await ctx.stack.up(['postgres']);
+      ctx.log('PostgreSQL started');
       ctx.cleared();
     },
   },
