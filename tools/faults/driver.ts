@@ -65,6 +65,8 @@ export interface BatchOptions {
   count: number;
   firstIndex: number;
   concurrency: number;
+  /** Claims start evenly over this long (ms), so traffic flows for the whole fault; 0: all at once (as the concurrency allows). */
+  spreadMs: number;
   /** Send every upstream request twice (same ce_id): the duplicates scenario. */
   duplicateUpstream?: boolean;
   log: (line: string) => void;
@@ -74,6 +76,8 @@ export interface BatchProgress {
   claims: ClaimRun[];
   /** Claims the system has accepted so far. */
   accepted(): number;
+  /** Resolves once the last claim of the batch has started. */
+  allStarted: Promise<void>;
   /** Resolves once every claim finished the steps before the clock move. */
   preDone: Promise<void>;
   clockMoved: Promise<void>;
@@ -97,7 +101,17 @@ export class Driver {
     const claims = Array.from({ length: options.count }, (_, i) => this.plan(options.run, options.firstIndex + i));
     let clockMoved!: () => void;
     const clockMovedPromise = new Promise<void>((resolve) => (clockMoved = resolve));
-    const preDone = pool(claims, options.concurrency, (claim) => this.guard(claim, options, () => this.pre(claim, options)));
+    const interval = claims.length > 1 ? options.spreadMs / (claims.length - 1) : 0;
+    const t0 = Date.now();
+    let started = 0;
+    let allStarted!: () => void;
+    const allStartedPromise = new Promise<void>((resolve) => (allStarted = resolve));
+    const preDone = pool(claims, options.concurrency, async (claim, i) => {
+      const wait = t0 + i * interval - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (++started === claims.length) allStarted();
+      await this.guard(claim, options, () => this.pre(claim, options));
+    });
     const done = (async () => {
       await preDone;
       await this.moveClockPast(claims, options);
@@ -106,7 +120,7 @@ export class Driver {
       for (const claim of claims) if (claim.phase === 'waiting-clock' && claim.path !== 'sla-breach') claim.phase = 'done';
       await pool(after, options.concurrency, (claim) => this.guard(claim, options, () => this.post(claim)));
     })();
-    return { claims, accepted: () => claims.filter((c) => c.accepted).length, preDone, clockMoved: clockMovedPromise, done };
+    return { claims, accepted: () => claims.filter((c) => c.accepted).length, allStarted: allStartedPromise, preDone, clockMoved: clockMovedPromise, done };
   }
 
   private plan(run: string, index: number): ClaimRun {
@@ -380,10 +394,10 @@ function expectOk(answer: HttpAnswer, what: string): any {
 }
 
 /** Runs `work` on every item, at most `concurrency` at a time. */
-export async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]);
+    for (let i = next++; i < items.length; i = next++) await work(items[i], i);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }

@@ -153,6 +153,7 @@ class Phase {
       count: this.perRun,
       firstIndex: this.nextIndex,
       concurrency: this.options.concurrency,
+      spreadMs: scenario.quiet ? 0 : (scenario.trafficS + scenario.holdS * this.options.holdScale) * 1000,
       duplicateUpstream: scenario.duplicateUpstream,
       log,
     });

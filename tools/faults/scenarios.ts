@@ -49,6 +49,12 @@ export interface Scenario {
   duplicateUpstream?: boolean;
   /** Seconds the fault is held in a full run (reported). */
   holdS: number;
+  /**
+   * Seconds of traffic beside the hold: the batch's claims start evenly over
+   * `trafficS + holdS * holdScale`, so claims keep flowing while the fault is on and its last
+   * claims start about when it clears.
+   */
+  trafficS: number;
   run(ctx: ScenarioContext): Promise<void>;
 }
 
@@ -81,15 +87,26 @@ async function killUnderLoad(ctx: ScenarioContext, service: Service): Promise<vo
   ctx.fleet.instance(service)!.child.kill('SIGCONT');
   await sleep(200 + Math.floor(Math.random() * 600));
   await ctx.fleet.kill(service);
-  ctx.log(`${service} killed (SIGKILL) while catching up`);
-  await ctx.fleet.start(service);
+  await restart(ctx, service, 'killed (SIGKILL) while catching up');
 }
+
+/** Starts the service again and notes how long until its HTTP API answered (it listens once its consumers joined). */
+async function restart(ctx: ScenarioContext, service: Service, what: string): Promise<void> {
+  const began = Date.now();
+  await ctx.fleet.start(service);
+  const seconds = Math.round((Date.now() - began) / 100) / 10;
+  restarts.set(ctx, [...(restarts.get(ctx) ?? []), seconds]);
+  ctx.note('restart_s', restarts.get(ctx));
+  ctx.log(`${service} ${what}; restarted, answering after ${seconds} s`);
+}
+const restarts = new WeakMap<ScenarioContext, number[]>();
 
 function serviceKill(service: Service): Scenario {
   return {
     name: `kill-${service}`,
     what: `${service} frozen 3 s under load, let go and SIGKILLed while it catches up (between its store writes and its offset commit), restarted; twice while claims flow, once right after the clock move (deadlines firing, the consent window's events)`,
     holdS: 0,
+    trafficS: 90,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -99,8 +116,7 @@ function serviceKill(service: Service): Scenario {
       await ctx.batch.clockMoved;
       await sleep(300);
       await ctx.fleet.kill(service);
-      ctx.log(`${service} killed (SIGKILL) after the clock move`);
-      await ctx.fleet.start(service);
+      await restart(ctx, service, 'killed (SIGKILL) after the clock move');
       ctx.cleared();
     },
   };
@@ -132,9 +148,12 @@ export const SCENARIOS: Scenario[] = [
     name: 'baseline',
     what: 'no fault: the same batch, for reference (recovery_s is then the drain time from the point a fault would clear)',
     holdS: 0,
+    trafficS: 45,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
+      // "Cleared" when a fault would be: the batch's last claim has started.
+      await ctx.batch.allStarted;
       ctx.cleared();
     },
   },
@@ -142,6 +161,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'broker-kill',
     what: 'the Kafka broker SIGKILLed while claims flow, restarted 10 s later',
     holdS: 10,
+    trafficS: 45,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -157,6 +177,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'broker-pause',
     what: 'the Kafka broker paused (SIGSTOP) for 45 s, longer than the consumers\' 30 s session timeout, then resumed (SIGCONT)',
     holdS: 45,
+    trafficS: 30,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -175,6 +196,7 @@ export const SCENARIOS: Scenario[] = [
     what: 'the store stopped for 60 s while claims flow (FerretDB, then under it PostgreSQL on the postgresql backend: clients see connections refused), then started',
     backends: ['postgresql', 'sqlite'],
     holdS: 60,
+    trafficS: 30,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -192,6 +214,7 @@ export const SCENARIOS: Scenario[] = [
     what: 'PostgreSQL stopped for 60 s under a running FerretDB (the store answers every command with an error instead of refusing connections), then started',
     backends: ['postgresql'],
     holdS: 60,
+    trafficS: 30,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -207,6 +230,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'smtp-down',
     what: 'the SMTP server down for 2 minutes while claims flow (emails queue), then up',
     holdS: 120,
+    trafficS: 30,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -223,6 +247,7 @@ export const SCENARIOS: Scenario[] = [
     what: 'every upstream request sent twice; the last 60 s of the lifecycle and request topics republished with their ids (ops replay --to-topic) while claims flow and again after the clock move',
     duplicateUpstream: true,
     holdS: 0,
+    trafficS: 45,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -245,6 +270,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'rewind',
     what: 'each service in turn stopped, its consumer group rewound to the start of its topics (ops replay --group --from-beginning), and started, while claims flow',
     holdS: 0,
+    trafficS: 120,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -267,6 +293,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'poison',
     what: 'poison records (not JSON, wrong schema, 900 KB, missing headers, nested 5,000 deep) on the request topic (each must be answered on cpor.claim-requests.rejected.v1, none dead-lettered) and on the lifecycle topic, keyed by claims in flight (dead-lettered by each group that reads them; the claims still flow)',
     holdS: 0,
+    trafficS: 30,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -299,6 +326,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'second-instance',
     what: 'a second instance of each service in turn joins its consumer group (on another port) while claims flow, works for 10 s, and leaves (SIGTERM)',
     holdS: 10,
+    trafficS: 90,
     async run(ctx) {
       await ctx.warmup();
       ctx.injected();
@@ -320,6 +348,7 @@ export const SCENARIOS: Scenario[] = [
     what: 'with the system at rest: every service stopped, every group of every service reset to offset 0 (ops replay --group --from-beginning), the services started; must change no claim, fire no deadline, send no email',
     quiet: true,
     holdS: 0,
+    trafficS: 30,
     async run(ctx) {
       ctx.injected();
       await ctx.fleet.stopAll();
