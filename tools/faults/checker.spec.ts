@@ -203,6 +203,13 @@ describe('the fault checker', () => {
     expect([...missing.emailsMissing]).toEqual([[`${CLAIM}|consent-request|${CUSTOMER}`, 1]]);
   });
 
+  it('names the claims whose snapshot document lags their transition log (not lost: the log is the claim)', () => {
+    const lagging = storedClaim({ snapshotVersion: 6 });
+    const result = check(input({ claims: [lagging] }));
+    expect([...result.snapshotsBehind]).toEqual([CLAIM]);
+    expect(result.lost.size).toBe(0);
+  });
+
   it('finds lifecycle events the topic lacks', () => {
     const claim = storedClaim();
     const result = check(input({ events: events(claim).filter((e) => e.version !== 3) }));

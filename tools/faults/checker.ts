@@ -67,7 +67,10 @@ export interface StoredClaim {
   id: string;
   partnerId?: string;
   status: string;
+  /** The claim's version: its log's newest row. */
   version: number;
+  /** The version of its snapshot document (`claims`): lower when the snapshot lags the log. */
+  snapshotVersion?: number;
   rejectionReason?: string;
   eligibilityAssessed: boolean;
   history: HistoryItem[];
@@ -147,6 +150,8 @@ export interface CheckResult {
   emailsMissing: Map<string, number>;
   /** Messages no rule explains (a subject of no known template, or of no claim of the run). */
   unexpectedEmails: number;
+  /** Claims whose snapshot document lags their transition log (the log is the claim; lists and queues read the snapshot). */
+  snapshotsBehind: Set<string>;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -448,6 +453,7 @@ export function check(input: CheckerInput): CheckResult {
     eventsMissing,
     emailsMissing,
     unexpectedEmails,
+    snapshotsBehind: new Set(input.claims.filter((c) => c.snapshotVersion !== undefined && c.snapshotVersion < c.version).map((c) => c.id)),
   };
 }
 

@@ -41,7 +41,7 @@ const backends = (value: string): Backend[] => {
   return [...new Set(names)] as Backend[];
 };
 
-export function buildProgram(): Command {
+export function buildProgram(writeErr: (text: string) => void = (text) => process.stderr.write(text)): Command {
   return new Command('test:faults')
     .description(
       'the fault suite: drives claims through their whole lifecycle against the five services running as processes, ' +
@@ -62,12 +62,12 @@ export function buildProgram(): Command {
     .option('--out <file>', 'where the JSON report goes', 'reports/faults.json')
     .option('--list', 'list the scenarios and exit', false)
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr });
 }
 
 /** The options, with --short's defaults applied where not given. */
-export function parseOptions(argv: string[]): FaultsOptions {
-  const program = buildProgram();
+export function parseOptions(argv: string[], writeErr?: (text: string) => void): FaultsOptions {
+  const program = buildProgram(writeErr);
   program.parse(argv, { from: 'user' });
   const o = program.opts();
   const given = (name: string) => program.getOptionValueSource(name) === 'cli';

@@ -121,28 +121,72 @@ export class StoreReader {
     await this.client.close().catch(() => undefined);
   }
 
-  /** Claims (all, or these ids) as the checker needs them. */
+  /**
+   * Claims (all, or these ids) as the checker needs them: the snapshot (`claims`) brought up to
+   * the newest row of the claim's transition log (`claim_transitions`, rows `<claimId>:<version>`),
+   * which is the claim (docs/architecture.md: the snapshot is a cache of the log, and may lag it).
+   */
   async claims(ids?: string[]): Promise<StoredClaim[]> {
     const filter = ids ? { _id: { $in: ids } } : {};
     const docs = await this.db
       .collection('claims')
       .find(filter as never, { projection: { _id: 1, version: 1, partnerId: 1, status: 1, 'state.rejection': 1, 'state.eligibility': 1, history: 1, appliedCommandIds: 1 } })
       .toArray();
-    return docs.map((doc: any) => ({
-      id: String(doc._id),
-      partnerId: doc.partnerId,
-      status: doc.status,
-      version: doc.version,
-      rejectionReason: doc.state?.rejection?.reason,
-      eligibilityAssessed: Boolean(doc.state?.eligibility),
-      history: (doc.history ?? []).map((h: any) => ({ action: h.action, version: h.version, actorKind: h.actor?.kind, details: h.details })),
-      appliedCommandIds: doc.appliedCommandIds ?? [],
-    }));
+    const claims = docs.map(
+      (doc: any): StoredClaim => ({
+        id: String(doc._id),
+        partnerId: doc.partnerId,
+        status: doc.status,
+        version: doc.version,
+        snapshotVersion: doc.version,
+        rejectionReason: doc.state?.rejection?.reason,
+        eligibilityAssessed: Boolean(doc.state?.eligibility),
+        history: (doc.history ?? []).map(historyItem),
+        appliedCommandIds: doc.appliedCommandIds ?? [],
+      }),
+    );
+    // Claims asked for by id that have no snapshot at all: their log may still have them.
+    const missing = (ids ?? []).filter((id) => !claims.some((claim) => claim.id === id));
+    for (const id of missing) claims.push({ id, status: '', version: 0, snapshotVersion: 0, eligibilityAssessed: false, history: [], appliedCommandIds: [] });
+    await forEach(claims, 16, (claim) => this.catchUp(claim));
+    return claims.filter((claim) => claim.version > 0);
   }
 
-  /** Every claim document, whole (for the full replay's hash). */
-  async claimDocuments(): Promise<Array<{ _id: unknown }>> {
-    return this.db.collection('claims').find({}).toArray();
+  /** Applies the log rows newer than the snapshot (looked up by `_id`, as the ledger does). */
+  private async catchUp(claim: StoredClaim): Promise<void> {
+    for (;;) {
+      const row = (await this.db
+        .collection('claim_transitions')
+        .findOne({ _id: `${claim.id}:${claim.version + 1}` } as never, { projection: { version: 1, commandId: 1, history: 1, 'state.status': 1, 'state.partnerId': 1, 'state.rejection': 1, 'state.eligibility': 1 } })) as any;
+      if (!row) return;
+      claim.version = row.version;
+      claim.status = row.state?.status;
+      claim.partnerId ??= row.state?.partnerId;
+      claim.rejectionReason = row.state?.rejection?.reason;
+      claim.eligibilityAssessed = Boolean(row.state?.eligibility);
+      if (row.history) claim.history.push(historyItem(row.history));
+      if (row.commandId) claim.appliedCommandIds.push(row.commandId);
+    }
+  }
+
+  /** Every claim as its log's newest row has it, and its snapshot document as stored (for the full replay's hashes). */
+  async claimViews(): Promise<{ documents: Array<{ _id: unknown }>; views: Array<{ _id: string; [field: string]: unknown }> }> {
+    const documents = await this.db.collection('claims').find({}).toArray();
+    const views: Array<{ _id: string; [field: string]: unknown }> = [];
+    await forEach(documents, 16, async (doc: any) => {
+      let version = doc.version as number;
+      let state = doc.state;
+      const history = [...(doc.history ?? [])];
+      for (;;) {
+        const row = (await this.db.collection('claim_transitions').findOne({ _id: `${doc._id}:${version + 1}` } as never)) as any;
+        if (!row) break;
+        version = row.version;
+        state = row.state;
+        history.push(row.history);
+      }
+      views.push({ _id: String(doc._id), version, state, history });
+    });
+    return { documents, views };
   }
 
   /** Committed transitions whose events are not published yet. */
@@ -165,8 +209,16 @@ export class StoreReader {
   }
 }
 
-export interface Observation {
-  input: CheckerInput;
+function historyItem(h: any) {
+  return { action: h.action, version: h.version, actorKind: h.actor?.kind, details: h.details };
+}
+
+/** Runs `work` on every item, `limit` at a time. */
+async function forEach<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    for (let i = next++; i < items.length; i = next++) await work(items[i]);
+  }));
 }
 
 /** Everything the checker needs, now. */

@@ -28,6 +28,9 @@ export interface RunRecord {
   lost_claims: Array<{ claimId: string; why: string }>;
   emails_missing_keys: string[];
   unexpected_emails: number;
+  /** Claims whose snapshot document lags their transition log after the drain (all claims so far). */
+  snapshots_behind: number;
+  snapshots_behind_claims: string[];
   driver_failures: Array<{ claimId: string; path: string; error: string }>;
   hold_s: number;
   fault_s: number | null;
@@ -39,8 +42,14 @@ export interface RunRecord {
     claims_hashed: number;
     hash_before: string;
     hash_after: string;
+    /** Claims (as their transition log has them: version, state, history) that differ after the replay. */
     claims_changed: number;
     changed_claims: string[];
+    /** The snapshot documents as stored: a replay that reads a lagging snapshot through the ledger repairs it. */
+    documents_hash_before: string;
+    documents_hash_after: string;
+    documents_changed: number;
+    changed_documents: string[];
     deadlines_fired: number;
     deadlines_before: Record<string, number>;
     deadlines_after: Record<string, number>;

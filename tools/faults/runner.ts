@@ -6,6 +6,7 @@ import { Driver, type BatchProgress, type ClaimRun } from './driver.js';
 import { emptyHttpStats, HttpClient, type HttpStats } from './http-client.js';
 import { observe, TopicLog } from './observe.js';
 import type { RunRecord } from './report.js';
+import { claimsPerRun, planRuns, reportName, type PlannedRun } from './plan.js';
 import type { Scenario, ScenarioContext } from './scenarios.js';
 import { SERVICES } from './services.js';
 import { Stack, type Backend, type StackSettings } from './stack.js';
@@ -41,35 +42,6 @@ export interface SuiteResult {
   claimsTotal: number;
   systems: Array<{ backend: Backend; runId: string; topicPrefix: string; mongoDb: string }>;
   problems: string[];
-}
-
-interface PlannedRun {
-  scenario: Scenario;
-  backend: Backend;
-  round: number;
-}
-
-/** Every (scenario, backend) pair `repeat` times, round by round, grouped by backend (one system each). */
-export function planRuns(scenarios: Scenario[], backends: Backend[], repeat: number): PlannedRun[] {
-  const runs: PlannedRun[] = [];
-  for (const backend of backends) {
-    for (let round = 1; round <= repeat; round++) {
-      for (const scenario of scenarios) {
-        if ((scenario.backends ?? [backends[0]]).includes(backend)) runs.push({ scenario, backend, round });
-      }
-    }
-  }
-  return runs;
-}
-
-/** A scenario's name in the report: with its backend when it runs on several. */
-export function reportName(scenario: Scenario, backend: Backend): string {
-  return scenario.backends && scenario.backends.length > 1 ? `${scenario.name}@${backend}` : scenario.name;
-}
-
-/** Claims per run: the total spread over the runs, at least one claim of each of the 9 paths. */
-export function claimsPerRun(total: number, runs: number): number {
-  return Math.max(9, Math.ceil(total / Math.max(1, runs)));
 }
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
@@ -210,6 +182,10 @@ class Phase {
           hash_after: after.hash,
           claims_changed: changedClaims(before.perClaim, after.perClaim).length,
           changed_claims: changedClaims(before.perClaim, after.perClaim).slice(0, 10),
+          documents_hash_before: before.rawHash,
+          documents_hash_after: after.rawHash,
+          documents_changed: changedClaims(before.rawPerClaim, after.rawPerClaim).length,
+          changed_documents: changedClaims(before.rawPerClaim, after.rawPerClaim).slice(0, 10),
           deadlines_fired: Math.max(0, (after.deadlines.fired ?? 0) - (before.deadlines.fired ?? 0)),
           deadlines_before: before.deadlines,
           deadlines_after: after.deadlines,
@@ -267,6 +243,8 @@ class Phase {
       lost_claims: findings.lostClaims.slice(0, 20),
       emails_missing_keys: findings.emailsMissingKeys.slice(0, 20),
       unexpected_emails: result.unexpectedEmails,
+      snapshots_behind: result.snapshotsBehind.size,
+      snapshots_behind_claims: [...result.snapshotsBehind].slice(0, 10),
       driver_failures: failedClaims.map((c) => ({ claimId: c.claimId, path: c.path, error: c.error ?? '' })).slice(0, 20),
       hold_s: scenario.holdS ? Math.max(1, Math.round(scenario.holdS * this.options.holdScale)) : 0,
       fault_s: injectedAt !== undefined ? round1((clearedAt - injectedAt) / 1000) : null,
@@ -354,15 +332,16 @@ class Phase {
   }
 
   private async replaySnapshot() {
-    const [documents, deadlines, emails, events, assessments] = await Promise.all([
-      this.system.store.claimDocuments(),
+    const [{ documents, views }, deadlines, emails, events, assessments] = await Promise.all([
+      this.system.store.claimViews(),
       this.system.store.deadlineStatuses(),
       this.system.mail.count(this.system.tag),
       this.topicEnd(TOPICS.claimEvents),
       this.topicEnd(TOPICS.claimEligibility),
     ]);
-    const { hash, perClaim } = hashClaims(documents);
-    return { claims: documents.length, hash, perClaim, deadlines, emails, events, assessments };
+    const { hash, perClaim } = hashClaims(views);
+    const raw = hashClaims(documents);
+    return { claims: documents.length, hash, perClaim, rawHash: raw.hash, rawPerClaim: raw.perClaim, deadlines, emails, events, assessments };
   }
 
   private async topicEnd(topic: string): Promise<number> {
