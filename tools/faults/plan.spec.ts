@@ -33,6 +33,7 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
     http: { requests: 1, retries: 0, status503: 0, status5xxOther: 0, connectionErrors: 0, conflicts: 0 },
     notes: {},
     expectations: [],
+    restarted: [],
     ...overrides,
   };
 }

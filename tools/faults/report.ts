@@ -38,6 +38,8 @@ export interface RunRecord {
   http: HttpStats;
   notes: Record<string, unknown>;
   expectations: Array<{ what: string; ok: boolean; detail?: string }>;
+  /** Services the runner had to restart after the scenario (a consumer out of its group, a process gone). */
+  restarted: string[];
   replay?: {
     claims_hashed: number;
     hash_before: string;
@@ -107,6 +109,7 @@ export function missedTargets(run: RunRecord): string[] {
   if (!run.drained) missed.push(`${run.run}: not drained (${run.waiting_for ?? ''})`);
   if (run.events_missing > 0) missed.push(`${run.run}: ${run.events_missing} lifecycle events missing from the topic`);
   if (run.emails_missing > 0) missed.push(`${run.run}: ${run.emails_missing} emails missing`);
+  for (const r of run.restarted) missed.push(`${run.run}: had to restart ${r}`);
   for (const e of run.expectations) if (!e.ok) missed.push(`${run.run}: ${e.what}${e.detail ? ` (${e.detail})` : ''}`);
   if (run.replay) {
     if (run.replay.claims_changed > 0) missed.push(`${run.run}: the replay changed ${run.replay.claims_changed} claims`);

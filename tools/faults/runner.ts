@@ -207,7 +207,7 @@ class Phase {
       log(`scenario failed: ${error}`);
       await batch.done.catch(() => undefined);
     }
-    await this.restore(log);
+    const restarted = await this.restore(log);
     clearedAt ??= Date.now();
     const drain = scenario.quiet ? { drained: true, at: Date.now(), waitingFor: '' } : await this.drain(batch, log, clearedAt);
 
@@ -252,6 +252,7 @@ class Phase {
       http: diffStats(this.http.stats, httpBefore),
       notes,
       expectations,
+      restarted,
       ...(replay ? { replay } : {}),
       ...(error ? { error } : {}),
     };
@@ -312,8 +313,14 @@ class Phase {
     }
   }
 
-  /** Whatever a failed scenario left broken is put back: servers up and resumed, every main instance running. */
-  private async restore(log: (line: string) => void): Promise<void> {
+  /**
+   * Whatever a scenario left broken is put back, so the next scenario starts from a working
+   * system: servers up and resumed, every main instance running, no second instance, and every
+   * service whose consumer group has no member restarted (what a supervisor would have to do;
+   * the service itself still reports ready then: see `restarted` in the report).
+   */
+  private async restore(log: (line: string) => void): Promise<string[]> {
+    const restarted: string[] = [];
     try {
       if (this.stack.pid('kafka')) this.stack.signal('kafka', 'SIGCONT');
       await this.stack.up();
@@ -323,12 +330,32 @@ class Phase {
         else {
           log(`${service} was not running: starting it`);
           await this.system.fleet.start(service);
+          restarted.push(`${service}: not running`);
         }
         if (this.system.fleet.instance(service, 1)) await this.system.fleet.stop(service, 1);
+      }
+      for (const service of SERVICES) {
+        let members = -1;
+        let ready = false;
+        for (let attempt = 0; attempt < 30 && members < 1; attempt++) {
+          members = (await this.system.admin.describeGroup(service).catch(() => ({ members: [] }))).members.length;
+          if (members < 1) await sleep(2_000);
+        }
+        if (members >= 1) continue;
+        try {
+          ready = (await fetch(`${this.system.fleet.url(service)}/health/ready`, { signal: AbortSignal.timeout(5_000) })).ok;
+        } catch {
+          ready = false;
+        }
+        log(`${service}: its consumer group has no member (the service reports ${ready ? 'ready' : 'not ready'}): restarting it`);
+        restarted.push(`${service}: consumer group without a member for 60 s while the service reported ${ready ? 'ready' : 'not ready'}`);
+        await this.system.fleet.stop(service);
+        await this.system.fleet.start(service);
       }
     } catch (error) {
       log(`restoring the stack: ${(error as Error).message}`);
     }
+    return restarted;
   }
 
   private async replaySnapshot() {
