@@ -55,7 +55,7 @@ export function buildProgram(writeErr: (text: string) => void = (text) => proces
     .addOption(new Option('--hold-scale <factor>', 'scale of the fault durations (1 = 60 s store stop, 2 min SMTP outage)').argParser(scale))
     .option('--concurrency <n>', 'claims driven at once', positive('--concurrency'), 16)
     .option('--backends <list>', 'FerretDB backends: one system each (the store-stop scenario runs on each; the others on the first)', backends, ['postgresql', 'sqlite'] as Backend[])
-    .option('--drain-timeout <s>', 'how long a scenario may take to drain after its fault cleared (default 600; 300 with --short)', positive('--drain-timeout'))
+    .option('--drain-timeout <s>', 'how long a scenario may take to drain after its fault cleared', positive('--drain-timeout'), 600)
     .option('--keep-servers', 'leave the suite\'s servers running at the end', false)
     .option('--keep-data', 'keep the run\'s topics, database and emails (for a post-mortem)', false)
     .option('--json', 'print the JSON report on stdout instead of the table', false)
@@ -80,7 +80,7 @@ export function parseOptions(argv: string[], writeErr?: (text: string) => void):
     holdScale: o.holdScale ?? (short ? 0.25 : 1),
     concurrency: o.concurrency,
     backends: o.backends,
-    drainTimeoutS: o.drainTimeout ?? (short ? 300 : 600),
+    drainTimeoutS: o.drainTimeout,
     keepServers: Boolean(o.keepServers),
     keepData: Boolean(o.keepData),
     json: Boolean(o.json),

@@ -268,7 +268,8 @@ class Phase {
    * its target. Polled every second until the deadline.
    */
   private async drain(batch: BatchProgress, log: (line: string) => void, from: number): Promise<{ drained: boolean; at: number; waitingFor: string }> {
-    const giveUpAt = from + this.options.drainTimeoutMs;
+    // From the clear; and whatever held the batch up past that, the drain is polled for at least 30 s.
+    const giveUpAt = Math.max(from + this.options.drainTimeoutMs, Date.now() + 30_000);
     const ids = batch.claims.filter((c) => c.accepted && c.phase !== 'failed').map((c) => c.claimId);
     const targets = new Map(batch.claims.map((c) => [c.claimId, c.target]));
     let mails = -1;
