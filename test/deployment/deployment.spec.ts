@@ -128,9 +128,9 @@ describe('docker-compose.yml', () => {
     expect(config.consent.publicBaseUrl).toBe('http://127.0.0.1:3003');
     expect(config.auth.jwtSecret).toBe(secrets.JWT_SECRET);
     expect(() => loadServiceConfig(name, containerEnv(compose.services[name], {}))).toThrow(/must be set in production/);
-    expect(containerEnv(compose.services[name], { CONSENT_PORT: '4003', INTAKE_PORT: '4001' })).toMatchObject({
+    expect(containerEnv(compose.services[name], { CONSENT_PORT: '4003', PORTAL_PORT: '4000' })).toMatchObject({
       CONSENT_PUBLIC_BASE_URL: 'http://127.0.0.1:4003',
-      PARTNER_PORTAL_URL: 'http://127.0.0.1:4001/v1',
+      PARTNER_PORTAL_URL: 'http://127.0.0.1:4000',
     });
   });
 });

@@ -5,9 +5,9 @@ import { loadNotificationSettings } from './notifications.settings.js';
 const config = loadServiceConfig('notifications', {});
 
 describe('loadNotificationSettings', () => {
-  it('defaults to the local intake API, the local mailboxes and the templates of the working directory', () => {
+  it('defaults to the local portal, the local mailboxes and the templates of the working directory', () => {
     expect(loadNotificationSettings(config, {})).toEqual({
-      claimsBaseUrl: 'http://127.0.0.1:3001/v1/claims',
+      claimsBaseUrl: 'http://127.0.0.1:3000/claims',
       reviewersEmail: 'poe-reviewers@cpor.local',
       opsEmail: 'ops@cpor.local',
       templatesDir: path.resolve(process.cwd(), 'apps/notifications/templates'),
@@ -17,9 +17,8 @@ describe('loadNotificationSettings', () => {
     });
   });
 
-  it('links to the portal when there is one, else to intake on its configured port', () => {
+  it("links to the configured portal's claim pages", () => {
     expect(loadNotificationSettings(config, { PARTNER_PORTAL_URL: 'https://portal.example/' }).claimsBaseUrl).toBe('https://portal.example/claims');
-    expect(loadNotificationSettings(loadServiceConfig('notifications', { INTAKE_PORT: '4001' }), {}).claimsBaseUrl).toBe('http://127.0.0.1:4001/v1/claims');
   });
 
   it('renders a missing template variable empty in production only', () => {

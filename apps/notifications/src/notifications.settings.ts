@@ -34,13 +34,16 @@ export const NOTIFICATION_SETTINGS = Symbol('NOTIFICATION_SETTINGS');
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
 
+/** The portal at its default port on this machine (apps/portal). */
+const LOCAL_PORTAL_URL = 'http://127.0.0.1:3000';
+
 /** The notification service's own variables (loadNotificationSettings). */
 export const notificationSettingsSchema = configSchema(
   {
     PARTNER_PORTAL_URL: setting.url({
       description: "the partner portal's base: claim links in partner emails are `<PARTNER_PORTAL_URL>/claims/<id>`",
       schemes: ['https', 'http'],
-      shownDefault: "intake's API: `http://127.0.0.1:<INTAKE_PORT>/v1`",
+      shownDefault: "the portal on this machine: `http://127.0.0.1:3000` (`npm start` passes the portal's PORTAL_PORT)",
     }),
     REVIEWERS_EMAIL: setting.text({ description: "the PoE reviewers' mailbox (SLA breaches)", default: 'poe-reviewers@cpor.local', pattern: EMAIL, allowed: 'an email address' }),
     OPS_EMAIL: setting.text({ description: 'the operations mailbox (SLA breaches)', default: 'ops@cpor.local', pattern: EMAIL, allowed: 'an email address' }),
@@ -62,11 +65,10 @@ export const notificationSettingsSchema = configSchema(
 
 export function loadNotificationSettings(config: ServiceConfig, env: Environment = process.env): NotificationSettings {
   const values = readEnv(notificationSettingsSchema, env);
-  // PARTNER_PORTAL_URL is the portal's base (links: <portal>/claims/<id>); without it, the intake API's claim resource.
-  const portal = values.PARTNER_PORTAL_URL?.replace(/\/+$/, '');
-  const claimsBaseUrl = portal ? `${portal}/claims` : `http://127.0.0.1:${config.servicePorts.intake}/v1/claims`;
+  // PARTNER_PORTAL_URL is the portal's base (links: <portal>/claims/<id>, its claim page).
+  const portal = (values.PARTNER_PORTAL_URL ?? LOCAL_PORTAL_URL).replace(/\/+$/, '');
   return {
-    claimsBaseUrl,
+    claimsBaseUrl: `${portal}/claims`,
     reviewersEmail: values.REVIEWERS_EMAIL,
     opsEmail: values.OPS_EMAIL,
     templatesDir: values.NOTIFICATION_TEMPLATES_DIR ?? path.resolve(process.cwd(), 'apps/notifications/templates'),
