@@ -177,7 +177,7 @@ describe('the fault checker', () => {
 
   it('counts an assessment published twice under different ids for one claim', () => {
     const assessed = storedClaim({ history: [...declineHistory().slice(0, 6), { action: 'elapseConsent', version: 7 }, { action: 'recordEligibility', version: 8 }], version: 8, status: 'Approved' });
-    const once = [{ partition: 0, offset: '0', id: 'a1', claimId: CLAIM, assessmentId: 'a1' }];
+    const once = [{ partition: 0, offset: '0', id: 'a1', claimId: CLAIM }];
     expect(check(input({ claims: [assessed], assessments: [...once, { ...once[0], offset: '5' }] })).duplicates.has(`assessment:${CLAIM}`)).toBe(false);
     expect(check(input({ claims: [assessed], assessments: [...once, { partition: 0, offset: '1', id: 'a2', claimId: CLAIM }] })).duplicates.get(`assessment:${CLAIM}`)).toBe(1);
   });

@@ -31,8 +31,6 @@ export interface AssessmentRecord {
   offset: string;
   id: string;
   claimId: string;
-  /** `data.assessmentId` when the value is readable JSON. */
-  assessmentId?: string;
 }
 
 /** One record of a dead-letter topic `<topic>.<group>.dlq` (headers only). */
@@ -40,7 +38,6 @@ export interface DeadLetterRecord {
   dlqTopic: string;
   partition: number;
   offset: string;
-  id?: string;
   sourceTopic?: string;
   sourcePartition?: string;
   sourceOffset?: string;
@@ -51,8 +48,6 @@ export interface RejectionRecord {
   partition: number;
   offset: string;
   id: string;
-  /** ce_causationid: the rejected request's ce_id, when it had one. */
-  requestId?: string;
 }
 
 export interface HistoryItem {
@@ -264,49 +259,32 @@ export function classifySubject(subject: string): { template: Template; claimId?
   return undefined;
 }
 
+type Contacts = { partner: string; customer: string; reviewers: string; ops: string };
+
+/** What each history action sends, in order: (template, recipient) pairs, by `actionKey` (only a reviewer's comment sends one). */
+const EMAILS_OF_ACTION = new Map<string, Array<[Template, keyof Contacts]>>([
+  ['submit', [['claim-submitted', 'partner']]],
+  ['startReview', [['review-started', 'partner']]],
+  ['requestInfo', [['info-requested', 'partner']]],
+  ['comment:reviewer', [['reviewer-comment', 'partner']]],
+  ['requestConsent', [['claim-approved', 'partner'], ['consent-request', 'customer']]],
+  ['elapseConsent', [['eligibility-assessment-started', 'partner']]],
+  ['reject', [['claim-rejected', 'partner']]],
+  ['withdraw', [['claim-rejected', 'partner']]],
+  ['declineConsent', [['claim-rejected', 'partner']]],
+  ['expirePartnerResponse', [['claim-rejected', 'partner']]],
+  ['dispute', [['dispute-received', 'partner']]],
+  ['decideDispute', [['dispute-decided', 'partner']]],
+  ['recordSlaBreach', [['sla-breached', 'reviewers'], ['sla-breached', 'ops']]],
+]);
+
 /** The emails a claim's history calls for: `<template>|<recipient>` -> count. */
-export function expectedEmails(claim: StoredClaim, contacts: { partner: string; customer: string; reviewers: string; ops: string }): Map<string, number> {
+export function expectedEmails(claim: StoredClaim, contacts: Contacts): Map<string, number> {
   const out = new Map<string, number>();
-  const add = (template: Template, to: string) => out.set(`${template}|${to.toLowerCase()}`, (out.get(`${template}|${to.toLowerCase()}`) ?? 0) + 1);
   for (const item of claim.history) {
-    switch (item.action) {
-      case 'submit':
-        add('claim-submitted', contacts.partner);
-        break;
-      case 'startReview':
-        add('review-started', contacts.partner);
-        break;
-      case 'requestInfo':
-        add('info-requested', contacts.partner);
-        break;
-      case 'comment':
-        if (item.actorKind === 'reviewer') add('reviewer-comment', contacts.partner);
-        break;
-      case 'requestConsent':
-        add('claim-approved', contacts.partner);
-        add('consent-request', contacts.customer);
-        break;
-      case 'elapseConsent':
-        add('eligibility-assessment-started', contacts.partner);
-        break;
-      case 'reject':
-      case 'withdraw':
-      case 'declineConsent':
-      case 'expirePartnerResponse':
-        add('claim-rejected', contacts.partner);
-        break;
-      case 'dispute':
-        add('dispute-received', contacts.partner);
-        break;
-      case 'decideDispute':
-        add('dispute-decided', contacts.partner);
-        break;
-      case 'recordSlaBreach':
-        add('sla-breached', contacts.reviewers);
-        add('sla-breached', contacts.ops);
-        break;
-      default:
-        break;
+    for (const [template, recipient] of EMAILS_OF_ACTION.get(actionKey(item.action, item.actorKind)) ?? []) {
+      const key = `${template}|${contacts[recipient].toLowerCase()}`;
+      out.set(key, (out.get(key) ?? 0) + 1);
     }
   }
   return out;
@@ -343,19 +321,16 @@ export function check(input: CheckerInput): CheckResult {
   }
   for (const [key, ids] of idsByVersion) if (ids.size > 1) addDuplicate(`event:${key}`, ids.size - 1);
 
-  // One command (its causation id) published twice, as two events of one type.
-  const idsByCommand = new Map<string, Set<string>>();
+  // One command (its causation id) published twice, as two events of one type. Two ids of one
+  // transition are counted above already: count distinct versions here (events are distinct by id).
+  const versionsByCommand = new Map<string, Set<number | string>>();
   for (const event of events) {
     if (!event.causationId) continue;
     const key = `${event.claimId}:${event.type}:${event.causationId}`;
-    if (!idsByCommand.has(key)) idsByCommand.set(key, new Set());
-    idsByCommand.get(key)!.add(event.id);
+    if (!versionsByCommand.has(key)) versionsByCommand.set(key, new Set());
+    versionsByCommand.get(key)!.add(event.version ?? event.id);
   }
-  for (const [key, ids] of idsByCommand) {
-    // Two ids of one transition are counted above already: count distinct versions here.
-    const versions = new Set(events.filter((e) => ids.has(e.id)).map((e) => e.version ?? e.id));
-    if (versions.size > 1) addDuplicate(`command:${key}`, versions.size - 1);
-  }
+  for (const [key, versions] of versionsByCommand) if (versions.size > 1) addDuplicate(`command:${key}`, versions.size - 1);
 
   // Assessments: one per recorded eligibility.
   const assessments = distinct(distinct(input.assessments, (r) => `${r.partition}@${r.offset}`), (r) => r.id);

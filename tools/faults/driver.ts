@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { claimIdForRequest, REQUEST_TYPES } from '@cpor/contracts';
+import { forEachConcurrently } from '@cpor/kernel';
 import type { DrivenClaim } from './checker.js';
 import { GaveUpError, HttpClient, type HttpAnswer } from './http-client.js';
 import { consentLinkIn, type Mailpit } from './mailpit.js';
@@ -87,7 +88,6 @@ export interface BatchProgress {
 
 export class Driver {
   readonly http: HttpClient;
-  private clockSeq = 0;
 
   constructor(
     private readonly system: DriverSystem,
@@ -106,7 +106,7 @@ export class Driver {
     let started = 0;
     let allStarted!: () => void;
     const allStartedPromise = new Promise<void>((resolve) => (allStarted = resolve));
-    const preDone = pool(claims, options.concurrency, async (claim, i) => {
+    const preDone = forEachConcurrently([...claims.entries()], options.concurrency, async ([i, claim]) => {
       const wait = t0 + i * interval - Date.now();
       if (wait > 0) await sleep(wait);
       if (++started === claims.length) allStarted();
@@ -118,7 +118,7 @@ export class Driver {
       clockMoved();
       const after = claims.filter((claim) => claim.phase === 'waiting-clock' && claim.path === 'sla-breach');
       for (const claim of claims) if (claim.phase === 'waiting-clock' && claim.path !== 'sla-breach') claim.phase = 'done';
-      await pool(after, options.concurrency, (claim) => this.guard(claim, options, () => this.post(claim)));
+      await forEachConcurrently(after, options.concurrency, (claim) => this.guard(claim, options, () => this.post(claim)));
     })();
     return { claims, accepted: () => claims.filter((c) => c.accepted).length, allStarted: allStartedPromise, preDone, clockMoved: clockMovedPromise, done };
   }
@@ -180,6 +180,17 @@ export class Driver {
     return expectOk(answer, `review ${action}`);
   }
 
+  /** A partner's POST on the claim (`/v1/claims/<id>/<action>`) that must succeed; `what` names it in the error. */
+  private async partnerPost(claim: ClaimRun, action: string, what: string, body?: unknown): Promise<any> {
+    return expectOk(await this.partner(claim, 'POST', `/v1/claims/${claim.claimId}/${action}`, body), what);
+  }
+
+  /** The reviewer approves; then the driver waits until the system has requested the customer's consent. */
+  private async approve(claim: ClaimRun, body: unknown = {}): Promise<void> {
+    await this.reviewer(claim, 'approve', body);
+    await this.waitConsentRequested(claim);
+  }
+
   private uploadPoe(claim: ClaimRun, name: string): Promise<any> {
     const form = () => {
       const data = new FormData();
@@ -198,36 +209,32 @@ export class Driver {
       claim.claimId = created.body.id;
       claim.accepted = true;
       await this.uploadPoe(claim, 'signed-sow.pdf');
-      expectOk(await this.partner(claim, 'POST', `/v1/claims/${claim.claimId}/submit`), 'submit');
+      await this.partnerPost(claim, 'submit', 'submit');
     }
     switch (claim.path) {
       case 'approve':
         await this.reviewer(claim, 'start');
         await this.reviewer(claim, 'comments', { text: 'Checking the statement of work.' });
-        await this.reviewer(claim, 'approve', { comment: 'The PoE is signed by the customer.' });
-        await this.waitConsentRequested(claim);
+        await this.approve(claim, { comment: 'The PoE is signed by the customer.' });
         break;
       case 'upstream':
         await this.reviewer(claim, 'start');
-        await this.reviewer(claim, 'approve', {});
-        await this.waitConsentRequested(claim);
+        await this.approve(claim);
         break;
       case 'info-reply': {
         await this.reviewer(claim, 'start');
         await this.reviewer(claim, 'request-info', { reasons: ['missing-products'], comment: 'Business Applications are not in the PoE.' });
         await this.edit(claim, { products: ['microsoft-365', 'business-applications'] });
-        expectOk(await this.partner(claim, 'POST', `/v1/claims/${claim.claimId}/comments`, { text: 'Added the Dynamics 365 statement of work.' }), 'partner comment');
+        await this.partnerPost(claim, 'comments', 'partner comment', { text: 'Added the Dynamics 365 statement of work.' });
         await this.uploadPoe(claim, 'dynamics-sow.pdf');
-        expectOk(await this.partner(claim, 'POST', `/v1/claims/${claim.claimId}/submit`), 'resubmit');
+        await this.partnerPost(claim, 'submit', 'resubmit');
         await this.reviewer(claim, 'start');
-        await this.reviewer(claim, 'approve', {});
-        await this.waitConsentRequested(claim);
+        await this.approve(claim);
         break;
       }
       case 'decline':
         await this.reviewer(claim, 'start');
-        await this.reviewer(claim, 'approve', {});
-        await this.waitConsentRequested(claim);
+        await this.approve(claim);
         await this.decline(claim);
         break;
       case 'dispute-sustained':
@@ -235,12 +242,9 @@ export class Driver {
         const sustained = claim.path === 'dispute-sustained';
         await this.reviewer(claim, 'start');
         await this.reviewer(claim, 'reject', { reason: sustained ? 'insufficient-poe' : 'missing-products', comment: 'The PoE does not show the work.' });
-        expectOk(await this.partner(claim, 'POST', `/v1/claims/${claim.claimId}/disputes`, { justification: 'The signed SOW covers every product claimed.' }), 'dispute');
+        await this.partnerPost(claim, 'disputes', 'dispute', { justification: 'The signed SOW covers every product claimed.' });
         await this.reviewer(claim, 'dispute-decision', { decision: sustained ? 'sustained' : 'overturned', comment: sustained ? 'The SOW is not signed.' : 'Accepted on review.' });
-        if (!sustained) {
-          await this.reviewer(claim, 'approve', {});
-          await this.waitConsentRequested(claim);
-        }
+        if (!sustained) await this.approve(claim);
         break;
       }
       case 'no-response': {
@@ -251,7 +255,7 @@ export class Driver {
         break;
       }
       case 'withdraw':
-        expectOk(await this.partner(claim, 'POST', `/v1/claims/${claim.claimId}/withdraw`, { subReason: 'no-longer-working-with-customer', comment: 'The customer moved on.' }), 'withdraw');
+        await this.partnerPost(claim, 'withdraw', 'withdraw', { subReason: 'no-longer-working-with-customer', comment: 'The customer moved on.' });
         break;
       case 'sla-breach':
         break;
@@ -355,13 +359,13 @@ export class Driver {
   }
 
   /** Reads the claim until `ready` (404 counts as not yet: an upstream create not applied yet). */
-  private async waitClaim(claim: ClaimRun, ready: (c: any) => boolean, what: string, timeoutMs = SYSTEM_WAIT_MS): Promise<any> {
-    const giveUpAt = Date.now() + timeoutMs;
+  private async waitClaim(claim: ClaimRun, ready: (c: any) => boolean, what: string): Promise<any> {
+    const giveUpAt = Date.now() + SYSTEM_WAIT_MS;
     for (let pause = 300; ; pause = Math.min(pause * 1.5, 3_000)) {
       const answer = await this.partner(claim, 'GET', `/v1/claims/${claim.claimId}`);
       if (answer.status === 200 && ready(answer.body)) return answer.body;
       if (answer.status !== 200 && answer.status !== 404) throw new Error(`waiting for ${what}: ${answer.status} ${answer.text.slice(0, 200)}`);
-      if (Date.now() > giveUpAt) throw new GaveUpError(`${what}: not within ${timeoutMs / 1000} s (status ${answer.body?.status ?? answer.status})`);
+      if (Date.now() > giveUpAt) throw new GaveUpError(`${what}: not within ${SYSTEM_WAIT_MS / 1000} s (status ${answer.body?.status ?? answer.status})`);
       await sleep(pause);
     }
   }
@@ -383,7 +387,6 @@ export class Driver {
       const again = expectOk(await this.http.request('GET', `${this.system.urls.intake}/ops/clock`, { token }), 'read the clock');
       if (Date.parse(again.now) < latest) throw new Error(`clock move refused: ${moved.text.slice(0, 200)}`);
     } else expectOk(moved, 'move the clock');
-    this.clockSeq++;
     options.log(`clock moved to ${to} (${((latest - now) / DAY_MS).toFixed(1)} days)`);
   }
 }
@@ -391,13 +394,4 @@ export class Driver {
 function expectOk(answer: HttpAnswer, what: string): any {
   if (answer.status !== 200 && answer.status !== 201) throw new Error(`${what}: ${answer.status} ${answer.text.slice(0, 300)}`);
   return answer.body;
-}
-
-/** Runs `work` on every item, at most `concurrency` at a time. */
-export async function pool<T>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i], i);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }

@@ -10,12 +10,11 @@ export interface MailSummary {
   messageId: string;
   to: string[];
   subject: string;
-  created: string;
 }
 
 interface SearchPage {
   messages_count: number;
-  messages: Array<{ ID: string; MessageID: string; To: Array<{ Address?: string }> | null; Subject: string; Created: string }> | null;
+  messages: Array<{ ID: string; MessageID: string; To: Array<{ Address?: string }> | null; Subject: string }> | null;
 }
 
 const PAGE = 500;
@@ -39,7 +38,7 @@ export class Mailpit {
       for (const m of items) {
         const to = (m.To ?? []).map((a) => a.Address ?? '').filter(Boolean);
         if (!to.some((address) => address.toLowerCase().includes(needle))) continue;
-        out.push({ id: m.ID, messageId: m.MessageID, to, subject: m.Subject, created: m.Created });
+        out.push({ id: m.ID, messageId: m.MessageID, to, subject: m.Subject });
       }
       if (items.length < PAGE || start + items.length >= page.messages_count) break;
     }
@@ -56,15 +55,6 @@ export class Mailpit {
   async text(id: string): Promise<string> {
     const message = (await this.get(`/api/v1/message/${encodeURIComponent(id)}`)) as { Text: string };
     return message.Text;
-  }
-
-  async ready(): Promise<boolean> {
-    try {
-      const response = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
-      return response.ok;
-    } catch {
-      return false;
-    }
   }
 
   /** Deletes the messages a search by `fragment` finds (a finished run's). */

@@ -1,6 +1,8 @@
 import { MongoClient, type Db } from 'mongodb';
-import { deadLetterTopic, SUBSCRIPTIONS, TOPICS } from '@cpor/contracts';
+import { TOPICS } from '@cpor/contracts';
+import { forEachConcurrently } from '@cpor/kernel';
 import type { LogRecord, MessagingAdmin, RawHeaders } from '@cpor/messaging';
+import { expectedTopics } from '../ops/topics.js';
 import type { AssessmentRecord, CheckerInput, DeadLetterRecord, DrivenClaim, EventRecord, RejectionRecord, StoredClaim } from './checker.js';
 import type { Mailpit } from './mailpit.js';
 
@@ -17,25 +19,19 @@ export function header(headers: RawHeaders, name: string): string | undefined {
   return first === undefined ? undefined : first.toString();
 }
 
-/** Every dead-letter topic the services can write (one per service and topic it reads). */
-export function deadLetterTopics(): string[] {
-  return Object.entries(SUBSCRIPTIONS).flatMap(([group, topics]) => Object.keys(topics).map((topic) => deadLetterTopic(topic, group)));
-}
-
 export class TopicLog {
   readonly events: EventRecord[] = [];
   readonly assessments: AssessmentRecord[] = [];
   readonly deadLetters: DeadLetterRecord[] = [];
   readonly rejections: RejectionRecord[] = [];
-  /** Records read per topic (all copies). */
-  readonly counts = new Map<string, number>();
   private readonly next = new Map<string, bigint>();
 
   constructor(private readonly admin: MessagingAdmin) {}
 
   /** Reads every topic on from where the previous call stopped, up to its end now. */
   async catchUp(): Promise<void> {
-    const topics = [TOPICS.claimEvents, TOPICS.claimEligibility, TOPICS.claimRequestsRejected, TOPICS.claimRequests, ...deadLetterTopics()];
+    // Every topic and every dead-letter topic the services can write (one per service and topic it reads).
+    const topics = expectedTopics();
     const ranges: Array<{ topic: string; partition: number; from: string; until: string }> = [];
     for (const topic of topics) {
       const offsets = await this.admin.topicOffsets(topic);
@@ -57,18 +53,10 @@ export class TopicLog {
     }
   }
 
-  /** Log end offsets per topic as last read (what a later read starts from). */
-  position(topic: string): bigint {
-    let sum = 0n;
-    for (const [key, offset] of this.next) if (key.startsWith(`${topic}:`)) sum += offset;
-    return sum;
-  }
-
   private add(record: LogRecord): void {
     const key = `${record.topic}:${record.partition}`;
     const after = BigInt(record.offset) + 1n;
     if ((this.next.get(key) ?? 0n) < after) this.next.set(key, after);
-    this.counts.set(record.topic, (this.counts.get(record.topic) ?? 0) + 1);
     const h = record.headers;
     const base = { partition: record.partition, offset: record.offset };
     if (record.topic === TOPICS.claimEvents) {
@@ -82,20 +70,13 @@ export class TopicLog {
         ...(header(h, 'ce_causationid') ? { causationId: header(h, 'ce_causationid') } : {}),
       });
     } else if (record.topic === TOPICS.claimEligibility) {
-      let assessmentId: string | undefined;
-      try {
-        assessmentId = (JSON.parse(record.value?.toString() ?? '') as { assessmentId?: string }).assessmentId;
-      } catch {
-        // not JSON: counted by id alone
-      }
-      this.assessments.push({ ...base, id: header(h, 'ce_id') ?? '', claimId: record.key?.toString() ?? header(h, 'ce_subject') ?? '', ...(assessmentId ? { assessmentId } : {}) });
+      this.assessments.push({ ...base, id: header(h, 'ce_id') ?? '', claimId: record.key?.toString() ?? header(h, 'ce_subject') ?? '' });
     } else if (record.topic === TOPICS.claimRequestsRejected) {
-      this.rejections.push({ ...base, id: header(h, 'ce_id') ?? `no-id:${record.partition}@${record.offset}`, ...(header(h, 'ce_causationid') ? { requestId: header(h, 'ce_causationid') } : {}) });
+      this.rejections.push({ ...base, id: header(h, 'ce_id') ?? `no-id:${record.partition}@${record.offset}` });
     } else if (record.topic.endsWith('.dlq')) {
       this.deadLetters.push({
         ...base,
         dlqTopic: record.topic,
-        id: header(h, 'ce_id'),
         sourceTopic: header(h, 'dlq_source_topic'),
         sourcePartition: header(h, 'dlq_source_partition'),
         sourceOffset: header(h, 'dlq_source_offset'),
@@ -148,7 +129,7 @@ export class StoreReader {
     // Claims asked for by id that have no snapshot at all: their log may still have them.
     const missing = (ids ?? []).filter((id) => !claims.some((claim) => claim.id === id));
     for (const id of missing) claims.push({ id, status: '', version: 0, snapshotVersion: 0, eligibilityAssessed: false, history: [], appliedCommandIds: [] });
-    await forEach(claims, 16, (claim) => this.catchUp(claim));
+    await forEachConcurrently(claims, 16, (claim) => this.catchUp(claim));
     return claims.filter((claim) => claim.version > 0);
   }
 
@@ -173,7 +154,7 @@ export class StoreReader {
   async claimViews(): Promise<{ documents: Array<{ _id: unknown }>; views: Array<{ _id: string; [field: string]: unknown }> }> {
     const documents = await this.db.collection('claims').find({}).toArray();
     const views: Array<{ _id: string; [field: string]: unknown }> = [];
-    await forEach(documents, 16, async (doc: any) => {
+    await forEachConcurrently(documents, 16, async (doc: any) => {
       let version = doc.version as number;
       let state = doc.state;
       const history = [...(doc.history ?? [])];
@@ -211,14 +192,6 @@ export class StoreReader {
 
 function historyItem(h: any) {
   return { action: h.action, version: h.version, actorKind: h.actor?.kind, details: h.details };
-}
-
-/** Runs `work` on every item, `limit` at a time. */
-async function forEach<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]);
-  }));
 }
 
 /** Everything the checker needs, now. */

@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPICS } from '@cpor/contracts';
 import { changedClaims, check, hashClaims, missedTarget, newFindings, type CheckResult, type DrivenClaim } from './checker.js';
+import { topicTotals, waitForGroup } from './broker.js';
 import { Driver, type BatchProgress, type ClaimRun } from './driver.js';
-import { emptyHttpStats, HttpClient, type HttpStats } from './http-client.js';
+import { HttpClient, type HttpStats } from './http-client.js';
 import { observe, TopicLog } from './observe.js';
 import type { RunRecord } from './report.js';
 import { claimsPerRun, planRuns, reportName, type PlannedRun } from './plan.js';
@@ -105,7 +106,7 @@ class Phase {
     private readonly options: SuiteOptions,
     private readonly perRun: number,
   ) {
-    this.http = new HttpClient(emptyHttpStats());
+    this.http = new HttpClient();
     this.driver = new Driver(system.driverSystem, this.http);
     this.topics = new TopicLog(system.admin);
   }
@@ -176,16 +177,18 @@ class Phase {
         // Anything a replay would do late (a deadline, an email) has had time to show.
         await sleep(10_000);
         const after = await this.replaySnapshot();
+        const claimsChanged = changedClaims(before.perClaim, after.perClaim);
+        const documentsChanged = changedClaims(before.rawPerClaim, after.rawPerClaim);
         replay = {
           claims_hashed: before.claims,
           hash_before: before.hash,
           hash_after: after.hash,
-          claims_changed: changedClaims(before.perClaim, after.perClaim).length,
-          changed_claims: changedClaims(before.perClaim, after.perClaim).slice(0, 10),
+          claims_changed: claimsChanged.length,
+          changed_claims: claimsChanged.slice(0, 10),
           documents_hash_before: before.rawHash,
           documents_hash_after: after.rawHash,
-          documents_changed: changedClaims(before.rawPerClaim, after.rawPerClaim).length,
-          changed_documents: changedClaims(before.rawPerClaim, after.rawPerClaim).slice(0, 10),
+          documents_changed: documentsChanged.length,
+          changed_documents: documentsChanged.slice(0, 10),
           deadlines_fired: Math.max(0, (after.deadlines.fired ?? 0) - (before.deadlines.fired ?? 0)),
           deadlines_before: before.deadlines,
           deadlines_after: after.deadlines,
@@ -336,13 +339,8 @@ class Phase {
         if (this.system.fleet.instance(service, 1)) await this.system.fleet.stop(service, 1);
       }
       for (const service of SERVICES) {
-        let members = -1;
         let ready = false;
-        for (let attempt = 0; attempt < 30 && members < 1; attempt++) {
-          members = (await this.system.admin.describeGroup(service).catch(() => ({ members: [] }))).members.length;
-          if (members < 1) await sleep(2_000);
-        }
-        if (members >= 1) continue;
+        if (await waitForGroup(this.system.admin, service, (description) => description.members.length >= 1, { attempts: 30, pauseMs: 2_000 })) continue;
         try {
           ready = (await fetch(`${this.system.fleet.url(service)}/health/ready`, { signal: AbortSignal.timeout(5_000) })).ok;
         } catch {
@@ -373,8 +371,7 @@ class Phase {
   }
 
   private async topicEnd(topic: string): Promise<number> {
-    const offsets = await this.system.admin.topicOffsets(topic);
-    return (offsets ?? []).reduce((sum, p) => sum + Number(p.high), 0);
+    return (await topicTotals(this.system.admin, topic)).end;
   }
 }
 

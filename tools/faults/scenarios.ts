@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENT_TYPES, REQUEST_TYPES, subscribedTopics, TOPICS, type SubscribingService } from '@cpor/contracts';
 import type { MessagingAdmin } from '@cpor/messaging';
+import { topicTotals, waitForGroup } from './broker.js';
 import type { BatchProgress } from './driver.js';
 import { SERVICES, type Service, type ServiceFleet } from './services.js';
 import type { Backend, Stack } from './stack.js';
@@ -61,18 +62,18 @@ export interface Scenario {
 const hold = (ctx: ScenarioContext, seconds: number) => sleep(Math.max(1, Math.round(seconds * ctx.holdScale)) * 1000);
 
 /** Waits until the group has `members` members (a join or a leave has gone through). */
-async function waitMembers(ctx: ScenarioContext, group: string, members: number, timeoutMs = 90_000): Promise<boolean> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (Date.now() < giveUpAt) {
-    try {
-      const description = await ctx.admin.describeGroup(group);
-      if (description.members.length === members && description.state === (members === 0 ? 'Empty' : 'Stable')) return true;
-    } catch {
-      // the broker is busy: ask again
-    }
-    await sleep(500);
+function waitMembers(ctx: ScenarioContext, group: string, members: number): Promise<boolean> {
+  return waitForGroup(ctx.admin, group, (description) => description.members.length === members && description.state === (members === 0 ? 'Empty' : 'Stable'), { timeoutMs: 90_000, pauseMs: 500 });
+}
+
+/** Rewinds the service's group to the start of every topic it reads (ops replay --group --from-beginning); answers the records to read again. */
+async function rewindGroup(ctx: ScenarioContext, service: Service): Promise<number> {
+  let records = 0;
+  for (const topic of subscribedTopics(service as SubscribingService)) {
+    const result = await ctx.ops(['replay', '--group', service, '--topic', topic, '--from-beginning', '--execute', '--json']);
+    records += Number(result.records ?? 0);
   }
-  return false;
+  return records;
 }
 
 /**
@@ -278,10 +279,7 @@ export const SCENARIOS: Scenario[] = [
       for (const service of SERVICES) {
         await ctx.fleet.stop(service);
         await waitMembers(ctx, service, 0);
-        for (const topic of subscribedTopics(service as SubscribingService)) {
-          const result = await ctx.ops(['replay', '--group', service, '--topic', topic, '--from-beginning', '--execute', '--json']);
-          rewound += Number(result.records ?? 0);
-        }
+        rewound += await rewindGroup(ctx, service);
         await ctx.fleet.start(service);
         ctx.log(`${service} rewound to the start and restarted`);
       }
@@ -354,12 +352,7 @@ export const SCENARIOS: Scenario[] = [
       await ctx.fleet.stopAll();
       for (const service of SERVICES) await waitMembers(ctx, service, 0);
       let rewound = 0;
-      for (const service of SERVICES) {
-        for (const topic of subscribedTopics(service as SubscribingService)) {
-          const result = await ctx.ops(['replay', '--group', service, '--topic', topic, '--from-beginning', '--execute', '--json']);
-          rewound += Number(result.records ?? 0);
-        }
-      }
+      for (const service of SERVICES) rewound += await rewindGroup(ctx, service);
       ctx.note('records_replayed', rewound);
       await ctx.fleet.startAll();
       ctx.log(`every group reset to offset 0 (${rewound} records to read again); services started`);
@@ -369,8 +362,7 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 async function topicSize(admin: MessagingAdmin, topic: string): Promise<number> {
-  const offsets = await admin.topicOffsets(topic);
-  return (offsets ?? []).reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+  return (await topicTotals(admin, topic)).records;
 }
 
 function rejectionCount(ctx: ScenarioContext): Promise<number> {

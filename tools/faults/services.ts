@@ -28,12 +28,10 @@ export interface Instance {
   slot: number;
   child: ChildProcess;
   exited: Promise<number | string>;
-  startedAt: number;
 }
 
 export class ServiceFleet {
   private readonly running = new Map<string, Instance>();
-  private starts = 0;
 
   constructor(
     private readonly root: string,
@@ -55,7 +53,7 @@ export class ServiceFleet {
   }
 
   /** Starts an instance (slot 1 listens on the port + 10) and waits until it answers /health/live. */
-  async start(service: Service, slot = 0, options: { ready?: boolean; timeoutMs?: number } = {}): Promise<Instance> {
+  async start(service: Service, slot = 0): Promise<Instance> {
     const key = `${service}#${slot}`;
     if (this.running.has(key)) throw new Error(`${key} is already running`);
     const port = this.ports[service] + slot * 10;
@@ -67,21 +65,20 @@ export class ServiceFleet {
     });
     closeSync(file);
     const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
-    const instance: Instance = { service, port, slot, child, exited, startedAt: Date.now() };
+    const instance: Instance = { service, port, slot, child, exited };
     this.running.set(key, instance);
-    this.starts++;
     void exited.then((how) => {
       if (this.running.get(key) === instance) {
         this.running.delete(key);
         this.log(`${key} (pid ${child.pid}) exited on its own: ${how}`);
       }
     });
-    await this.waitAnswering(instance, options.ready ? '/health/ready' : '/health/live', options.timeoutMs ?? 120_000);
+    await this.waitAnswering(instance, '/health/live', 120_000);
     return instance;
   }
 
-  async startAll(options: { ready?: boolean } = {}): Promise<void> {
-    for (const service of SERVICES) await this.start(service, 0, options);
+  async startAll(): Promise<void> {
+    for (const service of SERVICES) await this.start(service);
   }
 
   /** Sends a signal to an instance; SIGKILL and SIGTERM also wait for the exit (and forget the instance). */

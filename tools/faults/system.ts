@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { subscribedTopics, type SubscribingService } from '@cpor/contracts';
+import { subscribedTopics, TOPICS, type SubscribingService } from '@cpor/contracts';
 import { MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { mintToken } from '@cpor/platform';
 import { runOps } from '../ops/cli.js';
@@ -139,7 +139,7 @@ export async function startFaultSystem(root: string, stack: Stack, logDir: strin
       reviewerToken: (index) => token(`reviewer-${runId}-${index}`, ['poe-reviewer']),
       opsToken: () => token(`operator-${runId}`, ['cpor-ops']),
       mail,
-      publishRequest: (record) => admin.publishRaw([{ topic: 'cpor.claim-requests.v1', ...record }]),
+      publishRequest: (record) => admin.publishRaw([{ topic: TOPICS.claimRequests, ...record }]),
       tag,
       partnerIds,
       reviewers: REVIEWERS,
