@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as infra from './infra.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// The same as libs/platform/src/service-config.ts's DEFAULT_PORTS and DEFAULT_PORTAL_PORT (plain JS: it runs before the build).
 const DEFAULT_PORTS = { intake: 3001, review: 3002, consent: 3003, eligibility: 3004, notifications: 3005, portal: 3000 };
 
 /** Each service's port as the service itself reads it (`<SERVICE>_PORT`, else its default): what we wait on and print. */

@@ -6,6 +6,7 @@ import { docsScreenshot, launchChromium, seriousViolations, type AxeFinding } fr
 import { consentLinkIn, waitForMail } from '../support/lifecycle-driver.js';
 import { startPortal, type RunningPortal } from '../support/portal.js';
 import { waitFor } from '../support/wait-for.js';
+import { DEV_PASSWORD } from '../../tools/dev-identity-provider/users.js';
 
 /**
  * The portal in a real browser (Debian's headless Chromium, driven by playwright-core), against
@@ -14,7 +15,6 @@ import { waitFor } from '../support/wait-for.js';
  * submits the portal's forms, and reads what the pages say. axe-core checks every page it sees.
  */
 
-const PASSWORD = 'cpor-dev';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n', 'latin1');
 const PNG = onePixelPng();
 /** Another PDF (other bytes), the updated PoE of a dispute. */
@@ -66,12 +66,17 @@ async function signIn(email: string, path = '/', viewport = { width: 1280, heigh
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   await page.goto(stack.url + path);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await check(page);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await signInAtProvider(page, email, { check: true });
   await page.waitForURL((url) => url.origin === stack.url);
   return { context, page };
+}
+
+/** Fills in and sends the provider's sign-in form the page shows (axe-checked first when `check`). */
+async function signInAtProvider(page: Page, email: string, options: { check?: boolean } = {}): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEV_PASSWORD);
+  if (options.check) await check(page);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** axe-core on the page as it is: serious and critical violations are collected (and must stay none). */
@@ -208,9 +213,7 @@ describe('the partner portal and the reviewer console', () => {
     await page.getByRole('button', { name: 'Yes, sign me out', exact: true }).click();
     await page.waitForURL(`${stack.url}/signed-out`);
     await page.goto(link!);
-    await page.getByLabel('Email').fill('billing@contoso.example');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await signInAtProvider(page, 'billing@contoso.example');
     await page.waitForURL(claimUrl);
     expect((await page.getByRole('heading', { level: 1 }).innerText())).toContain(customer);
     // The partner sees what is missing and by when, edits the claim and resubmits.

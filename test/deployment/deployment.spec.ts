@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json' };
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
-import { DEFAULT_PORTS, loadServiceConfig, SERVICE_NAMES } from '@cpor/platform';
-import { DEFAULT_PORTAL_PORT, loadPortalSettings } from '../../apps/portal/src/portal.settings.js';
+import { DEFAULT_PORTAL_PORT, DEFAULT_PORTS, loadServiceConfig, SERVICE_NAMES } from '@cpor/platform';
+import { loadPortalSettings } from '../../apps/portal/src/portal.settings.js';
 
 // docker-compose.yml and the Dockerfile, checked without Docker (see README.md beside this file).
 const root = new URL('../../', import.meta.url);

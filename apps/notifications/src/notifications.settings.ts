@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { configSchema, readEnv, setting, type Environment } from '@cpor/kernel';
-import type { ServiceConfig } from '@cpor/platform';
+import { DEFAULT_PORTAL_PORT, type ServiceConfig } from '@cpor/platform';
 
 /** Notification-specific settings, read once at start-up from the environment. */
 export interface NotificationSettings {
@@ -35,7 +35,7 @@ export const NOTIFICATION_SETTINGS = Symbol('NOTIFICATION_SETTINGS');
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
 
 /** The portal at its default port on this machine (apps/portal). */
-const LOCAL_PORTAL_URL = 'http://127.0.0.1:3000';
+const LOCAL_PORTAL_URL = `http://127.0.0.1:${DEFAULT_PORTAL_PORT}`;
 
 /** The notification service's own variables (loadNotificationSettings). */
 export const notificationSettingsSchema = configSchema(
@@ -43,7 +43,7 @@ export const notificationSettingsSchema = configSchema(
     PARTNER_PORTAL_URL: setting.url({
       description: "the partner portal's base: claim links in partner emails are `<PARTNER_PORTAL_URL>/claims/<id>`",
       schemes: ['https', 'http'],
-      shownDefault: "the portal on this machine: `http://127.0.0.1:3000` (`npm start` passes the portal's PORTAL_PORT)",
+      shownDefault: `the portal on this machine: \`${LOCAL_PORTAL_URL}\` (\`npm start\` passes the portal's PORTAL_PORT)`,
     }),
     REVIEWERS_EMAIL: setting.text({ description: "the PoE reviewers' mailbox (SLA breaches)", default: 'poe-reviewers@cpor.local', pattern: EMAIL, allowed: 'an email address' }),
     OPS_EMAIL: setting.text({ description: 'the operations mailbox (SLA breaches)', default: 'ops@cpor.local', pattern: EMAIL, allowed: 'an email address' }),

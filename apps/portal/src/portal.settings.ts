@@ -1,6 +1,6 @@
 import { hasHolidayData } from '@cpor/domain';
 import { configSchema, readEnv, setting, type ConfigProblem, type Environment } from '@cpor/kernel';
-import { DEFAULT_PORTS, serviceConfigSchema } from '@cpor/platform';
+import { DEFAULT_PORTAL_PORT, DEFAULT_PORTS, serviceConfigSchema } from '@cpor/platform';
 
 /** The portal's configuration, read once at start-up (loadPortalSettings). */
 export interface PortalSettings {
@@ -27,8 +27,6 @@ export interface PortalSettings {
   sessionSecret: string;
   calendar: { timeZone: string; country?: string; region?: string; extraHolidays: string[] };
 }
-
-export const DEFAULT_PORTAL_PORT = 3000;
 
 /** The client the development identity provider registers for the portal (tools/dev-identity-provider). */
 export const DEV_OIDC_CLIENT = { clientId: 'cpor-portal', clientSecret: 'cpor-portal-local-development-secret' };

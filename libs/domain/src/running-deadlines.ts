@@ -21,7 +21,7 @@ export interface RunningSla {
 /** The status each reviewer SLA runs in (dispute-answer: while the rejection has an open dispute). */
 export const SLA_STATUS: Readonly<Record<SlaKind, ClaimStatus>> = { 'review-start': 'Submitted', decision: 'UnderReview', 'dispute-answer': 'Rejected' };
 /** The statuses a claim in the review queue can have (a rejected one only while its dispute is open). */
-export const REVIEW_QUEUE_STATUSES: readonly ClaimStatus[] = ['Submitted', 'UnderReview', 'Rejected'];
+export const REVIEW_QUEUE_STATUSES: readonly ClaimStatus[] = Object.values(SLA_STATUS);
 
 /** The reviewer's SLA running on the claim as it stands, or null. The review queue holds exactly the claims with one, oldest `since` first. */
 export function runningReviewSla(claim: ClaimState, calendar: BusinessCalendar): RunningSla | null {

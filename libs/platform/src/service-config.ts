@@ -45,6 +45,9 @@ export const DEFAULT_PORTS: Record<ServiceName, number> = {
   notifications: 3005,
 };
 
+/** The portal's default port (apps/portal: PORTAL_PORT); also where notifications' claim links point by default. */
+export const DEFAULT_PORTAL_PORT = 3000;
+
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 
 const DEV_SECRET = 'cpor-local-development-secret-change-me';

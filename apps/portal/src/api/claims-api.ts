@@ -118,5 +118,4 @@ export class ReviewApi {
   }
 }
 
-export const REVIEW_ACTIONS = ['start', 'request-info', 'approve', 'reject', 'dispute-decision'] as const;
-export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
+export type ReviewAction = 'start' | 'request-info' | 'approve' | 'reject' | 'dispute-decision';

@@ -65,8 +65,8 @@ export class CookieSeal {
 export class SessionCookies {
   private readonly sessions: CookieSeal;
   private readonly signIns: CookieSeal;
-  readonly sessionName: string;
-  readonly signInName: string;
+  private readonly sessionName: string;
+  private readonly signInName: string;
 
   constructor(
     secret: string,

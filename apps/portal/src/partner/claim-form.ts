@@ -105,7 +105,7 @@ export function readOnlyFields(claim: ClaimDto, policy: Pick<Policy, 'id' | 'edi
   };
   const byPolicy = EDITABLE_FIELDS.filter((field) => !policy.editableFields.includes(field)).map((field) => ({
     id: field,
-    label: field === 'mpnId' ? 'MPN ID' : f.field(field).replace(/^./, (c) => c.toUpperCase()),
+    label: f.field(field).replace(/^./, (c) => c.toUpperCase()),
     value: values[field],
     reason: `The claim's policy (${policy.id}) does not let partners change it.`,
   }));

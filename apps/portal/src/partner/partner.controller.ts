@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { ClaimDto } from '@cpor/contracts';
 import { ACTIVITIES, allowedStates, CLAIM_STATUSES, getPolicy, PARTNER_REQUEST_SUBREASONS, PRODUCTS, mayDispute, type ClaimAction, type ClaimState, type ClaimStatus } from '@cpor/domain';
 import { ApiProblem } from '../api/api-client.js';
-import { IntakeApi, type UploadedFile } from '../api/claims-api.js';
+import { IntakeApi, type UploadedFile, type Write } from '../api/claims-api.js';
 import { ForPartners, sessionOf, UploadForm, type PortalRequest } from '../web/access.js';
 import { writeOf, type FormBody } from '../web/form.js';
 import { Pages } from '../web/pages.js';
@@ -44,13 +44,21 @@ export class PartnerController {
   @Get()
   async dashboard(@Req() request: PortalRequest, @Res() response: Response, @Query() query: Record<string, unknown>): Promise<void> {
     const session = sessionOf(request);
-    const { status, customer } = dashboardFilters(query);
+    const filters = dashboardFilters(query);
+    const { status, customer } = filters;
     const cursor = typeof query.cursor === 'string' && query.cursor ? query.cursor : undefined;
-    const filters = { status, customer };
     try {
-      const page = await this.intake.list(session.accessToken, { status, customer: customer || undefined, cursor, limit: PAGE_SIZE });
+      const page = await this.intake.list(session.accessToken, { status, customer, cursor, limit: PAGE_SIZE });
       const nextQuery = page.next ? filterQuery(status, customer, page.next) : undefined;
-      this.pages.render(request, response, './dashboard', { page, filters, statuses: CLAIM_STATUSES, paged: Boolean(cursor), nextUrl: nextQuery ? `/claims?${nextQuery}` : undefined, exportUrl: `/claims/export.csv?${filterQuery(status, customer)}` });
+      this.pages.render(request, response, './dashboard', {
+        page,
+        filters,
+        statuses: CLAIM_STATUSES,
+        paged: Boolean(cursor),
+        firstUrl: `/claims?${filterQuery(status, customer)}`,
+        nextUrl: nextQuery ? `/claims?${nextQuery}` : undefined,
+        exportUrl: `/claims/export.csv?${filterQuery(status, customer)}`,
+      });
     } catch (error) {
       if (!(error instanceof ApiProblem) || error.status !== 400) throw error;
       this.pages.render(request, response, './dashboard', { page: { items: [], total: 0, next: null }, filters, statuses: CLAIM_STATUSES, problem: error }, 400);
@@ -67,7 +75,7 @@ export class PartnerController {
   async exportCsv(@Req() request: PortalRequest, @Res() response: Response, @Query() query: Record<string, unknown>): Promise<void> {
     const token = sessionOf(request).accessToken;
     const { status, customer } = dashboardFilters(query);
-    const read = (cursor?: string) => this.intake.list(token, { status, customer: customer || undefined, cursor, limit: EXPORT_PAGE_SIZE });
+    const read = (cursor?: string) => this.intake.list(token, { status, customer, cursor, limit: EXPORT_PAGE_SIZE });
     const first = await read();
     response.setHeader('Content-Type', 'text/csv; charset=utf-8');
     response.setHeader('Content-Disposition', 'attachment; filename="claims.csv"');
@@ -107,12 +115,11 @@ export class PartnerController {
 
   @Post(':claimId/edit')
   async edit(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() form: FormBody): Promise<void> {
-    const token = sessionOf(request).accessToken;
-    await this.act(request, response, claimId, 'edited', async () => {
+    await this.act(request, response, claimId, 'edited', form, async (token, write) => {
       const { body: claim } = await this.intake.get(token, claimId);
       const changes = editRequest(form, claim, getPolicy(claim.policyId).editableFields);
       if (Object.keys(changes).length === 0) return 'unchanged';
-      await this.intake.edit(token, claimId, changes, writeOf(form));
+      await this.intake.edit(token, claimId, changes, write);
     });
   }
 
@@ -125,7 +132,7 @@ export class PartnerController {
     @Body() form: FormBody,
     @UploadedFiles() files: UploadedFile[] = [],
   ): Promise<void> {
-    await this.act(request, response, claimId, 'uploaded', () => this.intake.uploadPoe(sessionOf(request).accessToken, claimId, files, writeOf(form)));
+    await this.act(request, response, claimId, 'uploaded', form, (token, write) => this.intake.uploadPoe(token, claimId, files, write));
   }
 
   /** A PoE file, streamed from intake as it sends it (an attachment: never shown inline). */
@@ -136,19 +143,19 @@ export class PartnerController {
 
   @Post(':claimId/submit')
   async submit(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() form: FormBody): Promise<void> {
-    await this.act(request, response, claimId, 'submitted', () => this.intake.submit(sessionOf(request).accessToken, claimId, writeOf(form)));
+    await this.act(request, response, claimId, 'submitted', form, (token, write) => this.intake.submit(token, claimId, write));
   }
 
   @Post(':claimId/comments')
   async comment(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() form: FormBody): Promise<void> {
-    await this.act(request, response, claimId, 'commented', () => this.intake.comment(sessionOf(request).accessToken, claimId, String(form.text ?? ''), writeOf(form)));
+    await this.act(request, response, claimId, 'commented', form, (token, write) => this.intake.comment(token, claimId, String(form.text ?? ''), write));
   }
 
   @Post(':claimId/withdraw')
   async withdraw(@Req() request: PortalRequest, @Res() response: Response, @Param('claimId', ParseUUIDPipe) claimId: string, @Body() form: FormBody): Promise<void> {
     const comment = String(form.comment ?? '').trim();
-    await this.act(request, response, claimId, 'withdrawn', () =>
-      this.intake.withdraw(sessionOf(request).accessToken, claimId, { subReason: String(form.subReason ?? ''), ...(comment ? { comment } : {}) }, writeOf(form)),
+    await this.act(request, response, claimId, 'withdrawn', form, (token, write) =>
+      this.intake.withdraw(token, claimId, { subReason: String(form.subReason ?? ''), ...(comment ? { comment } : {}) }, write),
     );
   }
 
@@ -162,17 +169,25 @@ export class PartnerController {
     @UploadedFiles() files: UploadedFile[] = [],
   ): Promise<void> {
     const justification = String(form.justification ?? '').trim() || undefined;
-    await this.act(request, response, claimId, 'disputed', () => this.intake.dispute(sessionOf(request).accessToken, claimId, justification, files, writeOf(form)));
+    await this.act(request, response, claimId, 'disputed', form, (token, write) => this.intake.dispute(token, claimId, justification, files, write));
   }
 
   /**
    * Runs an action and goes back to the claim page (303, so a reload does not post again). A
    * refusal shows the claim page again, as it is now (reloaded: after a 409 or 412 that is the
-   * state someone else made), with the API's message.
+   * state someone else made), with the API's message. The action gets the session's token and
+   * the form's write (version and Idempotency-Key).
    */
-  private async act(request: PortalRequest, response: Response, claimId: string, done: string, action: () => Promise<unknown>): Promise<void> {
+  private async act(
+    request: PortalRequest,
+    response: Response,
+    claimId: string,
+    done: string,
+    form: FormBody,
+    action: (token: string, write: Write) => Promise<unknown>,
+  ): Promise<void> {
     try {
-      const outcome = await action();
+      const outcome = await action(sessionOf(request).accessToken, writeOf(form));
       response.redirect(303, `/claims/${claimId}?done=${typeof outcome === 'string' ? outcome : done}`);
     } catch (error) {
       if (!(error instanceof ApiProblem) || [401, 403, 404].includes(error.status)) throw error;

@@ -1,5 +1,5 @@
 import type { ClaimDto } from '@cpor/contracts';
-import { isDisputableReason, openDispute, runningDeadlines, type BusinessCalendar, type ClaimState } from '@cpor/domain';
+import { getPolicy, mayDispute, runningDeadlines, type BusinessCalendar, type ClaimState } from '@cpor/domain';
 
 /** The next date a claim waits for, and on whom: what the dashboard and the claim page show. */
 export interface NextDeadline {
@@ -18,7 +18,7 @@ const WHAT = {
 /**
  * The domain's running deadlines (the reviewer SLAs, the partner's reply window: the same rule the
  * timers use), and the two windows it does not time for anyone: the customer's consent window and
- * the partner's dispute window.
+ * the partner's dispute window while the partner may still dispute (the domain's rule: mayDispute).
  */
 export function nextDeadline(claim: ClaimDto, calendar: BusinessCalendar, now: Date = new Date()): NextDeadline | undefined {
   const state = claim as unknown as ClaimState;
@@ -27,9 +27,8 @@ export function nextDeadline(claim: ClaimDto, calendar: BusinessCalendar, now: D
   if (claim.status === 'Approved' && claim.consent && !claim.consent.declinedAt && !claim.consent.elapsedAt) {
     return { dueAt: claim.consent.deadline, waitsOn: 'customer', what: 'End of the customer consent window' };
   }
-  const rejection = claim.rejection;
-  if (claim.status === 'Rejected' && rejection && isDisputableReason(rejection.reason) && !openDispute(state) && Date.parse(rejection.disputeUntil) > now.getTime()) {
-    return { dueAt: rejection.disputeUntil, waitsOn: 'partner', what: 'Dispute window closes' };
+  if (claim.status === 'Rejected' && claim.rejection && mayDispute(state, getPolicy(claim.policyId), now)) {
+    return { dueAt: claim.rejection.disputeUntil, waitsOn: 'partner', what: 'Dispute window closes' };
   }
   return undefined;
 }

@@ -8,7 +8,7 @@ import type { PortalSettings } from '../portal.settings.js';
 import { isPartnerUser, isReviewer, type PortalRequest } from './access.js';
 import { Csrf, CSRF_FIELD } from './csrf.js';
 import { nextDeadline } from './deadlines.js';
-import { formatting } from './format.js';
+import { formatting, type Formatting } from './format.js';
 import { createViews } from './views.js';
 
 /** Read from the working directory, like the email templates (the repository root, or /app in the image). */
@@ -23,7 +23,7 @@ export const PORTAL_ASSETS = path.resolve(process.cwd(), 'apps/portal/public');
 @Injectable()
 export class Pages {
   private readonly views = createViews(PORTAL_VIEWS);
-  private readonly format: ReturnType<typeof formatting>;
+  private readonly format: Formatting;
 
   constructor(
     @Inject(PORTAL_SETTINGS) settings: PortalSettings,

@@ -3,7 +3,7 @@ import type { ReadableStream } from 'node:stream/web';
 import type { Response } from 'express';
 
 /** The stored types a browser may show inline (a preview): PDF and images. DOCX and anything else is only ever downloaded. */
-export const INLINE_TYPES: readonly string[] = ['application/pdf', 'image/png', 'image/jpeg'];
+const INLINE_TYPES: readonly string[] = ['application/pdf', 'image/png', 'image/jpeg'];
 
 export function isPreviewable(contentType: string): boolean {
   return INLINE_TYPES.includes(contentType);
