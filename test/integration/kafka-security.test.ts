@@ -14,10 +14,9 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { TOPICS, type CloudEvent } from '@cpor/contracts';
 import { KafkaPublisher, KafkaTransport, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
-import { runOps } from '../../tools/ops/cli.js';
 import { EXIT } from '../../tools/ops/context.js';
-import { serverContext } from '../../tools/ops/servers.js';
 import { infraEndpoints } from '../support/infra-endpoints.js';
+import { runOpsCommand as ops } from '../support/ops.js';
 import { waitFor } from '../support/wait-for.js';
 
 jest.setTimeout(180_000);
@@ -72,18 +71,6 @@ function envOf(c: (typeof CASES)[number], prefix: string, password?: string): No
   // Nothing of the process's own Kafka settings (the plaintext broker) may leak in.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('KAFKA_')));
   return { ...base, KAFKA_TOPIC_PREFIX: prefix, ...sasl(c.mechanism, listener.brokers, password), ...(c.tls ? overTls : {}), USER: 'it-security' };
-}
-
-/** Runs one ops command in-process on the environment's servers; its exit code, stdout and stderr. */
-async function ops(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const { context, close } = serverContext(env, { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), stderrIsTTY: false });
-  try {
-    return { code: await runOps(argv, context), stdout, stderr };
-  } finally {
-    await close();
-  }
 }
 
 function accepts(address: string): Promise<boolean> {

@@ -11,9 +11,8 @@ import { BusinessCalendar, type Actor } from '@cpor/domain';
 import { SystemClock } from '@cpor/kernel';
 import { deadLetterActionsTopic, MessagingAdmin, messagingConfigFromEnv, type LogRecord } from '@cpor/messaging';
 import { ClaimLedger, claimModel, claimTransitionModel, DeadlineStore, deadlineModel, DeliveryRepository, openMongoConnection } from '@cpor/persistence';
-import { runOps } from '../../tools/ops/cli.js';
 import { EXIT } from '../../tools/ops/context.js';
-import { serverContext } from '../../tools/ops/servers.js';
+import { runOpsCommand, type OpsResult } from '../support/ops.js';
 
 jest.setTimeout(180_000);
 
@@ -28,16 +27,9 @@ const ARGS = ['--topic', SOURCE, '--group', GROUP];
 let admin: MessagingAdmin;
 
 /** Runs one ops command; answers its exit code, what it printed, and its --json result when there is one. */
-async function ops(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
-  let stdout = '';
-  let stderr = '';
-  const { context, close } = serverContext(env, { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text), stderrIsTTY: false });
-  try {
-    const code = await runOps(argv, context);
-    return { code, stdout, stderr, json: argv.includes('--json') && stdout ? JSON.parse(stdout) : undefined };
-  } finally {
-    await close();
-  }
+async function ops(...argv: string[]): Promise<OpsResult & { json: any }> {
+  const result = await runOpsCommand(env, ...argv);
+  return { ...result, json: argv.includes('--json') && result.stdout ? JSON.parse(result.stdout) : undefined };
 }
 
 /** The exit code, with what the command wrote on stderr when it is not the one expected. */

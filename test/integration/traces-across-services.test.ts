@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { mintToken } from '@cpor/platform';
 import { http } from '../support/http.js';
 import { claimFields, PDF } from '../support/lifecycle-driver.js';
+import { freePort } from '../support/ports.js';
 import { removeRunData, TEST_JWT_SECRET } from '../support/system.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -81,14 +82,6 @@ function startReceiver(spans: ReceivedSpan[]): Promise<Server> {
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 interface RunningService {

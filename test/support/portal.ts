@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { createServer } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DEV_OIDC_CLIENT } from '../../apps/portal/src/portal.settings.js';
 import { startDevIdentityProvider, type RunningIdentityProvider } from '../../tools/dev-identity-provider/provider.js';
+import { freePort } from './ports.js';
 import { startSystem, type RunningSystem } from './system.js';
 
 export interface RunningPortal {
@@ -12,15 +12,6 @@ export interface RunningPortal {
   /** The portal's address, as the browser opens it. */
   url: string;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on the loopback interface (the portal's address must be known before it starts: the provider registers its redirect URI). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The development identity provider, as `npm start` runs it (node dist/tools/dev-identity-provider/main.js).
 // Refuses NODE_ENV=production. Its client is the portal, configured from the portal's own settings.
-import { checkConfiguration, ConfigurationError, configSchema, readEnv, setting } from '@cpor/kernel';
+import { configSchema, exitOnInvalidSchemas, readEnv, setting } from '@cpor/kernel';
 import { loadPortalSettings, portalSettingsSchema } from '../../apps/portal/src/portal.settings.js';
 import { startDevIdentityProvider } from './provider.js';
 
@@ -12,13 +12,7 @@ if (process.env.NODE_ENV === 'production') {
   process.stderr.write('The development identity provider refuses to start with NODE_ENV=production: configure a real OpenID Connect provider for the portal (docs/portal.md)\n');
   process.exit(1);
 }
-try {
-  checkConfiguration([() => readEnv(idpSchema), () => readEnv(portalSettingsSchema)]);
-} catch (error) {
-  if (!(error instanceof ConfigurationError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-}
+exitOnInvalidSchemas([idpSchema, portalSettingsSchema]);
 const portal = loadPortalSettings();
 const idp = await startDevIdentityProvider({
   port: readEnv(idpSchema).DEV_IDENTITY_PROVIDER_PORT,

@@ -5,17 +5,11 @@ import { startTracing } from '@cpor/tracing';
 // that follows the claim (its hooks must be in place before anything imports http).
 await startTracing('portal');
 const { NestFactory } = await import('@nestjs/core');
-const { checkConfiguration, ConfigurationError, readEnv } = await import('@cpor/kernel');
+const { exitOnInvalidSchemas } = await import('@cpor/kernel');
 const { portalService, startPortal } = await import('./service.js');
 
 // Like the services (exitOnInvalidConfiguration): one plain line per bad variable, then exit 1.
 // The portal refuses to start without an identity provider (OIDC_ISSUER_URL).
-try {
-  checkConfiguration(portalService.configuration.map((schema) => () => readEnv(schema)));
-} catch (error) {
-  if (!(error instanceof ConfigurationError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-}
+exitOnInvalidSchemas(portalService.configuration);
 const app = await NestFactory.create<import('@nestjs/platform-express').NestExpressApplication>(portalService.module, { bufferLogs: true });
 await startPortal(app);

@@ -48,7 +48,7 @@ const SECRET_NAME = /SECRET|PASSWORD|PASSWD|PASS$|TOKEN|PRIVATE_KEY|API_KEY|CRED
 
 /**
  * A bad configuration: one line per bad variable, `Invalid configuration: NAME="value": expected ...`.
- * A service prints exactly its message and exits non-zero (see exitOnInvalidConfiguration, libs/platform).
+ * A service prints exactly its message and exits non-zero (see exitOnInvalidSchemas).
  */
 export class ConfigurationError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -108,6 +108,21 @@ export function checkConfiguration(readers: ReadonlyArray<() => unknown>): void 
     }
   }
   if (problems.size) throw new ConfigurationError([...problems]);
+}
+
+/**
+ * What a main.ts runs before anything starts: reads every variable of `schemas` and, on a bad
+ * configuration, prints one plain line per bad variable (`Invalid configuration: NAME="value":
+ * expected ...`, no stack trace) to stderr and exits with status 1. Other errors are thrown.
+ */
+export function exitOnInvalidSchemas(schemas: readonly ConfigSchema[], env: Environment = process.env): void {
+  try {
+    checkConfiguration(schemas.map((schema) => () => readEnv(schema, env)));
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }
 
 /** The value of a variable as an error may show it: quoted, a secret hidden, a URL's password too. */

@@ -5,5 +5,17 @@ export * from './polling-loop.js';
 export * from './json-depth.js';
 export * from './configuration.js';
 export * from './request-context.js';
-export * from './trace-context.js';
+export {
+  acceptedTraceparent,
+  activeTraceIds,
+  activeTraceparent,
+  inSpan,
+  outsideTraceContext,
+  startSpan,
+  traceIdFrom,
+  withoutInstrumentation,
+  type SpanAttributes,
+  type SpanOptions,
+  type TraceSpan,
+} from './trace-context.js';
 export * from './redaction.js';

@@ -10,10 +10,11 @@ import { outsideRequestContext } from './request-context.js';
 export class PollingLoop {
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` is due (Date.now() time): a request for a later round leaves it as it is. */
+  private nextAt = 0;
   private round: Promise<void> | undefined;
   /** Set before the round starts: a round's synchronous start may nudge before `round` is assigned. */
   private inRound = false;
-  private again = false;
   /** A round asked for the next one sooner than the interval (work falls due then). */
   private soonerMs: number | undefined;
   private stopped = true;
@@ -46,18 +47,13 @@ export class PollingLoop {
   }
 
   nudge(): void {
-    if (this.stopped) return;
-    if (this.inRound) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.schedule(0);
+    this.nextRoundWithin(0);
   }
 
   /**
    * Runs the next round within `delayMs` rather than after the whole interval: a round that saw
-   * work falling due before its next turn (a deadline) asks to be woken for it.
+   * work falling due before its next turn (a deadline) asks to be woken for it. Between rounds
+   * it brings the waiting round forward, never pushes it back.
    */
   nextRoundWithin(delayMs: number): void {
     if (this.stopped) return;
@@ -66,13 +62,14 @@ export class PollingLoop {
       this.soonerMs = Math.min(this.soonerMs ?? delay, delay);
       return;
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.schedule(Math.min(delay, this.intervalMs));
+    const next = Math.min(delay, this.intervalMs);
+    if (this.timer === undefined || Date.now() + next < this.nextAt) this.schedule(next);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    this.nextAt = Date.now() + delayMs;
     // A nudge comes from inside a request or record: the round is no part of it (its log lines
     // and the ledger's correlation id must not inherit that context).
     this.timer = setTimeout(() => outsideRequestContext(() => this.runScheduledRound()), delayMs);
@@ -87,8 +84,7 @@ export class PollingLoop {
       .finally(() => {
         this.round = undefined;
         this.inRound = false;
-        const delay = this.again ? 0 : Math.min(this.soonerMs ?? this.intervalMs, this.intervalMs);
-        this.again = false;
+        const delay = Math.min(this.soonerMs ?? this.intervalMs, this.intervalMs);
         this.soonerMs = undefined;
         this.schedule(delay);
       });

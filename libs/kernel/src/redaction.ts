@@ -53,11 +53,20 @@ export const scrubLogText: LogScrubber = logScrubber();
 /** Paths probed every few seconds: left out of the access log (unless they fail) and never traced. */
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health/live', '/health/ready', '/metrics']);
 
+/** Whether a request URL is a probe's (one of PROBE_PATHS, whatever its query string or fragment). */
+export function isProbePath(url: string | undefined): boolean {
+  return PROBE_PATHS.has(pathOf(url));
+}
+
+/** A request URL's path: no query string or fragment; `/` for none. */
+function pathOf(url: string | undefined): string {
+  return (url ?? '').split(/[?#]/, 1)[0] || '/';
+}
+
 /**
  * The path of a request URL as the access log (and an HTTP span) shows it: no query string (filters may hold a
  * customer's name) or fragment, and no consent token.
  */
 export function loggablePath(url: string | undefined): string {
-  const path = (url ?? '').split(/[?#]/, 1)[0] || '/';
-  return scrubLogText(path);
+  return scrubLogText(pathOf(url));
 }

@@ -47,16 +47,22 @@ export function traceIdFrom(traceparent: unknown): string | undefined {
   return parseTraceparent(traceparent)?.traceId;
 }
 
+/** The active span's context, when it is a valid one (none with tracing off or outside any span). */
+function activeSpanContext(): TraceParent | undefined {
+  const span = trace.getSpanContext(context.active());
+  return span && isSpanContextValid(span) ? span : undefined;
+}
+
 /** The active span's trace and span ids (none with tracing off or outside any span). */
 export function activeTraceIds(): { traceId: string; spanId: string } | undefined {
-  const span = trace.getSpanContext(context.active());
-  return span && isSpanContextValid(span) ? { traceId: span.traceId, spanId: span.spanId } : undefined;
+  const span = activeSpanContext();
+  return span && { traceId: span.traceId, spanId: span.spanId };
 }
 
 /** The active span's `traceparent` (none with tracing off or outside any span). */
 export function activeTraceparent(): string | undefined {
-  const span = trace.getSpanContext(context.active());
-  return span && isSpanContextValid(span) ? formatTraceparent(span) : undefined;
+  const span = activeSpanContext();
+  return span && formatTraceparent(span);
 }
 
 export type SpanAttributes = Record<string, string | number | boolean | undefined>;

@@ -13,6 +13,7 @@ import {
   runInRequestContext,
   traceIdFrom,
   type RequestContext,
+  type SpanAttributes,
   type TraceSpan,
 } from '@cpor/kernel';
 import { decodeRecord, deadLetterTopic, recordView, type RecordView } from '@cpor/contracts';
@@ -310,6 +311,15 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       if (lane) lane.push({ message, view });
       else lanes.set(view.key ?? '', [{ message, view }]);
     }
+    // What every record's span says of the batch: the same for each, built once.
+    const batchAttributes: SpanAttributes = {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': batch.topic,
+      'messaging.destination.partition.id': String(batch.partition),
+      'messaging.consumer.group.name': groupName(this.options.config, this.groupId),
+    };
     const done = new Set<string>();
     let resolved = 0;
     let stop = false;
@@ -330,7 +340,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         for (const { message, view } of lane) {
           if (stop || !payload.isRunning() || payload.isStale()) return;
           const context = recordContext(this.groupId, logicalTopic, batch.partition, message.offset, view.headers);
-          if ((await runInRequestContext(context, () => this.consumeRecord(logicalTopic, payload, message, view))) === 'aborted') {
+          if ((await runInRequestContext(context, () => this.consumeRecord(logicalTopic, payload, message, view, batchAttributes))) === 'aborted') {
             stop = true;
             return;
           }
@@ -345,7 +355,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
   }
 
-  private async consumeRecord(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, record: RecordView): Promise<RecordOutcome> {
+  private async consumeRecord(
+    logicalTopic: string,
+    payload: EachBatchPayload,
+    message: KafkaMessage,
+    record: RecordView,
+    batchAttributes: SpanAttributes,
+  ): Promise<RecordOutcome> {
     const { batch } = payload;
     const { headers } = record;
     const route = routeRecord(decodeRecord(record), record, logicalTopic, (pattern) => this.messageHandlers.has(pattern));
@@ -367,12 +383,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         kind: 'consumer',
         parent: headers['traceparent'] ?? null,
         attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'process',
-          'messaging.operation.name': 'process',
-          'messaging.destination.name': batch.topic,
-          'messaging.destination.partition.id': String(batch.partition),
-          'messaging.consumer.group.name': groupName(this.options.config, this.groupId),
+          ...batchAttributes,
           'messaging.kafka.offset': Number(message.offset),
           'messaging.kafka.message.key': record.key ?? undefined,
           'messaging.message.id': headers['ce_id'],

@@ -2,7 +2,7 @@ import { Logger, ValidationPipe, type INestApplication, type Type } from '@nestj
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { handledTypes, subscribedTopics } from '@cpor/contracts';
-import { checkConfiguration, ConfigurationError, readEnv, type ConfigSchema, type Environment } from '@cpor/kernel';
+import { checkConfiguration, exitOnInvalidSchemas, readEnv, type ConfigSchema, type Environment } from '@cpor/kernel';
 import { KafkaTransport, loadMessagingConfig, messagingConfigSchema } from '@cpor/messaging';
 import { storeSettingsSchema } from '@cpor/persistence';
 import { tracingSettingsSchema } from '@cpor/tracing';
@@ -43,13 +43,7 @@ export function checkServiceConfiguration(options: ServiceStartOptions, env: Env
  * exits with status 1. Nest would otherwise log the error with its stack and ExceptionHandler.
  */
 export function exitOnInvalidConfiguration(options: ServiceStartOptions, env: Environment = process.env): void {
-  try {
-    checkServiceConfiguration(options, env);
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  exitOnInvalidSchemas(configurationOf(options), env);
 }
 
 /** Shared HTTP set-up: validation listing every problem, OpenAPI at /docs, ETags only where they are claim versions. */

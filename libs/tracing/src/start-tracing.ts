@@ -1,7 +1,7 @@
 import { register } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
-import { loggablePath, PROBE_PATHS, type Environment } from '@cpor/kernel';
+import { isProbePath, loggablePath, type Environment } from '@cpor/kernel';
 import { readTracingSettings, tracingEnabled } from './tracing-settings.js';
 
 /** The packages the instrumentations patch: the only ones the ESM loader hook wraps. */
@@ -43,7 +43,7 @@ export async function startTracing(service: string, env: Environment = process.e
     ...(named ? {} : { serviceName: service }),
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => PROBE_PATHS.has(loggablePath(request.url)),
+        ignoreIncomingRequestHook: (request) => isProbePath(request.url),
         // As in the access log: the path without the consent link's token, and no query string.
         startIncomingSpanHook: (request: IncomingMessage) => ({ 'url.path': loggablePath(request.url), 'url.query': undefined }),
         requireParentforOutgoingSpans: true,

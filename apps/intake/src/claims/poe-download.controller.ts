@@ -47,6 +47,6 @@ export class PoeDownloadController {
     response.attachment(document.fileName);
     response.setHeader('Content-Type', document.contentType);
     response.setHeader('X-Content-Type-Options', 'nosniff');
-    return new StreamableFile(content, { type: document.contentType, length: document.size });
+    return new StreamableFile(content, { length: document.size });
   }
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Logger as NestPinoLogger, LoggerModule, PARAMS_PROVIDER_TOKEN, PinoLogger, type Params } from 'nestjs-pino';
 import type { Logger as RootLogger } from 'pino';
-import { loggablePath, PROBE_PATHS } from '@cpor/kernel';
+import { isProbePath, loggablePath } from '@cpor/kernel';
 import type { Options as HttpLogOptions } from 'pino-http';
 import { contextFields, createServiceLogger, logSettingsFromEnv, secretsFromEnv, STDOUT, type LogDestination, type LogSettings } from './logger.js';
 import { contextOfRequest, correlationIdFor, requestContextMiddleware } from './http-context.js';
@@ -34,7 +34,8 @@ export class ServiceLogger extends NestPinoLogger {
  * `req` (method and path) too. Headers and bodies are never logged.
  */
 export function httpLogOptions(logger: RootLogger): HttpLogOptions<IncomingMessage, ServerResponse> {
-  const pathOf = (request: IncomingMessage) => loggablePath((request as { originalUrl?: string }).originalUrl ?? request.url);
+  const urlOf = (request: IncomingMessage) => (request as { originalUrl?: string }).originalUrl ?? request.url;
+  const pathOf = (request: IncomingMessage) => loggablePath(urlOf(request));
   const accessFields = (request: IncomingMessage, response: ServerResponse, durationMs: number) => ({
     ...contextFields(contextOfRequest(request), ''),
     status: response.statusCode,
@@ -50,7 +51,7 @@ export function httpLogOptions(logger: RootLogger): HttpLogOptions<IncomingMessa
     },
     customLogLevel: (request, response, error) => {
       if (error || response.statusCode >= 500) return 'error';
-      return PROBE_PATHS.has(pathOf(request)) ? 'silent' : 'info';
+      return isProbePath(urlOf(request)) ? 'silent' : 'info';
     },
     customSuccessMessage: (request, response, durationMs) => `${request.method} ${pathOf(request)} ${response.statusCode} ${durationMs} ms`,
     customErrorMessage: (request, response) => `${request.method} ${pathOf(request)} ${response.statusCode}`,
