@@ -78,4 +78,35 @@ describe('deadline poller on the real MongoDB-wire server', () => {
     expect(fired[0].lateMs).toBeGreaterThanOrEqual(0); // never early
     await poller.stop();
   });
+
+  it('a deadline of a later status epoch is not cancelled by an older event', async () => {
+    const store = new DeadlineStore(deadlineModel(connection), `owner-${randomUUID().slice(0, 8)}`, new ManualClock());
+    const dueAt = new Date(Date.now() + 24 * HOUR_MS);
+    await store.schedule({ kind: 'partner-response', claimId: 'c1', epoch: 3, dueAt });
+    // A replayed event of epoch 2 (say the claim's review start) says partner-response is moot.
+    await store.cancel('c1', ['partner-response'], 2);
+    expect((await store.pendingFor('c1')).map((deadline) => deadline.epoch)).toEqual([3]);
+    // The event of epoch 3 or later that makes it moot cancels it.
+    await store.cancel('c1', ['partner-response'], 3);
+    expect(await store.pendingFor('c1')).toEqual([]);
+  });
+
+  it('a round that could not take the lease is not counted as a poll: the sweep runs again once the lease is free', async () => {
+    const clock = new ManualClock();
+    const owner = `owner-${randomUUID().slice(0, 8)}`;
+    const store = new DeadlineStore(deadlineModel(connection), owner, clock);
+    await store.schedule({ kind: 'sla', claimId: 'three-days-ago', epoch: 1, dueAt: new Date(clock.now().getTime() + HOUR_MS) });
+    clock.advance(3 * 24 * HOUR_MS);
+    // An instance that died while polling: its lease is still held.
+    const deadInstance = new DeadlineStore(deadlineModel(connection), owner, clock).pollerLease(60_000);
+    expect(await deadInstance.hold()).toBe(true);
+    const fired: string[] = [];
+    const poller = new DeadlinePoller(store, async (deadline: Deadline) => void fired.push(deadline.claimId), { intervalMs: 60_000 });
+    expect(await poller.fireDue()).toBe(0);
+    await deadInstance.release(); // its lease ran out
+    // Still the start-up sweep, not a poll of the last two days only: the deadline is found.
+    expect(await poller.fireDue()).toBe(1);
+    expect(fired).toEqual(['three-days-ago']);
+    await poller.stop();
+  });
 });

@@ -145,7 +145,7 @@ export class ConsentService {
 
   private async recordDecline(claimId: string, epoch: number): Promise<void> {
     await this.requests.markDeclined(claimId, epoch, this.clock.now());
-    await this.deadlines.cancel(claimId, [CONSENT_WINDOW]);
+    await this.deadlines.cancel(claimId, [CONSENT_WINDOW], epoch);
   }
 
   private async linkState(token: string) {

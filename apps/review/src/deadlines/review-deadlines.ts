@@ -47,7 +47,7 @@ export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicatio
 
   async apply(type: string, claim: LifecycleEventData['claim']): Promise<void> {
     const plan = planReviewDeadlines(type, claim, this.calendar);
-    if (plan.cancel.length > 0) await this.store.cancel(claim.id, plan.cancel);
+    if (plan.cancel.length > 0) await this.store.cancel(claim.id, plan.cancel, claim.statusEpoch);
     for (const deadline of plan.schedule) {
       await this.store.schedule({ kind: deadline.kind, claimId: claim.id, epoch: claim.statusEpoch, dueAt: deadline.dueAt, ref: deadline.ref });
     }

@@ -99,14 +99,18 @@ export class DeadlineStore {
     }
   }
 
-  /** Cancels the claim's pending deadlines of these kinds (the event that made them moot arrived). */
-  async cancel(claimId: string, kinds: string[]): Promise<void> {
+  /**
+   * Cancels the claim's pending deadlines of these kinds, of status epoch `upToEpoch` and earlier:
+   * the event that made them moot arrived. A deadline of a later epoch is left running, so an old
+   * event (duplicated, replayed, rewound) cannot cancel what a newer one scheduled.
+   */
+  async cancel(claimId: string, kinds: string[], upToEpoch: number): Promise<void> {
     const pending = await this.deadlines
-      .find({ owner: this.owner, claimId, status: 'pending', kind: op({ $in: kinds }) }, { _id: 1 })
-      .lean<Array<{ _id: string }>>()
+      .find({ owner: this.owner, claimId, status: 'pending', kind: op({ $in: kinds }) }, { _id: 1, epoch: 1 })
+      .lean<Array<Pick<Deadline, '_id' | 'epoch'>>>()
       .exec();
     // One document at a time: FerretDB applies multi-document updates one by one anyway.
-    for (const { _id } of pending) {
+    for (const { _id } of pending.filter((row) => row.epoch <= upToEpoch)) {
       await this.deadlines.updateOne({ _id, status: 'pending' }, { $set: { status: 'cancelled' } }).exec();
     }
   }
@@ -243,6 +247,11 @@ const FULL_SWEEP_EVERY_MS = 5 * 60_000;
 const MOST_DAYS_PER_POLL = 62;
 
 const DEADLINES_PER_ROUND = 50;
+/**
+ * How long an instance that died while polling keeps the others from polling. Short, since it
+ * only saves duplicate work (each firing is applied once by the ledger) and delays deadlines.
+ */
+const POLLER_LEASE_MS = 20_000;
 const FIRED_AT_ONCE = 4;
 
 export type DeadlineHandler = (deadline: Deadline) => Promise<void>;
@@ -267,7 +276,7 @@ export class DeadlinePoller {
     private readonly options: { intervalMs: number; leaseMs?: number },
   ) {
     this.loop = new PollingLoop(DeadlinePoller.name, () => this.fireDue(), options.intervalMs);
-    this.lease = store.pollerLease(options.leaseMs ?? 60_000);
+    this.lease = store.pollerLease(options.leaseMs ?? POLLER_LEASE_MS);
   }
 
   start(): void {
@@ -298,29 +307,37 @@ export class DeadlinePoller {
       Date.now() - this.lastFullSweepAt >= FULL_SWEEP_EVERY_MS ||
       daysFrom(this.lastPolledDay, today).length > MOST_DAYS_PER_POLL;
     const days = fullSweep ? undefined : daysFrom(previousDay(this.lastPolledDay!), today);
-    const fired = await this.fireDueOn(days);
+    const round = await this.fireDueOn(days);
+    // Another instance held the lease (perhaps one that died holding it): nothing was looked at
+    // under it, so these days (or this sweep) are still to do on a later round.
+    if (!round.done) return round.fired;
     if (fullSweep) this.lastFullSweepAt = Date.now();
     this.lastPolledDay = today;
-    return fired;
+    return round.fired;
   }
 
-  private async fireDueOn(days: readonly string[] | undefined): Promise<number> {
+  /** `done` is false when due deadlines were found but the lease was held by another instance. */
+  private async fireDueOn(days: readonly string[] | undefined): Promise<{ fired: number; done: boolean }> {
     // The first row due now or before the next poll: a later one is woken for exactly, so a
     // deadline fires at its due time, not up to a poll interval after it.
     const [next] = await this.store.due(1, days, this.options.intervalMs);
-    if (!next) return 0;
+    if (!next) return { fired: 0, done: true };
     const untilDueMs = this.store.msUntil(next.dueAt);
     if (untilDueMs > 0) {
       this.loop.nextRoundWithin(untilDueMs);
-      return 0;
+      return { fired: 0, done: true };
     }
     let fired = 0;
+    let done = false;
     // A deadline whose firing failed waits for its retryAt; within this call it is not tried again.
     const failed = new Set<string>();
     try {
       while (!this.loop.stopping && (await this.lease.hold())) {
         const due = (await this.store.due(DEADLINES_PER_ROUND + failed.size, days)).filter((deadline) => !failed.has(deadline._id));
-        if (due.length === 0) break;
+        if (due.length === 0) {
+          done = true;
+          break;
+        }
         await forEachConcurrently(due.slice(0, DEADLINES_PER_ROUND), FIRED_AT_ONCE, async (deadline) => {
           if (this.loop.stopping) return;
           try {
@@ -337,7 +354,7 @@ export class DeadlinePoller {
     } finally {
       await this.lease.release();
     }
-    return fired;
+    return { fired, done };
   }
 }
 
