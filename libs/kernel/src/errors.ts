@@ -26,8 +26,24 @@ export function isNonRetryable(error: unknown): boolean {
 const TRANSIENT_ERROR_NAMES =
   /^(Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed)Error|MongooseServerSelectionError|KafkaJS(Connection|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|Timeout)Error)$/;
 const TRANSIENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
-/** The store is there but busy: SQLite's lock (FerretDB on SQLite under write load), PostgreSQL's lock and connection limits. */
-const TRANSIENT_STORE_MESSAGES = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|deadlock detected|could not serialize access|too many clients|canceling statement due to (lock|statement) timeout|operation exceeded time limit/i;
+/**
+ * The store is there but busy or cut off from its own backend. FerretDB reports its backend's
+ * trouble as a plain MongoServerError, told apart only by the message: SQLite's lock under write
+ * load; PostgreSQL's locks and connection limits; and PostgreSQL down or restarting under a
+ * running FerretDB (connection refused, "terminating connection due to administrator command",
+ * SQLSTATE class 08 connection exceptions, 57P01-57P03 shutdown and start-up).
+ */
+const TRANSIENT_STORE_MESSAGES =
+  /SQLITE_BUSY|SQLITE_LOCKED|database is locked|deadlock detected|could not serialize access|too many clients|canceling statement due to (lock|statement) timeout|operation exceeded time limit|failed to connect to|terminating connection|the database system is (starting up|shutting down|in recovery mode)|conn(ection)? (closed|busy)|unexpected EOF|SQLSTATE (08|57P0[123])/i;
+/**
+ * MongoDB's own codes for a server that is stepping down, shutting down or unreachable
+ * (HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,
+ * ExceededTimeLimit, SocketException, NotWritablePrimary, InterruptedAtShutdown,
+ * InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary).
+ */
+const TRANSIENT_MONGO_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+/** Labels the MongoDB driver puts on errors worth retrying. */
+const TRANSIENT_MONGO_LABELS = ['RetryableWriteError', 'TransientTransactionError', 'ResetPool'];
 
 /**
  * An outage of what the handler depends on (the store or the broker unreachable or busy)
@@ -38,10 +54,12 @@ const TRANSIENT_STORE_MESSAGES = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|d
  */
 export function isTransient(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const candidate = current as { name?: unknown; code?: unknown; transient?: unknown; cause?: unknown };
+    const candidate = current as { name?: unknown; code?: unknown; transient?: unknown; cause?: unknown; errorLabels?: unknown };
     if (candidate.transient === true) return true;
     if (typeof candidate.name === 'string' && TRANSIENT_ERROR_NAMES.test(candidate.name)) return true;
     if (typeof candidate.code === 'string' && TRANSIENT_ERROR_CODES.has(candidate.code)) return true;
+    if (typeof candidate.code === 'number' && TRANSIENT_MONGO_CODES.has(candidate.code)) return true;
+    if (Array.isArray(candidate.errorLabels) && candidate.errorLabels.some((label) => TRANSIENT_MONGO_LABELS.includes(label as string))) return true;
     if (typeof (current as { message?: unknown }).message === 'string' && TRANSIENT_STORE_MESSAGES.test((current as { message: string }).message)) return true;
     current = candidate.cause;
   }

@@ -168,6 +168,22 @@ describe('isTransient', () => {
     expect(isTransient(Object.assign(new Error('E11000 duplicate key error'), { name: 'MongoServerError', code: 11000 }))).toBe(false);
   });
 
+  it('treats PostgreSQL down or restarting under a running FerretDB as an outage, as FerretDB reports it', () => {
+    const ferret = (message: string) => Object.assign(new Error(message), { name: 'MongoServerError', code: 1 });
+    expect(isTransient(ferret('failed to connect to `user=postgres database=ferretdb`: 127.0.0.1:5433 (127.0.0.1): dial error: dial tcp 127.0.0.1:5433: connect: connection refused'))).toBe(true);
+    expect(isTransient(ferret('FATAL: terminating connection due to administrator command (SQLSTATE 57P01)'))).toBe(true);
+    expect(isTransient(ferret('FATAL: the database system is starting up (SQLSTATE 57P03)'))).toBe(true);
+    expect(isTransient(ferret('conn closed'))).toBe(true);
+    expect(isTransient(ferret('invalid key: $where is not allowed'))).toBe(false);
+  });
+
+  it("treats MongoDB's own step-down and shutdown errors as an outage, by code or by the driver's label", () => {
+    expect(isTransient(Object.assign(new Error('not primary'), { name: 'MongoServerError', code: 10107 }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('interrupted at shutdown'), { name: 'MongoServerError', code: 11600 }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('x'), { name: 'MongoServerError', code: 2, errorLabels: ['RetryableWriteError'] }))).toBe(true);
+    expect(isTransient(Object.assign(new Error('bad value'), { name: 'MongoServerError', code: 2, errorLabels: [] }))).toBe(false);
+  });
+
   it('treats everything else as a fault of the record or the handler', () => {
     expect(isTransient(new Error('boom'))).toBe(false);
     expect(isTransient(new TypeError('cannot read properties of undefined'))).toBe(false);
