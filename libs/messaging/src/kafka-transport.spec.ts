@@ -258,6 +258,8 @@ describe('KafkaTransport readiness: consuming means joined, not crashed, and hea
     expect(transport.health()).toMatchObject({ running: true, assignedPartitions: 3, consuming: true, idleMs: 0 });
 
     jest.setSystemTime(new Date('2026-12-01T10:00:20Z'));
+    consumer.emit(consumer.events.HEARTBEAT);
+    // A fetch is no sign of membership: fetches go on for a member the group has dropped.
     consumer.emit(consumer.events.FETCH_START);
     jest.setSystemTime(new Date('2026-12-01T10:00:45Z'));
     expect(transport.health()).toMatchObject({ consuming: true, idleMs: 25_000 });
@@ -268,6 +270,37 @@ describe('KafkaTransport readiness: consuming means joined, not crashed, and hea
     expect(transport.health().consuming).toBe(true);
     consumer.emit(consumer.events.CRASH, { error: new Error('broker gone'), restart: true });
     expect(transport.health()).toMatchObject({ running: false, consuming: false });
+  });
+
+  it('replaces a consumer its group has not answered for twice the session timeout, though kafkajs still calls it running', async () => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
+    const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'intake', topics: [LOGICAL], sessionTimeoutMs: 30_000 });
+    const stuck = fakeConsumer();
+    Reflect.set(transport, 'consumer', stuck);
+    (transport as unknown as { watchConsumer(consumer: unknown): void }).watchConsumer(stuck);
+    const replacement = fakeConsumer();
+    let replaced = 0;
+    Reflect.set(transport, 'startConsumer', async () => {
+      replaced++;
+      (transport as unknown as { watchConsumer(consumer: unknown): void }).watchConsumer(replacement);
+      replacement.emit(replacement.events.GROUP_JOIN, { memberAssignment: { [PHYSICAL]: [0, 1, 2] } });
+    });
+    (transport as unknown as { startWatchdog(): void }).startWatchdog();
+    stuck.emit(stuck.events.GROUP_JOIN, { memberAssignment: { [PHYSICAL]: [0, 1, 2] } });
+
+    await jest.advanceTimersByTimeAsync(55_000); // silent, but not yet twice the session timeout
+    expect(replaced).toBe(0);
+    expect(transport.health().consuming).toBe(false);
+    await jest.advanceTimersByTimeAsync(12_000); // the watchdog's look at 65 s, then the restart's 1 s pause
+    expect(replaced).toBe(1);
+    expect(transport.health()).toMatchObject({ running: true, consuming: true, assignedPartitions: 3 });
+    // The replacement answers its heartbeats: nothing more is replaced.
+    for (let i = 0; i < 30; i++) {
+      replacement.emit(replacement.events.HEARTBEAT);
+      await jest.advanceTimersByTimeAsync(5_000);
+    }
+    expect(replaced).toBe(1);
+    await transport.close();
   });
 
   it('gives up (and says so once) when a crashed consumer cannot be replaced for giveUpAfterMs', async () => {

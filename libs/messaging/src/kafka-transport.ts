@@ -81,7 +81,11 @@ export interface ConsumerHealth {
   lastError?: string;
   /** Partitions assigned at the last group join. */
   assignedPartitions: number;
-  /** Milliseconds since the consumer last fetched, heartbeat or joined its group (null before it started). */
+  /**
+   * Milliseconds since the group coordinator last answered this member: a successful heartbeat or
+   * group join (null before it started). A fetch does not count: fetches go to partition leaders
+   * and succeed for a member the group has already dropped.
+   */
   idleMs: number | null;
   /** Consuming: running, not crashed, and heard from within the session timeout (a consumer silent longer has lost its group). */
   consuming: boolean;
@@ -91,6 +95,9 @@ export interface ConsumerHealth {
 export const KAFKA_TRANSPORT_ID = Symbol('cpor-kafka-transport');
 
 type RecordOutcome = 'done' | 'aborted';
+
+/** How often the watchdog looks for a consumer its group has dropped. */
+const WATCHDOG_EVERY_MS = 5_000;
 
 /** Longest single wait between heartbeats during a retry backoff. */
 const HEARTBEAT_SLICE_MS = 500;
@@ -119,10 +126,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private consumer?: Consumer;
   private publisher?: KafkaPublisher;
   private state: Omit<ConsumerHealth, 'idleMs' | 'consuming'> = { running: false, crashed: false, assignedPartitions: 0 };
-  /** Wall time of the consumer's last fetch, heartbeat or group join. */
+  /** Wall time of the consumer's last successful heartbeat or group join. */
   private lastActivityAt: number | undefined;
   private closing = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** A replacement of the consumer is scheduled or under way. */
+  private restarting = false;
+  private watchdog: NodeJS.Timeout | undefined;
   /** Since when restarts after a crash have been failing (undefined: none failing). */
   private failingSince: number | undefined;
 
@@ -150,6 +160,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     this.closing = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
     // disconnect() = stop fetching, wait for the batch in flight (its loop sees isRunning() false
     // after the current record), commit resolved offsets, leave the group.
     await this.consumer?.disconnect();
@@ -212,7 +223,27 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     await this.publisher.connect();
 
     await this.startConsumer();
+    this.startWatchdog();
     this.logger.log(`consuming ${topics.join(', ')} as group ${this.groupId}`);
+  }
+
+  /**
+   * kafkajs can be left running without a group after a long broker pause: its fetches go on, its
+   * heartbeats fail, and it never rejoins (seen here after a 45 s SIGSTOP: the group empty for
+   * minutes, the process still "running"). Once the coordinator has not answered for twice the
+   * session timeout (the broker dropped the member long ago), replace the consumer as after a crash.
+   */
+  private startWatchdog(): void {
+    const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 30_000;
+    this.watchdog = setInterval(() => {
+      // Also a consumer kafkajs said it would restart after a crash and has not (still no join).
+      const { idleMs } = this.health();
+      if (this.closing || this.restarting || idleMs === null || idleMs <= 2 * sessionTimeoutMs) return;
+      this.logger.warn(`consumer ${this.groupId} has not heard from its group for ${Math.round(idleMs / 1000)} s; replacing it`);
+      this.state = { ...this.state, running: false, assignedPartitions: 0 };
+      this.scheduleRestart();
+    }, WATCHDOG_EVERY_MS);
+    this.watchdog.unref();
   }
 
   private async startConsumer(): Promise<void> {
@@ -245,6 +276,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
    */
   private scheduleRestart(attempt = 1): void {
     if (this.closing) return;
+    this.restarting = true;
     const delay = Math.min(1_000 * 2 ** (attempt - 1), 60_000);
     // Outside the context of the record that may have been in flight when the consumer crashed.
     this.restartTimer = setTimeout(() => outsideRequestContext(() => {
@@ -254,6 +286,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
           await this.consumer?.disconnect().catch(() => undefined);
           await this.startConsumer();
           this.failingSince = undefined;
+          this.restarting = false;
           this.logger.warn(`consumer ${this.groupId} restarted after a crash`);
         } catch (error) {
           const reason = describeError(error);
@@ -270,9 +303,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   private watchConsumer(consumer: Consumer): void {
-    const { GROUP_JOIN, CRASH, STOP, DISCONNECT, FETCH_START, HEARTBEAT } = consumer.events;
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT, HEARTBEAT } = consumer.events;
     const heard = () => (this.lastActivityAt = Date.now());
-    consumer.on(FETCH_START, heard);
     consumer.on(HEARTBEAT, heard);
     consumer.on(GROUP_JOIN, ({ payload }) => {
       heard();
