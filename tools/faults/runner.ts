@@ -8,7 +8,7 @@ import { HttpClient, type HttpStats } from './http-client.js';
 import { observe, TopicLog } from './observe.js';
 import type { RunRecord } from './report.js';
 import { claimsPerRun, planRuns, reportName, type PlannedRun } from './plan.js';
-import type { Scenario, ScenarioContext } from './scenarios.js';
+import { retrying, type Scenario, type ScenarioContext } from './scenarios.js';
 import { SERVICES } from './services.js';
 import { Stack, type Backend, type StackSettings } from './stack.js';
 import { startFaultSystem, type FaultSystem } from './system.js';
@@ -141,7 +141,7 @@ class Phase {
       stack: this.stack,
       fleet: this.system.fleet,
       admin: this.system.admin,
-      ops: (argv) => this.system.ops(argv),
+      ops: (argv) => retrying(() => this.system.ops(argv)),
       batch,
       holdScale: this.options.holdScale,
       warmup: () => warmup(batch),
@@ -152,7 +152,7 @@ class Phase {
         clearedAt = Date.now();
         log(`fault cleared ${injectedAt ? `after ${((clearedAt - injectedAt) / 1000).toFixed(1)} s` : ''}`);
       },
-      publish: (topic, records) => this.system.admin.publishRaw(records.map((r) => ({ topic, ...r }))),
+      publish: (topic, records) => retrying(() => this.system.admin.publishRaw(records.map((r) => ({ topic, ...r })))),
       claimIds: () => batch.claims.filter((c) => c.accepted && c.phase !== 'done' && c.phase !== 'failed').map((c) => c.claimId),
       note: (key, value) => {
         notes[key] = value;
@@ -215,13 +215,17 @@ class Phase {
     const drain = scenario.quiet ? { drained: true, at: Date.now(), waitingFor: '' } : await this.drain(batch, log, clearedAt);
 
     // The checker, over everything read so far; this run's findings are what is new.
-    const input = await observe(this.topics, this.system.store, this.system.mail, {
-      driven: this.driven as DrivenClaim[],
-      partnerIds: this.system.partnerIds,
-      tag: this.system.tag,
-      reviewersEmail: this.system.reviewersEmail,
-      opsEmail: this.system.opsEmail,
-    });
+    const input = await retrying(
+      () =>
+        observe(this.topics, this.system.store, this.system.mail, {
+          driven: this.driven as DrivenClaim[],
+          partnerIds: this.system.partnerIds,
+          tag: this.system.tag,
+          reviewersEmail: this.system.reviewersEmail,
+          opsEmail: this.system.opsEmail,
+        }),
+      300_000,
+    );
     const result = check(input);
     const findings = newFindings(result, this.previous);
     this.previous = result;

@@ -361,8 +361,21 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** Runs `work` again on a failure (a broker that has just moved a leader answers NOT_LEADER for a moment), for up to a minute. */
+export async function retrying<T>(work: () => Promise<T>, giveUpAfterMs = 60_000): Promise<T> {
+  const giveUpAt = Date.now() + giveUpAfterMs;
+  for (let pause = 500; ; pause = Math.min(pause * 2, 5_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (Date.now() + pause > giveUpAt) throw error;
+      await sleep(pause);
+    }
+  }
+}
+
 async function topicSize(admin: MessagingAdmin, topic: string): Promise<number> {
-  return (await topicTotals(admin, topic)).records;
+  return (await retrying(() => topicTotals(admin, topic))).records;
 }
 
 function rejectionCount(ctx: ScenarioContext): Promise<number> {

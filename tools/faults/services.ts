@@ -52,8 +52,11 @@ export class ServiceFleet {
     return this.running.get(`${service}#${slot}`);
   }
 
-  /** Starts an instance (slot 1 listens on the port + 10) and waits until it answers /health/live. */
-  async start(service: Service, slot = 0): Promise<Instance> {
+  /**
+   * Starts an instance (slot 1 listens on the port + 10) and waits (up to 5 min) until it answers
+   * /health/live, or /health/ready (its consumers joined) when asked.
+   */
+  async start(service: Service, slot = 0, options: { ready?: boolean; timeoutMs?: number } = {}): Promise<Instance> {
     const key = `${service}#${slot}`;
     if (this.running.has(key)) throw new Error(`${key} is already running`);
     const port = this.ports[service] + slot * 10;
@@ -73,7 +76,7 @@ export class ServiceFleet {
         this.log(`${key} (pid ${child.pid}) exited on its own: ${how}`);
       }
     });
-    await this.waitAnswering(instance, '/health/live', 120_000);
+    await this.waitAnswering(instance, options.ready ? '/health/ready' : '/health/live', options.timeoutMs ?? 300_000);
     return instance;
   }
 

@@ -74,9 +74,10 @@ export async function startFaultSystem(root: string, stack: Stack, logDir: strin
     REVIEWERS_EMAIL: reviewersEmail,
     OPS_EMAIL: opsEmail,
     CLOCK_CONTROL: 'on',
-    // Short polls (the suite waits on them), and retries and leases short enough that recovery
-    // measures the system rather than one long backoff (docs/faults.md).
-    POLL_INTERVAL_MS: '100',
+    // Deadline polls more often than the default 2 s (the suite waits on them; the outbox relay and
+    // the mail sender are nudged when work arrives, so their default 250 ms stays: shorter polls
+    // of five processes contending for their leases load a 2-core machine), and retries and leases
+    // short enough that recovery measures the system rather than one long backoff (docs/faults.md).
     DEADLINE_POLL_INTERVAL_MS: '500',
     NOTIFICATION_LEASE_MS: '30000',
     NOTIFICATION_RETRY_MAX_MS: '30000',
