@@ -1,22 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CLAIM_STATUSES, type ClaimStatus } from '@cpor/domain';
+import { OneOrMoreOf } from '@cpor/contracts';
 
 export const LIST_SORTS = ['-createdAt', 'createdAt', '-updatedAt', 'updatedAt'] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
 export const LIST_MAX_LIMIT = 100;
 
-/** `?status=A&status=B` and `?status=A,B` both mean "A or B". */
-const toList = ({ value }: { value: unknown }) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).filter(Boolean));
-
 export class ListClaimsQuery {
   @ApiPropertyOptional({ enum: CLAIM_STATUSES, isArray: true, description: 'One or more statuses (repeat the parameter or separate with commas)' })
   @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @ArrayMaxSize(CLAIM_STATUSES.length)
-  @IsIn(CLAIM_STATUSES, { each: true })
+  @OneOrMoreOf(CLAIM_STATUSES)
   status?: ClaimStatus[];
 
   @ApiPropertyOptional({ description: 'Customer tenant ID or exact customer name' }) @IsOptional() @IsString() @MaxLength(300) customer?: string;

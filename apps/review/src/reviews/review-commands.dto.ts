@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { INFO_REQUEST_REASONS, REVIEW_QUEUE_STATUSES, REVIEWER_REJECTION_REASONS, type ClaimStatus, type InfoRequestReason, type RejectionReason } from '@cpor/domain';
-import { IsLongText } from '@cpor/contracts';
+import { IsLongText, OneOrMoreOf } from '@cpor/contracts';
 
 export class RequestInfoDto {
   @ApiProperty({ enum: INFO_REQUEST_REASONS, isArray: true })
@@ -31,12 +31,9 @@ export class QueueQuery {
   @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
 
-  // As the partner list's: `?status=A&status=B` or `?status=A,B`; only statuses a queued claim can have.
+  // Only statuses a queued claim can have.
   @ApiPropertyOptional({ enum: REVIEW_QUEUE_STATUSES, isArray: true, description: 'Only claims in one of these statuses (repeat the parameter or separate with commas)' })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((item) => String(item).split(',')).filter(Boolean)))
-  @IsArray()
-  @ArrayMaxSize(REVIEW_QUEUE_STATUSES.length)
-  @IsIn(REVIEW_QUEUE_STATUSES, { each: true })
+  @OneOrMoreOf(REVIEW_QUEUE_STATUSES)
   status?: ClaimStatus[];
 }
