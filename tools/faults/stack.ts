@@ -15,11 +15,11 @@ export type Backend = 'postgresql' | 'sqlite';
 
 export interface StackSettings {
   cacheDir: string;
-  ports: { kafka: number; kafkaController: number; postgres: number; mongo: number; smtp: number; mailHttp: number };
+  ports: { kafka: number; kafkaController: number; kafkaSasl: number; kafkaSaslSsl: number; postgres: number; mongo: number; smtp: number; mailHttp: number };
 }
 
 /** The suite's own ports unless the environment names others (the same variables as infra.mjs). */
-export const FAULT_STACK_PORTS = { kafka: 39092, kafkaController: 39093, postgres: 35433, mongo: 37017, smtp: 31025, mailHttp: 38025 };
+export const FAULT_STACK_PORTS = { kafka: 39092, kafkaController: 39093, kafkaSasl: 39094, kafkaSaslSsl: 39095, postgres: 35433, mongo: 37017, smtp: 31025, mailHttp: 38025 };
 
 export function stackSettings(root: string, env: NodeJS.ProcessEnv): StackSettings {
   const port = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
@@ -28,6 +28,8 @@ export function stackSettings(root: string, env: NodeJS.ProcessEnv): StackSettin
     ports: {
       kafka: port('KAFKA_PORT', FAULT_STACK_PORTS.kafka),
       kafkaController: port('KAFKA_CONTROLLER_PORT', FAULT_STACK_PORTS.kafkaController),
+      kafkaSasl: port('KAFKA_SASL_PORT', FAULT_STACK_PORTS.kafkaSasl),
+      kafkaSaslSsl: port('KAFKA_SASL_SSL_PORT', FAULT_STACK_PORTS.kafkaSaslSsl),
       postgres: port('POSTGRES_PORT', FAULT_STACK_PORTS.postgres),
       mongo: port('MONGO_PORT', FAULT_STACK_PORTS.mongo),
       smtp: port('SMTP_PORT', FAULT_STACK_PORTS.smtp),
@@ -82,6 +84,9 @@ export class Stack {
       INFRA_CACHE_DIR: this.settings.cacheDir,
       KAFKA_PORT: String(p.kafka),
       KAFKA_CONTROLLER_PORT: String(p.kafkaController),
+      // The broker's SASL listeners too: the default ones are those of `npm start` and `npm test`.
+      KAFKA_SASL_PORT: String(p.kafkaSasl),
+      KAFKA_SASL_SSL_PORT: String(p.kafkaSaslSsl),
       POSTGRES_PORT: String(p.postgres),
       MONGO_PORT: String(p.mongo),
       SMTP_PORT: String(p.smtp),
