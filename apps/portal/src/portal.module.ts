@@ -1,7 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { BusinessCalendar } from '@cpor/domain';
 import { LoggingModule } from '@cpor/platform';
+import { stopTracing } from '@cpor/tracing';
 import { IntakeApi, ReviewApi } from './api/claims-api.js';
 import { AuthController } from './auth/auth.controller.js';
 import { OidcClient } from './auth/oidc-client.js';
@@ -38,4 +39,9 @@ const fromSettings = <T>(make: (settings: PortalSettings) => T) => ({ useFactory
     { provide: APP_FILTER, useClass: PageErrorsFilter },
   ],
 })
-export class PortalModule {}
+export class PortalModule implements OnApplicationShutdown {
+  /** Last on SIGTERM: the spans of the pages served, exported (bounded) before the process exits. */
+  async onApplicationShutdown(): Promise<void> {
+    await stopTracing();
+  }
+}

@@ -7,11 +7,12 @@ import { portalSettingsSchema, type PortalSettings } from './portal.settings.js'
 import { PORTAL_SETTINGS } from './portal.tokens.js';
 import { parseCookies, securityHeaders } from './web/http-middleware.js';
 import { PORTAL_ASSETS } from './web/pages.js';
+import { tracingSettingsSchema } from '@cpor/tracing';
 
 export const portalService = {
   module: PortalModule,
   /** Every configuration area the portal reads, checked at start (main.ts) and documented in docs/operations.md. */
-  configuration: [portalSettingsSchema, logSettingsSchema] as readonly ConfigSchema[],
+  configuration: [portalSettingsSchema, logSettingsSchema, tracingSettingsSchema] as readonly ConfigSchema[],
 };
 
 /**
