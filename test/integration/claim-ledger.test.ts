@@ -164,6 +164,41 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     expect(stored!.status).toBe('Submitted');
   });
 
+  it("of two writers overlapping on one claim, the later one's snapshot is not dropped: it catches up from what the earlier one wrote", async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const claims = claimModel(connection);
+    /** The claims model, with each snapshot update held until `before` resolves. */
+    const holdingUpdates = (before: () => Promise<unknown>) =>
+      new Proxy(claims, {
+        get(target, property, receiver) {
+          if (property !== 'updateOne') return Reflect.get(target, property, receiver);
+          return (...args: Parameters<typeof target.updateOne>) => {
+            const query = target.updateOne(...args);
+            return { exec: async () => (await before(), query.exec()) };
+          };
+        },
+      });
+    let letEarlierWrite!: () => void;
+    const earlierMayWrite = new Promise<void>((resolve) => (letEarlierWrite = resolve));
+    let earlierWaits!: () => void;
+    const earlierIsWaiting = new Promise<void>((resolve) => (earlierWaits = resolve));
+    // The earlier writer: its log row is in, its snapshot write held until the later writer has read.
+    const earlierLedger = new ClaimLedger(holdingUpdates(() => (earlierWaits(), earlierMayWrite)), claimTransitionModel(connection), clock, calendar, 'cpor/test');
+    const earlier = earlierLedger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    await earlierIsWaiting;
+    // The later writer reads the snapshot at version 1, conflicts on row 2 and finds it in the log,
+    // commits row 3; its snapshot write (filtered on version 1) goes only after the earlier one's
+    // has moved the snapshot to 2, so it matches nothing.
+    const laterLedger = new ClaimLedger(holdingUpdates(() => (letEarlierWrite(), earlier)), claimTransitionModel(connection), clock, calendar, 'cpor/test');
+    const later = await laterLedger.execute(claimId, { type: 'comment', text: 'overlapping' }, partner, { commandId: `comment-${claimId}`, retryOnConflict: true });
+    expect((await earlier).claim.version).toBe(2);
+    expect(later.claim.version).toBe(3);
+    const stored = await claims.findById(claimId).lean().exec();
+    expect(stored!.version).toBe(3);
+    expect(stored!.history.map((entry) => entry.version)).toEqual([1, 2, 3]);
+  });
+
   it('a command refused on a lagging snapshot is decided again on the log: an event relayed before its writer advanced the snapshot is not lost', async () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);

@@ -123,6 +123,9 @@ interface Current {
   tail: ClaimTransition[];
 }
 
+/** How many times a writer whose snapshot write matched nothing catches up and writes again. */
+const SNAPSHOT_CATCH_UP_ROUNDS = 5;
+
 /**
  * The only way any service changes a claim. A transition is three store round trips:
  *   1. read the claim's snapshot (`claims`);
@@ -327,11 +330,28 @@ export class ClaimLedger {
   private async catchUp(current: Current): Promise<ClaimRecord> {
     const merged = mergeSnapshot(current, this.calendar);
     if (current.tail.length > 0) {
-      await this.writeSnapshot(current.snapshot, merged).catch((error: Error) =>
+      await this.advanceSnapshot(current.snapshot, merged).catch((error: Error) =>
         this.logger.warn(`claim ${merged._id}: snapshot left at an older version (${error.name}); it is repaired from the log on the next read`),
       );
     }
     return merged;
+  }
+
+  /**
+   * Writes `next` over `base`; when another writer moved the snapshot since `base` was read (the
+   * write matched nothing), catches up from what that writer left: without this, of two writers
+   * overlapping on one claim the later one's write is dropped and the snapshot (what lists and the
+   * review queue read) stays a version behind until someone reads the claim. Extra round trips
+   * only under contention.
+   */
+  private async advanceSnapshot(base: ClaimRecord | null, next: ClaimRecord): Promise<void> {
+    for (let round = 0; round < SNAPSHOT_CATCH_UP_ROUNDS; round++) {
+      if (await this.writeSnapshot(base, next)) return;
+      const latest = await this.load(next._id);
+      if (latest.tail.length === 0) return; // the snapshot is at the log's newest row
+      base = latest.snapshot;
+      next = mergeSnapshot(latest, this.calendar);
+    }
   }
 
   /**
@@ -340,19 +360,20 @@ export class ClaimLedger {
    * writer writes is a state the log committed, so a lost update here only leaves the snapshot
    * behind, and readers catch up from the log.
    */
-  private async writeSnapshot(base: ClaimRecord | null, next: ClaimRecord): Promise<void> {
+  private async writeSnapshot(base: ClaimRecord | null, next: ClaimRecord): Promise<boolean> {
     this.stats.roundTrips++;
     if (!base) {
       try {
         await this.claims.collection.insertOne(next as never);
+        return true;
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
+        return false;
       }
-      return;
     }
     const added = next.history.slice(base.history.length);
     const addedCommandIds = next.appliedCommandIds.slice(base.appliedCommandIds.length);
-    await this.claims
+    const { matchedCount } = await this.claims
       .updateOne(
         { _id: base._id, version: base.version },
         {
@@ -370,6 +391,7 @@ export class ClaimLedger {
         },
       )
       .exec();
+    return matchedCount > 0;
   }
 
   private transition(
