@@ -109,4 +109,18 @@ describe('deadline poller on the real MongoDB-wire server', () => {
     expect(fired).toEqual(['three-days-ago']);
     await poller.stop();
   });
+
+  it('after a round that fired, wakes for the next deadline falling due before its next poll', async () => {
+    const store = new DeadlineStore(deadlineModel(connection), `owner-${randomUUID().slice(0, 8)}`, new SystemClock());
+    const fired: Array<{ claimId: string; lateMs: number }> = [];
+    const poller = new DeadlinePoller(store, async (deadline: Deadline) => void fired.push({ claimId: deadline.claimId, lateMs: -store.msUntil(deadline.dueAt) }), { intervalMs: 120_000 });
+    await store.schedule({ kind: 'sla', claimId: 'due-now', epoch: 1, dueAt: new Date(Date.now() - 1_000) });
+    await store.schedule({ kind: 'sla', claimId: 'soon-after', epoch: 1, dueAt: new Date(Date.now() + 2_000) });
+    poller.start();
+    expect(await poller.fireDue()).toBe(1); // fires the one due; the next round books the wake-up
+    await waitFor(() => fired.length === 2, { timeoutMs: 30_000, message: 'the second deadline fired by its wake-up, not a poll 120 s later' });
+    expect(fired.map((entry) => entry.claimId)).toEqual(['due-now', 'soon-after']);
+    expect(fired[1].lateMs).toBeGreaterThanOrEqual(0);
+    await poller.stop();
+  });
 });

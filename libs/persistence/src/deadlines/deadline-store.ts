@@ -313,6 +313,9 @@ export class DeadlinePoller {
     if (!round.done) return round.fired;
     if (fullSweep) this.lastFullSweepAt = Date.now();
     this.lastPolledDay = today;
+    // Firing took a while, and the next deadline may fall due before the next poll: poll again
+    // now, and that round books its wake-up (a round that fires nothing looks ahead itself).
+    if (round.fired > 0) this.loop.nudge();
     return round.fired;
   }
 
