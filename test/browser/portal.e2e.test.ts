@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { formatting } from '../../apps/portal/src/web/format.js';
 import { docsScreenshot, launchChromium, seriousViolations, type AxeFinding } from '../support/browser.js';
 import { consentLinkIn, waitForMail } from '../support/lifecycle-driver.js';
 import { startPortal, type RunningPortal } from '../support/portal.js';
@@ -92,22 +93,69 @@ async function expand(page: Page, summary: string): Promise<Locator> {
   return page.locator('details').filter({ has: title });
 }
 
+/** How a person works the page's controls: with the pointer (Playwright's own actions), or from the keyboard alone. */
+interface Hands {
+  fill(field: Locator, text: string): Promise<void>;
+  check(box: Locator): Promise<void>;
+  select(list: Locator, value: string): Promise<void>;
+  press(button: Locator): Promise<void>;
+}
+
+const pointer: Hands = {
+  fill: (field, text) => field.fill(text),
+  check: (box) => box.check(),
+  select: async (list, value) => void (await list.selectOption(value)),
+  press: (button) => button.click(),
+};
+
+/** Tab to each control, then type, Space or Enter; a list's option is chosen by typing its words. */
+function keyboard(page: Page): Hands {
+  return {
+    fill: async (field, text) => {
+      await tabTo(page, field);
+      await page.keyboard.type(text);
+    },
+    check: async (box) => {
+      await tabTo(page, box);
+      await page.keyboard.press('Space');
+    },
+    select: async (list, value) => {
+      await tabTo(page, list);
+      await page.keyboard.type(await list.locator(`option[value="${value}"]`).innerText());
+      expect(await list.inputValue()).toBe(value);
+    },
+    press: async (button) => {
+      await tabTo(page, button);
+      await page.keyboard.press('Enter');
+    },
+  };
+}
+
+/** Presses Tab until `target` has the focus: it is reachable from the keyboard. */
+async function tabTo(page: Page, target: Locator, maxPresses = 80): Promise<void> {
+  for (let i = 0; i < maxPresses; i++) {
+    if (await target.evaluate((element) => element === element.ownerDocument.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab did not reach ${target} in ${maxPresses} presses on ${page.url()}`);
+}
+
 /** Fills in the new claim form (the page shows it) for `customer`, and creates the claim. */
-async function fillNewClaim(page: Page, customer: string): Promise<void> {
-  await page.getByLabel('Name', { exact: true }).first().fill(customer);
-  await page.getByLabel('Domain').fill('northwind.example');
-  await page.getByLabel('Tenant ID (GUID)', { exact: true }).fill(randomUUID());
-  await page.getByLabel('MPN ID (6 to 10 digits)').fill('1234567');
-  await page.getByLabel('Microsoft 365').check();
+async function fillNewClaim(page: Page, customer: string, hands: Hands = pointer): Promise<void> {
+  await hands.fill(page.getByLabel('Name', { exact: true }).first(), customer);
+  await hands.fill(page.getByLabel('Domain'), 'northwind.example');
+  await hands.fill(page.getByLabel('Tenant ID (GUID)', { exact: true }), randomUUID());
+  await hands.fill(page.getByLabel('MPN ID (6 to 10 digits)'), '1234567');
+  await hands.check(page.getByLabel('Microsoft 365'));
   const customerContact = page.getByRole('group', { name: 'Customer contact' });
-  await customerContact.getByLabel('Name').fill('Casey Customer');
-  await customerContact.getByLabel('Email').fill(CUSTOMER_EMAIL);
+  await hands.fill(customerContact.getByLabel('Name'), 'Casey Customer');
+  await hands.fill(customerContact.getByLabel('Email'), CUSTOMER_EMAIL);
   const partnerContact = page.getByRole('group', { name: 'Partner contact' });
-  await partnerContact.getByLabel('Name').fill('Pat Partner');
-  await partnerContact.getByLabel('Email').fill(PARTNER_EMAIL);
-  await page.getByLabel('Activity').selectOption('pre-sales');
-  await page.getByLabel('Subscription or tenant ID (GUID)').fill(randomUUID());
-  await page.getByRole('button', { name: 'Create claim', exact: true }).click();
+  await hands.fill(partnerContact.getByLabel('Name'), 'Pat Partner');
+  await hands.fill(partnerContact.getByLabel('Email'), PARTNER_EMAIL);
+  await hands.select(page.getByLabel('Activity'), 'pre-sales');
+  await hands.fill(page.getByLabel('Subscription or tenant ID (GUID)'), randomUUID());
+  await hands.press(page.getByRole('button', { name: 'Create claim', exact: true }));
 }
 
 /** Uploads a PoE PDF on the claim page, through the progressive upload (with its progress bar). */
@@ -135,8 +183,67 @@ async function reloadUntil(page: Page, text: string | RegExp): Promise<void> {
   );
 }
 
+/** The page is no wider than the screen: nothing to scroll sideways to (evaluated in the page, as text: no DOM types here). */
+async function expectFits(page: Page): Promise<void> {
+  const [scrollWidth, width] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, window.innerWidth]');
+  expect({ page: page.url(), overflow: Math.max(0, scrollWidth - width) }).toEqual({ page: page.url(), overflow: 0 });
+}
+
+/**
+ * Every control the page shows (links, buttons, fields, the titles of folded sections; not what
+ * a closed <details> hides) takes the focus on some Tab. The page records what took the focus;
+ * twice as many Tabs as controls, so a start mid-page wraps round. A radio group is one stop.
+ */
+async function expectAllReachableByTab(page: Page): Promise<void> {
+  const controls = await page.evaluate<string[]>(`(() => {
+    const shown = (e) => e.checkVisibility({ visibilityProperty: true }) && !e.disabled && !e.closest('details:not([open]) > :not(summary)');
+    const controls = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')].filter(shown);
+    controls.forEach((e, i) => { e.dataset.kbd = e.type === 'radio' ? 'radio ' + e.name : i + ' ' + e.tagName.toLowerCase() + ' ' + (e.id || e.name || e.textContent.trim()); });
+    window.reachedByTab = new Set();
+    document.addEventListener('focusin', (event) => window.reachedByTab.add(event.target.dataset.kbd));
+    return [...new Set(controls.map((e) => e.dataset.kbd))];
+  })()`);
+  expect(controls.length).toBeGreaterThan(3);
+  for (let i = 0; i < 2 * controls.length + 5; i++) await page.keyboard.press('Tab');
+  const reached = await page.evaluate<string[]>('[...window.reachedByTab]');
+  expect({ page: page.url(), unreached: controls.filter((control) => !reached.includes(control)) }).toEqual({ page: page.url(), unreached: [] });
+}
+
+/** A page at 390 pixels: it fits the screen, every control is reachable by Tab, and axe-core finds nothing serious. */
+async function expectNarrowAndKeyboardReady(page: Page): Promise<void> {
+  await expectFits(page);
+  await expectAllReachableByTab(page);
+  await check(page);
+}
+
+/** The business time zone the page says its times are in (its footer). */
+async function businessZone(page: Page): Promise<string> {
+  return /Times are shown in (\S+), the business time zone/.exec(await page.locator('footer').innerText())![1];
+}
+
+/** The History timeline, newest first: what happened, who (the role the page names) and when (the time shown, and the instant it stands for). */
+async function timeline(page: Page): Promise<Array<{ what: string; who: string; shown: string; at: string }>> {
+  return page.evaluate(`[...document.querySelectorAll('.timeline li')].map((li) => ({
+    what: li.querySelector('.meta + p').firstChild.textContent.trim(),
+    who: li.querySelector('.meta').textContent.split(' · ').pop().trim(),
+    shown: li.querySelector('.meta time').textContent,
+    at: li.querySelector('.meta time').dateTime,
+  }))`);
+}
+
+/** Each entry's time is the portal's one formatting of its instant in the business time zone. */
+async function expectTimesInBusinessZone(page: Page, entries: Array<{ shown: string; at: string }>): Promise<void> {
+  const zone = await businessZone(page);
+  // The run's zone (the services' default unless set), so the check is not a UTC-to-UTC one.
+  expect(zone).toBe(process.env.BUSINESS_TIME_ZONE ?? 'America/New_York');
+  const { dateTime } = formatting(zone);
+  expect(entries.map((entry) => entry.shown)).toEqual(entries.map((entry) => dateTime(entry.at)));
+}
+
 describe('the partner portal and the reviewer console', () => {
   const customer = `Northwind ${randomUUID().slice(0, 8)}`;
+  /** The claim that is disputed and put back under review (then approved from the keyboard). */
+  const disputed = `Tailspin ${randomUUID().slice(0, 8)}`;
   let claimUrl: string;
 
   it('a partner creates a claim, uploads PoE and submits it; a reviewer starts the review and asks for information', async () => {
@@ -221,6 +328,10 @@ describe('the partner portal and the reviewer console', () => {
     expect(await par.innerText()).toContain('Missing customer acknowledgment: the customer signature is not on the PoE');
     expect(await par.innerText()).toContain('The PoE has no customer signature.');
     expect(await par.innerText()).toContain('Reply by');
+    // The History: every step, newest first, with the role of who took it and its time in the business time zone.
+    const steps = await timeline(page);
+    expect(steps.map((step) => step.who)).toEqual(['Reviewer', 'Reviewer', 'Partner', 'Partner', 'Partner', 'Partner']); // request info, start; submit, two uploads, create
+    await expectTimesInBusinessZone(page, steps);
     await check(page);
     await expand(page, 'Edit the claim');
     // What cannot be edited is shown read-only, with the reason next to it.
@@ -290,7 +401,6 @@ describe('the partner portal and the reviewer console', () => {
   });
 
   it('a reviewer rejects a claim, the partner disputes with a justification and updated PoE, the reviewer overturns the rejection', async () => {
-    const disputed = `Tailspin ${randomUUID().slice(0, 8)}`;
     const partner = await signIn('global@contoso.example', '/claims/new');
     const { page } = partner;
     await fillNewClaim(page, disputed);
@@ -391,25 +501,64 @@ describe('the partner portal and the reviewer console', () => {
     await context.close();
   });
 
-  it('works on a 390-pixel-wide screen and from the keyboard', async () => {
-    const { context, page } = await signIn('billing@contoso.example', '/claims', { width: 390, height: 844 });
-    // Expressions evaluated in the page (as text: this project compiles without the DOM's types).
-    const fits = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
-    expect(await fits()).toBe(true);
-    // The first Tab reaches "Skip to content", which moves focus to the page's main content.
+  it('works on a 390-pixel-wide screen and from the keyboard, on every page; a partner and a reviewer act by keyboard alone', async () => {
+    const narrow = { width: 390, height: 844 };
+    const partner = await signIn('billing@contoso.example', '/claims', narrow);
+    const { page } = partner;
+    const focused = () => page.evaluate<string>('document.activeElement.textContent');
+    // The dashboard. The first Tab reaches "Skip to content", which moves focus to the page's main content.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to content');
+    expect(await focused()).toBe('Skip to content');
     await page.keyboard.press('Enter');
     expect(await page.evaluate<string>('document.activeElement.id')).toBe('main');
-    // Tab on to the claim's link and open it with Enter.
-    const focused = () => page.evaluate<string>('document.activeElement.textContent');
-    for (let i = 0; i < 40 && (await focused()) !== customer; i++) await page.keyboard.press('Tab');
-    expect(await focused()).toBe(customer);
+    await expectNarrowAndKeyboardReady(page);
+    // A claim page, opened with Enter on its link.
+    await tabTo(page, page.getByRole('link', { name: customer }));
     await page.keyboard.press('Enter');
     await page.waitForURL(claimUrl);
-    expect(await fits()).toBe(true);
-    await check(page);
-    await context.close();
+    await expectNarrowAndKeyboardReady(page);
+
+    // The partner creates a claim from the keyboard alone: the new claim form, then the new claim's page and its edit form.
+    const keyed = `Keyed ${randomUUID().slice(0, 8)}`;
+    await tabTo(page, page.getByRole('link', { name: 'New claim' }));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${stack.url}/claims/new`);
+    await expectNarrowAndKeyboardReady(page);
+    await fillNewClaim(page, keyed, keyboard(page));
+    await page.waitForURL(/\/claims\/[0-9a-f-]{36}\?done=created$/);
+    expect((await page.getByRole('heading', { level: 1 }).innerText())).toContain(keyed);
+    // Its page, checked with the edit form opened (from the keyboard): the same controls and the form's.
+    await tabTo(page, page.locator('summary', { hasText: 'Edit the claim' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Save changes', exact: true }).waitFor();
+    await expectNarrowAndKeyboardReady(page);
+    await partner.context.close();
+
+    // The reviewer: the queue, the review page; comments and approves the claim back under review from the keyboard alone.
+    const reviewer = await signIn('rita@reviewers.example', '/reviews', narrow);
+    const desk = reviewer.page;
+    await expectNarrowAndKeyboardReady(desk);
+    await tabTo(desk, desk.getByRole('link', { name: disputed }));
+    await desk.keyboard.press('Enter');
+    await desk.waitForURL(/\/reviews\/[0-9a-f-]{36}$/);
+    await expectNarrowAndKeyboardReady(desk);
+    const hands = keyboard(desk);
+    await hands.fill(desk.getByLabel('Your comment'), 'Checked page 2 again.');
+    await hands.press(desk.getByRole('button', { name: 'Add comment', exact: true }));
+    await desk.waitForURL(/\?done=commented$/);
+    // The comments thread names the role and the time (business time zone) of each comment.
+    const comment = desk.locator('.comments li').filter({ hasText: 'Checked page 2 again.' });
+    expect(await comment.locator('.meta').innerText()).toMatch(/^Reviewer · /);
+    await expectTimesInBusinessZone(desk, [{ shown: await comment.locator('time').innerText(), at: (await comment.locator('time').getAttribute('datetime'))! }]);
+    // ...and the History too, as the newest step.
+    expect((await timeline(desk))[0]).toMatchObject({ who: 'Reviewer', what: 'Comment by reviewer' });
+    const approveTitle = desk.locator('summary', { hasText: /^Approve$/ });
+    await tabTo(desk, approveTitle);
+    await desk.keyboard.press('Enter');
+    await hands.press(desk.locator('details').filter({ has: approveTitle }).getByRole('button', { name: 'Approve', exact: true }));
+    await desk.waitForURL(/\?done=approve$/);
+    expect((await desk.locator('.summary .status').innerText()).trim()).toBe('Approved');
+    await reviewer.context.close();
   });
 
   it('has no serious or critical accessibility violation on any page it showed', () => {

@@ -230,6 +230,26 @@ describe('customer consent, eligibility hand-off and every notification', () => 
     declinedClaims.push(rejected);
   });
 
+  it("R7: the partner organisation's name comes from the creating user's token, stays on the claim, and the consent email and page show it; without it they say 'A partner'", async () => {
+    // The same organisation and user: one token carries `partnerName`, the other does not.
+    const named = new LifecycleDriver(system, driver.partnerId, 'Contoso Consulting');
+    const namedFields = claimFields(`${tag}-named`);
+    const plainFields = claimFields(`${tag}-plain`);
+    const [namedClaim, plainClaim] = await Promise.all([named.approved(namedFields), driver.approved(plainFields)]);
+
+    // Read back with the other token: the name is the creator's, kept on the claim, not the reader's.
+    expect((await driver.claim(namedClaim.id)).partnerName).toBe('Contoso Consulting');
+    expect(await named.claim(plainClaim.id)).not.toHaveProperty('partnerName');
+
+    const withName = await consentEmailFor(namedClaim, namedFields);
+    expect(withName.mail.text).toContain(`The partner Contoso Consulting has claimed to be the partner of record for ${namedFields.customer.name}`);
+    expect((await http('GET', withName.link)).text).toContain('<dt>Partner</dt><dd>Contoso Consulting</dd>');
+
+    const withoutName = await consentEmailFor(plainClaim, plainFields);
+    expect(withoutName.mail.text).toContain(`A partner has claimed to be the partner of record for ${plainFields.customer.name}`);
+    expect((await http('GET', withoutName.link)).text).not.toContain('<dt>Partner</dt>');
+  });
+
   it('R7, R13: after the window the claim is assessed exactly once, per product with reasons (opt-out and a non-GUID id are not eligible), recorded and announced', async () => {
     const cases = [
       {

@@ -53,10 +53,12 @@ export class LifecycleDriver {
   constructor(
     private readonly system: RunningSystem,
     readonly partnerId: string = `p-${system.runId}`,
+    /** The organisation's display name the partner user's token carries (`partnerName`), if any. */
+    private readonly partnerName?: string,
   ) {}
 
   async partner(): Promise<string> {
-    return (this.partnerToken ??= await this.system.token({ sub: `partner-user-${this.system.runId}`, roles: ['incentives-admin'], partnerId: this.partnerId }));
+    return (this.partnerToken ??= await this.system.token({ sub: `partner-user-${this.system.runId}`, roles: ['incentives-admin'], partnerId: this.partnerId, partnerName: this.partnerName }));
   }
 
   async reviewer(): Promise<string> {

@@ -24,7 +24,7 @@ export interface RunningSystem {
   mongoDb: string;
   /** Run id, handy for unique email addresses and partner ids. */
   runId: string;
-  token(claims: { sub?: string; roles: string[]; partnerId?: string }, expiresIn?: string | number): Promise<string>;
+  token(claims: { sub?: string; roles: string[]; partnerId?: string; partnerName?: string }, expiresIn?: string | number): Promise<string>;
   /**
    * Stops one service as if its only instance were shut down (HTTP, Kafka consumer, outbox relay,
    * pollers, SMTP sender); its consumer group is left with no member. The others keep running.
@@ -139,7 +139,7 @@ export async function startSystem(overrides: Record<string, string> = {}, option
     topicPrefix,
     mongoDb,
     runId,
-    token: (claims, expiresIn) => mintToken(TEST_JWT_SECRET, { sub: claims.sub ?? `user-${runId}`, roles: claims.roles, partnerId: claims.partnerId }, expiresIn),
+    token: (claims, expiresIn) => mintToken(TEST_JWT_SECRET, { ...claims, sub: claims.sub ?? `user-${runId}` }, expiresIn),
     stopService,
     startService: restartService,
     isRunning: (name) => apps.has(name),

@@ -52,9 +52,10 @@ export class ApiClient {
 
   async call<T>(method: string, path: string, accessToken: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
     const response = await this.send(method, path, accessToken, options);
-    const text = await response.text();
-    const body = text ? (JSON.parse(text) as unknown) : undefined;
+    const body = await readJson(response);
     if (!response.ok) throw problemOf(response.status, body);
+    // A success that is not JSON (a proxy's page served with 200, a cut answer) is no answer of the API.
+    if (body === NOT_JSON) throw new ApiUnavailable(`${new URL(this.baseUrl).host} gave an answer that could not be read`);
     const etag = /^(?:W\/)?"(\d+)"$/.exec(response.headers.get('etag') ?? '');
     return { body: body as T, version: etag ? Number(etag[1]) : undefined };
   }
@@ -62,7 +63,7 @@ export class ApiClient {
   /** The raw answer, for streaming a file through; a refusal throws like `call`. */
   async stream(path: string, accessToken: string): Promise<Response> {
     const response = await this.send('GET', path, accessToken, {});
-    if (!response.ok) throw problemOf(response.status, await response.json().catch(() => undefined));
+    if (!response.ok) throw problemOf(response.status, await readJson(response));
     return response;
   }
 
@@ -90,8 +91,32 @@ export class ApiClient {
   }
 }
 
+/** A body that cannot be read or does not parse as JSON (a proxy's HTML error page, a cut answer). */
+const NOT_JSON = Symbol('not JSON');
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    const text = await response.text();
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/**
+ * A refusal as the person should read it: the API's problem details (docs/errors.md) when the
+ * body is one (an object with a `detail`), else, whatever answered (a proxy, a gateway), a
+ * generic line with the status kept and none of the body's contents.
+ */
 function problemOf(status: number, body: unknown): ApiProblem {
   const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; detail?: unknown; errors?: unknown };
+  if (typeof problem.detail !== 'string' || !problem.detail) return new ApiProblem(status, `http-${status}`, genericDetail(status));
   const errors = Array.isArray(problem.errors) ? problem.errors.filter((error): error is string => typeof error === 'string') : [];
-  return new ApiProblem(status, typeof problem.code === 'string' ? problem.code : `http-${status}`, typeof problem.detail === 'string' ? problem.detail : `The service answered ${status}`, errors);
+  return new ApiProblem(status, typeof problem.code === 'string' ? problem.code : `http-${status}`, problem.detail, errors);
+}
+
+function genericDetail(status: number): string {
+  return status >= 500
+    ? `The service could not answer (HTTP ${status}). Try again in a moment; if it keeps failing, tell the operators the time it happened.`
+    : `The service refused the request (HTTP ${status}) without saying why.`;
 }

@@ -60,10 +60,10 @@ export class TokenVerifier {
 /** Mints HS256 tokens for development and tests (`npm run token`). */
 export async function mintToken(
   secret: string,
-  claims: { sub: string; roles: string[]; partnerId?: string },
+  claims: { sub: string; roles: string[]; partnerId?: string; partnerName?: string },
   expiresIn: string | number = '8h',
 ): Promise<string> {
-  return new SignJWT({ roles: claims.roles, ...(claims.partnerId ? { partnerId: claims.partnerId } : {}) })
+  return new SignJWT({ roles: claims.roles, ...(claims.partnerId ? { partnerId: claims.partnerId } : {}), ...(claims.partnerName ? { partnerName: claims.partnerName } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt()
