@@ -45,7 +45,8 @@ export class PageErrorsFilter implements ExceptionFilter {
     if (error instanceof ApiProblem) {
       if (error.status === 404) return { status: 404, title: 'Not found', message: 'There is no such claim, or it is not one you may see.', errors: [] };
       if (error.status === 403) return { status: 403, title: 'Not allowed', message: error.detail, errors: [] };
-      return { status: error.status, title: 'The request was refused', message: error.detail, errors: error.errors };
+      // A 5xx is the service failing (or a proxy before it), not a refusal of what was asked.
+      return { status: error.status, title: error.status >= 500 ? 'Service unavailable' : 'The request was refused', message: error.detail, errors: error.errors };
     }
     if (error instanceof ApiUnavailable) return { status: 503, title: 'Service unavailable', message: `${error.message}. Try again in a moment.`, errors: [] };
     if (error instanceof HttpException) {
