@@ -14,6 +14,7 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
     duplicate_effects: 0,
     dead_lettered: 0,
     recovery_s: 12.5,
+    ready_s: 4.2,
     drained: true,
     smtp_handoff_repeats: 0,
     rejected: 0,
@@ -96,6 +97,11 @@ describe('the fault suite plan and report', () => {
       'broker-kill#1: no poison request dead-lettered (1 dead-lettered)',
     ]);
     expect(missedTargets(run({ smtp_handoff_repeats: 2 }))).toEqual([]);
+    // Services ready again after an outage: a target only where the scenario sets one.
+    expect(missedTargets(run({ ready_s: 14.5 }))).toEqual([]);
+    expect(missedTargets(run({ ready_s: 9.5, ready_within_s: 10 }))).toEqual([]);
+    expect(missedTargets(run({ ready_s: 14.5, ready_within_s: 10 }))).toEqual(['broker-kill#1: services ready 14.5 s after the fault cleared (target 10 s)']);
+    expect(missedTargets(run({ ready_s: null, ready_within_s: 10 }))).toEqual(['broker-kill#1: services ready not within 5 minutes after the fault cleared (target 10 s)']);
     const table = formatTable(rows);
     expect(table).toContain('broker-kill');
     expect(table).toContain('MISSED');

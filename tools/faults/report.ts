@@ -17,6 +17,10 @@ export interface RunRecord {
   dead_lettered: number;
   /** Fault cleared to drained; null when the run did not drain before the deadline. */
   recovery_s: number | null;
+  /** Fault cleared to every service answering /health/ready; null when they did not within 5 minutes. */
+  ready_s: number | null;
+  /** The scenario's target for ready_s (broker and store outages), if it has one. */
+  ready_within_s?: number;
   drained: boolean;
   waiting_for?: string;
   smtp_handoff_repeats: number;
@@ -73,6 +77,8 @@ export interface ScenarioRow {
   /** The slowest run's; null when a run did not drain. */
   recovery_s: number | null;
   recovery_s_runs: Array<number | null>;
+  /** Each run's seconds from the fault cleared to every service ready. */
+  ready_s_runs: Array<number | null>;
   smtp_handoff_repeats: number;
   rejected: number;
   events_missing: number;
@@ -107,6 +113,9 @@ export function missedTargets(run: RunRecord): string[] {
   if (run.lost > 0) missed.push(`${run.run}: ${run.lost} claims lost`);
   if (run.duplicate_effects > 0) missed.push(`${run.run}: ${run.duplicate_effects} duplicate effects`);
   if (!run.drained) missed.push(`${run.run}: not drained (${run.waiting_for ?? ''})`);
+  if (run.ready_within_s !== undefined && (run.ready_s === null || run.ready_s > run.ready_within_s)) {
+    missed.push(`${run.run}: services ready ${run.ready_s === null ? 'not within 5 minutes' : `${run.ready_s} s`} after the fault cleared (target ${run.ready_within_s} s)`);
+  }
   if (run.events_missing > 0) missed.push(`${run.run}: ${run.events_missing} lifecycle events missing from the topic`);
   if (run.emails_missing > 0) missed.push(`${run.run}: ${run.emails_missing} emails missing`);
   for (const r of run.restarted) missed.push(`${run.run}: had to restart ${r}`);
@@ -134,6 +143,7 @@ export function aggregate(runs: RunRecord[]): ScenarioRow[] {
         dead_lettered: 0,
         recovery_s: 0,
         recovery_s_runs: [],
+        ready_s_runs: [],
         smtp_handoff_repeats: 0,
         rejected: 0,
         events_missing: 0,
@@ -149,6 +159,7 @@ export function aggregate(runs: RunRecord[]): ScenarioRow[] {
     row.duplicate_effects += run.duplicate_effects;
     row.dead_lettered += run.dead_lettered;
     row.recovery_s_runs.push(run.recovery_s);
+    row.ready_s_runs.push(run.ready_s);
     row.recovery_s = row.recovery_s === null || run.recovery_s === null ? null : Math.max(row.recovery_s, run.recovery_s);
     row.smtp_handoff_repeats += run.smtp_handoff_repeats;
     row.rejected += run.rejected;
@@ -167,7 +178,8 @@ export function aggregate(runs: RunRecord[]): ScenarioRow[] {
 }
 
 export function formatTable(rows: ScenarioRow[]): string {
-  const header = ['scenario', 'runs', 'claims', 'lost', 'dup', 'handoff', 'dlq', 'rejected', 'recovery_s', 'target'];
+  const header = ['scenario', 'runs', 'claims', 'lost', 'dup', 'handoff', 'dlq', 'rejected', 'ready_s', 'recovery_s', 'target'];
+  const seconds = (runs: Array<number | null>) => runs.map((r) => (r === null ? '-' : r.toFixed(1))).join(' / ');
   const lines = rows.map((row) => [
     row.name,
     String(row.runs),
@@ -177,7 +189,8 @@ export function formatTable(rows: ScenarioRow[]): string {
     String(row.smtp_handoff_repeats),
     String(row.dead_lettered),
     String(row.rejected),
-    row.recovery_s === null ? 'not drained' : row.recovery_s_runs.map((r) => (r === null ? '-' : r.toFixed(1))).join(' / '),
+    seconds(row.ready_s_runs),
+    row.recovery_s === null ? 'not drained' : seconds(row.recovery_s_runs),
     row.missed.length === 0 ? 'met' : 'MISSED',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));

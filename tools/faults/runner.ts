@@ -135,6 +135,7 @@ class Phase {
 
     let injectedAt: number | undefined;
     let clearedAt: number | undefined;
+    let ready: Promise<number | null> | undefined;
     const notes: Record<string, unknown> = {};
     const expectations: Array<{ what: string; ok: boolean; detail?: string }> = [];
     const context: ScenarioContext = {
@@ -150,6 +151,7 @@ class Phase {
       },
       cleared: () => {
         clearedAt = Date.now();
+        ready = this.secondsUntilReady(clearedAt);
         log(`fault cleared ${injectedAt ? `after ${((clearedAt - injectedAt) / 1000).toFixed(1)} s` : ''}`);
       },
       publish: (topic, records) => retrying(() => this.system.admin.publishRaw(records.map((r) => ({ topic, ...r })))),
@@ -210,6 +212,8 @@ class Phase {
       log(`scenario failed: ${error}`);
       await batch.done.catch(() => undefined);
     }
+    // Before restore(), which would restart a service that never came back.
+    const readyS = ready ? await ready : null;
     const restarted = await this.restore(log);
     clearedAt ??= Date.now();
     const drain = scenario.quiet ? { drained: true, at: Date.now(), waitingFor: '' } : await this.drain(batch, log, clearedAt);
@@ -239,6 +243,8 @@ class Phase {
       duplicate_effects: findings.duplicateEffects,
       dead_lettered: findings.deadLettered,
       recovery_s: drain.drained ? round1((drain.at - clearedAt) / 1000) : null,
+      ready_s: readyS,
+      ...(scenario.readyWithinS !== undefined ? { ready_within_s: scenario.readyWithinS } : {}),
       drained: drain.drained,
       ...(drain.drained ? {} : { waiting_for: drain.waitingFor }),
       smtp_handoff_repeats: findings.smtpHandoffRepeats,
@@ -359,6 +365,22 @@ class Phase {
       log(`restoring the stack: ${(error as Error).message}`);
     }
     return restarted;
+  }
+
+  /** Seconds from `from` until every main instance answers /health/ready at once (null after 5 minutes). */
+  private async secondsUntilReady(from: number): Promise<number | null> {
+    const answers = async (service: (typeof SERVICES)[number]) => {
+      try {
+        return (await fetch(`${this.system.fleet.url(service)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok;
+      } catch {
+        return false;
+      }
+    };
+    while (Date.now() - from < 300_000) {
+      if ((await Promise.all(SERVICES.map(answers))).every(Boolean)) return round1((Date.now() - from) / 1000);
+      await sleep(250);
+    }
+    return null;
   }
 
   private async replaySnapshot() {
