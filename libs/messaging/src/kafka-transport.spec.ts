@@ -303,6 +303,45 @@ describe('KafkaTransport readiness: consuming means joined, not crashed, and hea
     await transport.close();
   });
 
+  it('replaces within seconds a consumer the broker says its group has dropped, and only then', async () => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
+    /** A transport whose consumer joined as `m-1` and then went silent, and what the broker says of its group. */
+    const silentConsumer = (group: () => Promise<{ state: string; members: Array<{ memberId: string }> }>) => {
+      const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'intake', topics: [LOGICAL], sessionTimeoutMs: 30_000 });
+      const stuck = fakeConsumer();
+      Reflect.set(transport, 'consumer', stuck);
+      (transport as unknown as { watchConsumer(consumer: unknown): void }).watchConsumer(stuck);
+      Reflect.set(transport, 'describeOwnGroup', group);
+      const replaced = { count: 0 };
+      Reflect.set(transport, 'startConsumer', async () => void replaced.count++);
+      (transport as unknown as { startWatchdog(): void }).startWatchdog();
+      stuck.emit(stuck.events.GROUP_JOIN, { memberId: 'm-1', memberAssignment: { [PHYSICAL]: [0, 1, 2] } });
+      return { transport, replaced };
+    };
+
+    // Back from a pause, the group is empty: replaced at the first look after 10 s of silence.
+    const dropped = silentConsumer(async () => ({ state: 'Empty', members: [] }));
+    await jest.advanceTimersByTimeAsync(9_000);
+    expect(dropped.replaced.count).toBe(0);
+    await jest.advanceTimersByTimeAsync(8_000);
+    expect(dropped.replaced.count).toBe(1);
+    await dropped.transport.close();
+
+    // Still a member (a slow batch), or a rebalance under way, or no answer: left alone until twice the session timeout.
+    for (const group of [
+      async () => ({ state: 'Stable', members: [{ memberId: 'm-1' }, { memberId: 'm-2' }] }),
+      async () => ({ state: 'PreparingRebalance', members: [] }),
+      async () => Promise.reject(new Error('no answer within 3000 ms')),
+    ]) {
+      const kept = silentConsumer(group);
+      await jest.advanceTimersByTimeAsync(55_000);
+      expect(kept.replaced.count).toBe(0);
+      await jest.advanceTimersByTimeAsync(12_000);
+      expect(kept.replaced.count).toBe(1);
+      await kept.transport.close();
+    }
+  });
+
   it('gives up (and says so once) when a crashed consumer cannot be replaced for giveUpAfterMs', async () => {
     jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
     const reasons: string[] = [];

@@ -98,6 +98,19 @@ type RecordOutcome = 'done' | 'aborted';
 
 /** How often the watchdog looks for a consumer its group has dropped. */
 const WATCHDOG_EVERY_MS = 5_000;
+/** Silence from the coordinator after which the watchdog asks the broker (heartbeats come every 3 s). */
+const PROBE_AFTER_MS = 10_000;
+/** How long the watchdog waits for the broker's answer about the group. */
+const PROBE_TIMEOUT_MS = 3_000;
+
+/** `work`, or a rejection once `ms` have passed (kafkajs's own request timeout is 30 s). */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** Longest single wait between heartbeats during a retry backoff. */
 const HEARTBEAT_SLICE_MS = 500;
@@ -133,6 +146,12 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** A replacement of the consumer is scheduled or under way. */
   private restarting = false;
   private watchdog: NodeJS.Timeout | undefined;
+  /** The watchdog is asking the broker about the group. */
+  private watching = false;
+  /** What the watchdog asks the broker with, made when first needed. */
+  private probeAdmin: Admin | undefined;
+  /** This consumer's id in its group, from its last join. */
+  private memberId: string | undefined;
   /** Since when restarts after a crash have been failing (undefined: none failing). */
   private failingSince: number | undefined;
 
@@ -161,6 +180,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.closing = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.watchdog) clearInterval(this.watchdog);
+    await this.probeAdmin?.disconnect().catch(() => undefined);
+    this.probeAdmin = undefined;
     // disconnect() = stop fetching, wait for the batch in flight (its loop sees isRunning() false
     // after the current record), commit resolved offsets, leave the group.
     await this.consumer?.disconnect();
@@ -228,22 +249,62 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * kafkajs can be left running without a group after a long broker pause: its fetches go on, its
-   * heartbeats fail, and it never rejoins (seen here after a 45 s SIGSTOP: the group empty for
-   * minutes, the process still "running"). Once the coordinator has not answered for twice the
-   * session timeout (the broker dropped the member long ago), replace the consumer as after a crash.
+   * kafkajs can be left running without a group after a broker pause: back from the pause, the
+   * coordinator no longer knows the member, kafkajs starts to rejoin, and the join never completes
+   * (seen here after a 35-45 s SIGSTOP: the group empty for minutes, the process still
+   * "running"). Once the coordinator has not answered for PROBE_AFTER_MS, the watchdog asks the
+   * broker about the group: if the broker answers that the group is not rebalancing and has no
+   * member by this consumer's id, the consumer is replaced as after a crash, within seconds of the
+   * broker's return. Whatever the broker says, a consumer not answered for twice the session
+   * timeout (the broker dropped the member long ago) is replaced.
    */
   private startWatchdog(): void {
+    this.watchdog = setInterval(() => void outsideRequestContext(() => this.watch()), WATCHDOG_EVERY_MS);
+    this.watchdog.unref();
+  }
+
+  private async watch(): Promise<void> {
     const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 30_000;
-    this.watchdog = setInterval(() => {
-      // Also a consumer kafkajs said it would restart after a crash and has not (still no join).
-      const { idleMs } = this.health();
-      if (this.closing || this.restarting || idleMs === null || idleMs <= 2 * sessionTimeoutMs) return;
-      this.logger.warn(`consumer ${this.groupId} has not heard from its group for ${Math.round(idleMs / 1000)} s; replacing it`);
+    // Also a consumer kafkajs said it would restart after a crash and has not (still no join).
+    const { idleMs } = this.health();
+    if (this.closing || this.restarting || this.watching || idleMs === null || idleMs <= PROBE_AFTER_MS) return;
+    this.watching = true;
+    try {
+      const reason = idleMs > 2 * sessionTimeoutMs ? 'not heard from its group' : (await this.groupDroppedMember()) ? 'been dropped by its group' : undefined;
+      if (!reason || this.closing || this.restarting) return;
+      this.logger.warn(`consumer ${this.groupId} has ${reason} (no answer for ${Math.round(idleMs / 1000)} s); replacing it`);
       this.state = { ...this.state, running: false, assignedPartitions: 0 };
       this.scheduleRestart();
-    }, WATCHDOG_EVERY_MS);
-    this.watchdog.unref();
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  /**
+   * True only when the broker answers that the group is not rebalancing and has no member by this
+   * consumer's id. False when unsure: no answer (the broker may still be away) or a rebalance
+   * under way (a join may legitimately wait for the other members).
+   */
+  private async groupDroppedMember(): Promise<boolean> {
+    try {
+      const group = await this.describeOwnGroup();
+      if (group.state === 'PreparingRebalance' || group.state === 'CompletingRebalance') return false;
+      return !group.members.some((member) => member.memberId === this.memberId);
+    } catch {
+      await this.probeAdmin?.disconnect().catch(() => undefined);
+      this.probeAdmin = undefined;
+      return false;
+    }
+  }
+
+  private async describeOwnGroup(): Promise<{ state: string; members: Array<{ memberId: string }> }> {
+    if (!this.probeAdmin) {
+      const admin = this.kafka!.admin();
+      await withTimeout(admin.connect(), PROBE_TIMEOUT_MS);
+      this.probeAdmin = admin;
+    }
+    const { groups } = await withTimeout(this.probeAdmin.describeGroups([groupName(this.options.config, this.groupId)]), PROBE_TIMEOUT_MS);
+    return groups[0] ?? { state: 'Dead', members: [] };
   }
 
   private async startConsumer(): Promise<void> {
@@ -308,6 +369,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     consumer.on(HEARTBEAT, heard);
     consumer.on(GROUP_JOIN, ({ payload }) => {
       heard();
+      this.memberId = payload.memberId;
       const assigned = Object.values(payload.memberAssignment).reduce((sum, partitions) => sum + partitions.length, 0);
       this.state = { running: true, crashed: false, assignedPartitions: assigned };
     });
