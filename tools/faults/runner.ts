@@ -349,13 +349,8 @@ class Phase {
         if (this.system.fleet.instance(service, 1)) await this.system.fleet.stop(service, 1);
       }
       for (const service of SERVICES) {
-        let ready = false;
         if (await waitForGroup(this.system.admin, service, (description) => description.members.length >= 1, { attempts: 30, pauseMs: 2_000 })) continue;
-        try {
-          ready = (await fetch(`${this.system.fleet.url(service)}/health/ready`, { signal: AbortSignal.timeout(5_000) })).ok;
-        } catch {
-          ready = false;
-        }
+        const ready = await this.system.fleet.answersReady(service, 5_000);
         log(`${service}: its consumer group has no member (the service reports ${ready ? 'ready' : 'not ready'}): restarting it`);
         restarted.push(`${service}: consumer group without a member for 60 s while the service reported ${ready ? 'ready' : 'not ready'}`);
         await this.system.fleet.stop(service);
@@ -369,15 +364,8 @@ class Phase {
 
   /** Seconds from `from` until every main instance answers /health/ready at once (null after 5 minutes). */
   private async secondsUntilReady(from: number): Promise<number | null> {
-    const answers = async (service: (typeof SERVICES)[number]) => {
-      try {
-        return (await fetch(`${this.system.fleet.url(service)}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok;
-      } catch {
-        return false;
-      }
-    };
     while (Date.now() - from < 300_000) {
-      if ((await Promise.all(SERVICES.map(answers))).every(Boolean)) return round1((Date.now() - from) / 1000);
+      if ((await Promise.all(SERVICES.map((service) => this.system.fleet.answersReady(service, 2_000)))).every(Boolean)) return round1((Date.now() - from) / 1000);
       await sleep(250);
     }
     return null;

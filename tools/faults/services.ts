@@ -119,6 +119,15 @@ export class ServiceFleet {
     this.running.clear();
   }
 
+  /** Whether the service's main instance answers /health/ready now (no answer within `timeoutMs`: no). */
+  async answersReady(service: Service, timeoutMs: number): Promise<boolean> {
+    try {
+      return (await fetch(`${this.url(service)}/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })).ok;
+    } catch {
+      return false;
+    }
+  }
+
   /** Waits until every main instance answers /health/ready (consumers joined, store reachable). */
   async waitAllReady(timeoutMs = 180_000): Promise<void> {
     for (const service of SERVICES) {

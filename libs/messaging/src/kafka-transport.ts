@@ -17,6 +17,7 @@ import {
   type TraceSpan,
 } from '@cpor/kernel';
 import { decodeRecord, deadLetterTopic, recordView, type RecordView } from '@cpor/contracts';
+import { MessagingAdmin } from './kafka-admin.js';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaPublisher } from './kafka-publisher.js';
@@ -149,7 +150,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** The watchdog is asking the broker about the group. */
   private watching = false;
   /** What the watchdog asks the broker with, made when first needed. */
-  private probeAdmin: Admin | undefined;
+  private probeAdmin: MessagingAdmin | undefined;
   /** This consumer's id in its group, from its last join. */
   private memberId: string | undefined;
   /** Since when restarts after a crash have been failing (undefined: none failing). */
@@ -297,14 +298,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     }
   }
 
-  private async describeOwnGroup(): Promise<{ state: string; members: Array<{ memberId: string }> }> {
-    if (!this.probeAdmin) {
-      const admin = this.kafka!.admin();
-      await withTimeout(admin.connect(), PROBE_TIMEOUT_MS);
-      this.probeAdmin = admin;
-    }
-    const { groups } = await withTimeout(this.probeAdmin.describeGroups([groupName(this.options.config, this.groupId)]), PROBE_TIMEOUT_MS);
-    return groups[0] ?? { state: 'Dead', members: [] };
+  private describeOwnGroup(): Promise<{ state: string; members: Array<{ memberId: string }> }> {
+    this.probeAdmin ??= new MessagingAdmin(this.options.config);
+    return withTimeout(this.probeAdmin.describeGroup(this.groupId), PROBE_TIMEOUT_MS);
   }
 
   private async startConsumer(): Promise<void> {
