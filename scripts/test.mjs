@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The project's one test command (`npm test`): type check, lint, then every Jest project
 // (unit, integration, end-to-end) against real servers that it brings up itself (reusing any
-// already listening) and stops again if it started them. Ends with "N passed, N failed".
+// already listening) and stops again if it started them, then the fault suite's CI run. Ends with
+// "N passed, N failed".
 import './node-version.mjs'; // Node 24+: stops with a hint on an older Node
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -93,6 +94,15 @@ if (startedHere && !process.env.KEEP_SERVERS) {
   await infra.down();
 }
 
+// The fault suite's CI-sized run (docs/faults.md: `--ci`, about 10 minutes), alone on the machine
+// now that the servers above are stopped: on servers and ports of its own, so it also runs beside a
+// developer's `npm start`. Only with the whole suite; SKIP_FAULTS=1 leaves it out.
+let faultsPassed = true;
+if (jestArgs.length === 0 && !process.env.SKIP_FAULTS) {
+  faultsPassed = run('fault suite (npm run test:faults -- --ci)', 'npm', ['run', '--silent', 'test:faults', '--', '--ci']);
+  console.log(`\nfault suite: ${faultsPassed ? 'every target met' : 'targets missed (above; reports/faults.json)'}`);
+}
+
 const summary = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0 };
 for (const file of [resultsFile, otherResultsFile]) {
   if (!fs.existsSync(file)) continue;
@@ -100,4 +110,4 @@ for (const file of [resultsFile, otherResultsFile]) {
   for (const key of Object.keys(summary)) summary[key] += results[key];
 }
 console.log(`\ntests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed`);
-process.exit(passed && summary.numFailedTests === 0 && summary.numPassedTests > 0 ? 0 : 1);
+process.exit(passed && faultsPassed && summary.numFailedTests === 0 && summary.numPassedTests > 0 ? 0 : 1);

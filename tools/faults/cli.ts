@@ -9,6 +9,8 @@ export interface FaultsOptions {
   scenarios?: string[];
   repeat: number;
   short: boolean;
+  /** The CI-sized run (`--ci`): timing is reported, not a target. */
+  ci: boolean;
   holdScale: number;
   concurrency: number;
   backends: Backend[];
@@ -19,6 +21,12 @@ export interface FaultsOptions {
   out: string;
   list: boolean;
 }
+
+/**
+ * What `--ci` runs: a fault of each kind that has broken a guarantee before (docs/faults.md, "What
+ * it found"), once, with the fewest claims: about 10 minutes on a 2-core machine.
+ */
+export const CI_SCENARIOS = ['broker-kill', 'kill-review', 'kill-notifications', 'store-stop', 'duplicates', 'poison', 'full-replay'];
 
 const positive = (what: string) => (value: string) => {
   const n = Number(value);
@@ -52,6 +60,11 @@ export function buildProgram(writeErr: (text: string) => void = (text) => proces
     .option('--scenarios <names>', `only these scenarios, comma separated (${SCENARIOS.map((s) => s.name).join(', ')})`, list)
     .option('--repeat <k>', 'runs of each scenario', positive('--repeat'), 2)
     .option('--short', 'the CI-sized run: 200 claims, each scenario once, faults held a quarter as long (the broker pause still outlasts the session timeout)', false)
+    .option(
+      '--ci',
+      `the run npm test does: ${CI_SCENARIOS.join(', ')}, once each with 9 claims, faults held a quarter as long, on postgresql; seconds to recover and to be ready are reported, not targets`,
+      false,
+    )
     .addOption(new Option('--hold-scale <factor>', 'scale of the fault durations (1 = 60 s store stop, 2 min SMTP outage)').argParser(scale))
     .option('--concurrency <n>', 'claims driven at once', positive('--concurrency'), 16)
     .option('--backends <list>', 'FerretDB backends: one system each (the store-stop scenario runs on each; the others on the first)', backends, ['postgresql', 'sqlite'] as Backend[])
@@ -65,21 +78,24 @@ export function buildProgram(writeErr: (text: string) => void = (text) => proces
     .configureOutput({ writeErr });
 }
 
-/** The options, with --short's defaults applied where not given. */
+/** The options, with --short's or --ci's defaults applied where not given. */
 export function parseOptions(argv: string[], writeErr?: (text: string) => void): FaultsOptions {
   const program = buildProgram(writeErr);
   program.parse(argv, { from: 'user' });
   const o = program.opts();
   const given = (name: string) => program.getOptionValueSource(name) === 'cli';
   const short = Boolean(o.short);
+  const ci = Boolean(o.ci);
+  const scenarios: string[] | undefined = o.scenarios ?? (ci ? CI_SCENARIOS : undefined);
   return {
-    claims: short && !given('claims') ? 200 : o.claims,
-    scenarios: o.scenarios,
-    repeat: short && !given('repeat') ? 1 : o.repeat,
+    claims: given('claims') ? o.claims : ci ? 9 * (scenarios?.length ?? 1) : short ? 200 : o.claims,
+    scenarios,
+    repeat: (short || ci) && !given('repeat') ? 1 : o.repeat,
     short,
-    holdScale: o.holdScale ?? (short ? 0.25 : 1),
+    ci,
+    holdScale: o.holdScale ?? (short || ci ? 0.25 : 1),
     concurrency: o.concurrency,
-    backends: o.backends,
+    backends: ci && !given('backends') ? ['postgresql'] : o.backends,
     drainTimeoutS: o.drainTimeout,
     keepServers: Boolean(o.keepServers),
     keepData: Boolean(o.keepData),

@@ -69,7 +69,7 @@ async function main(): Promise<number> {
     logDir,
     log,
   });
-  const rows = aggregate(result.runs);
+  const rows = aggregate(result.runs, { timing: !options.ci });
   const report: FaultsReport = {
     scenarios: rows,
     ok: rows.every((row) => row.missed.length === 0) && result.problems.length === 0,

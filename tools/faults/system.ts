@@ -17,7 +17,11 @@ import type { Stack } from './stack.js';
  * user of the servers, is mixed into what the checker reads).
  */
 
-export const SERVICE_PORTS: Record<Service, number> = { intake: 4101, review: 4102, consent: 4103, eligibility: 4104, notifications: 4105 };
+/** The services' ports: `FAULTS_SERVICE_PORT` (default 4101) for intake and the next four for the others (a second instance listens 10 above). */
+export function servicePorts(env: NodeJS.ProcessEnv): Record<Service, number> {
+  const first = env.FAULTS_SERVICE_PORT ? Number(env.FAULTS_SERVICE_PORT) : 4101;
+  return Object.fromEntries(SERVICES.map((service, index) => [service, first + index])) as Record<Service, number>;
+}
 const PARTNERS = 20;
 const REVIEWERS = 8;
 
@@ -51,16 +55,17 @@ export async function startFaultSystem(root: string, stack: Stack, logDir: strin
   const endpoints = stack.endpoints;
   const reviewersEmail = `reviewers-${tag}@cpor-ops.example`;
   const opsEmail = `ops-${tag}@cpor-ops.example`;
-  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${SERVICE_PORTS[s]}`])) as Record<Service, string>;
+  const ports = servicePorts(process.env);
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<Service, string>;
   const env: Record<string, string> = {
     ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
     NODE_ENV: 'development',
     HTTP_HOST: '127.0.0.1',
-    INTAKE_PORT: String(SERVICE_PORTS.intake),
-    REVIEW_PORT: String(SERVICE_PORTS.review),
-    CONSENT_PORT: String(SERVICE_PORTS.consent),
-    ELIGIBILITY_PORT: String(SERVICE_PORTS.eligibility),
-    NOTIFICATIONS_PORT: String(SERVICE_PORTS.notifications),
+    INTAKE_PORT: String(ports.intake),
+    REVIEW_PORT: String(ports.review),
+    CONSENT_PORT: String(ports.consent),
+    ELIGIBILITY_PORT: String(ports.eligibility),
+    NOTIFICATIONS_PORT: String(ports.notifications),
     MONGO_URL: endpoints.mongoUrl,
     MONGO_DB: mongoDb,
     KAFKA_BROKERS: endpoints.kafkaBrokers,
@@ -85,12 +90,12 @@ export async function startFaultSystem(root: string, stack: Stack, logDir: strin
     LOG_LEVEL: process.env.FAULTS_SERVICE_LOG_LEVEL ?? 'warn',
     LOG_FORMAT: 'json',
   };
-  const fleet = new ServiceFleet(root, env, SERVICE_PORTS, path.join(logDir, runId), log);
+  const fleet = new ServiceFleet(root, env, ports, path.join(logDir, runId), log);
   const kafkaEnv = { ...env, USER: 'cpor-faults' };
   const admin = new MessagingAdmin(messagingConfigFromEnv('cpor-faults', kafkaEnv));
   const mail = new Mailpit(endpoints.mailUrl);
 
-  log(`system ${runId}: topics ${topicPrefix}*, database ${mongoDb}, services on ${SERVICE_PORTS.intake}-${SERVICE_PORTS.notifications}, logs ${path.join(logDir, runId)}`);
+  log(`system ${runId}: topics ${topicPrefix}*, database ${mongoDb}, services on ${ports.intake}-${ports.notifications}, logs ${path.join(logDir, runId)}`);
   try {
     await fleet.startAll();
     await fleet.waitAllReady();

@@ -45,11 +45,13 @@ export function kafkajsLogCreator(logger: Pick<Logger, 'error' | 'warn' | 'debug
  * gets the config's SASL and TLS here. `clientId` overrides the config's; `quiet` drops kafkajs's
  * own log lines (the benchmark and the test harness, whose callers report failures themselves).
  */
-export function createKafka(config: MessagingConfig, options: { clientId?: string; quiet?: boolean } = {}): Kafka {
+export function createKafka(config: MessagingConfig, options: { clientId?: string; quiet?: boolean; maxRetryWaitMs?: number } = {}): Kafka {
   return new Kafka({
     clientId: options.clientId ?? config.clientId,
     brokers: config.brokers,
     ...kafkaSecurityOptions(config.security),
+    // The longest wait between two attempts at anything (kafkajs's default: 30 s).
+    ...(options.maxRetryWaitMs !== undefined ? { retry: { maxRetryTime: options.maxRetryWaitMs } } : {}),
     logLevel: options.quiet ? logLevel.NOTHING : logLevel.WARN,
     logCreator: kafkajsLogCreator(new Logger('kafkajs')),
   });

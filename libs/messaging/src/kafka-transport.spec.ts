@@ -249,7 +249,7 @@ describe('KafkaTransport readiness: consuming means joined, not crashed, and hea
 
   it('is not consuming before joining, consuming after, and not once silent longer than the session timeout', () => {
     jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
-    const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'review', topics: [LOGICAL], sessionTimeoutMs: 30_000 });
+    const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'review', topics: [LOGICAL] });
     const consumer = fakeConsumer();
     (transport as unknown as { watchConsumer(consumer: unknown): void }).watchConsumer(consumer);
     expect(transport.health()).toMatchObject({ running: false, consuming: false, idleMs: null });
@@ -274,7 +274,7 @@ describe('KafkaTransport readiness: consuming means joined, not crashed, and hea
 
   it('replaces a consumer its group has not answered for twice the session timeout, though kafkajs still calls it running', async () => {
     jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
-    const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'intake', topics: [LOGICAL], sessionTimeoutMs: 30_000 });
+    const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'intake', topics: [LOGICAL] });
     const stuck = fakeConsumer();
     Reflect.set(transport, 'consumer', stuck);
     (transport as unknown as { watchConsumer(consumer: unknown): void }).watchConsumer(stuck);
@@ -307,7 +307,7 @@ describe('KafkaTransport readiness: consuming means joined, not crashed, and hea
     jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
     /** A transport whose consumer joined as `m-1` and then went silent, and what the broker says of its group. */
     const silentConsumer = (group: () => Promise<{ state: string; members: Array<{ memberId: string }> }>) => {
-      const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'intake', topics: [LOGICAL], sessionTimeoutMs: 30_000 });
+      const transport = new KafkaTransport({ config: { brokers: [], clientId: 'test', topicPrefix: 'p.' }, groupId: 'intake', topics: [LOGICAL] });
       const stuck = fakeConsumer();
       Reflect.set(transport, 'consumer', stuck);
       (transport as unknown as { watchConsumer(consumer: unknown): void }).watchConsumer(stuck);

@@ -21,7 +21,7 @@ import { MessagingAdmin } from './kafka-admin.js';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
 import { KafkaPublisher } from './kafka-publisher.js';
-import { groupName, logicalTopicName, topicName, type MessagingConfig } from './messaging.config.js';
+import { DEFAULT_GROUP_TIMINGS, groupName, logicalTopicName, topicName, type GroupTimings, type MessagingConfig } from './messaging.config.js';
 import { messagingMetrics, observeHandler } from './messaging.metrics.js';
 import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, runWithRetries, type RetryPolicy } from './retry-policy.js';
 import { routeRecord, unmatchedOn, UNKNOWN_TYPE, type RecordRoute } from './routing.js';
@@ -58,8 +58,6 @@ export interface KafkaTransportOptions {
    * an idle fetch to return. Default 1 s (kafkajs: 5 s).
    */
   maxWaitTimeMs?: number;
-  /** Group session timeout. Default 30 s (kafkajs default). */
-  sessionTimeoutMs?: number;
   /** Commit resolved offsets at least this often while a batch runs (they are also committed at each batch end). Default 1 s. */
   autoCommitIntervalMs?: number;
   /** ...or once this many offsets are resolved. Default 100. */
@@ -113,6 +111,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Longest wait between two of kafkajs's attempts (a fetch, a join, a consumer restart after a crash). */
+const MAX_RETRY_WAIT_MS = 3_000;
+
 /** Longest single wait between heartbeats during a retry backoff. */
 const HEARTBEAT_SLICE_MS = 500;
 
@@ -136,6 +137,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly groupId: string;
   private readonly defaultPolicy: RetryPolicy;
   private readonly now: () => Date;
+  private readonly timings: GroupTimings;
   private kafka?: Kafka;
   private consumer?: Consumer;
   private publisher?: KafkaPublisher;
@@ -160,6 +162,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     super();
     this.groupId = options.groupId;
     this.now = options.now ?? (() => new Date());
+    this.timings = { ...DEFAULT_GROUP_TIMINGS, ...options.config.group };
     this.defaultPolicy = {
       maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
       backoffMs: options.backoffMs ?? DEFAULT_RETRY_POLICY.backoffMs,
@@ -208,8 +211,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** Consumer state for readiness probes. */
   health(): ConsumerHealth {
     const idleMs = this.lastActivityAt === undefined ? null : Date.now() - this.lastActivityAt;
-    const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 30_000;
-    const consuming = this.state.running && !this.state.crashed && idleMs !== null && idleMs <= sessionTimeoutMs;
+    const consuming = this.state.running && !this.state.crashed && idleMs !== null && idleMs <= this.timings.sessionTimeoutMs;
     return { ...this.state, idleMs, consuming };
   }
 
@@ -230,7 +232,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   private async start(): Promise<void> {
     const { config, topics } = this.options;
-    this.kafka = createKafka(config);
+    // kafkajs restarts a crashed consumer after the crash's last backoff: with its default cap
+    // (30 s), a consumer that crashed while the broker was away came back up to 30 s after it.
+    this.kafka = createKafka(config, { maxRetryWaitMs: MAX_RETRY_WAIT_MS });
 
     const admin: Admin = this.kafka.admin();
     await admin.connect();
@@ -265,7 +269,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   private async watch(): Promise<void> {
-    const sessionTimeoutMs = this.options.sessionTimeoutMs ?? 30_000;
+    const { sessionTimeoutMs } = this.timings;
     // Also a consumer kafkajs said it would restart after a crash and has not (still no join).
     const { idleMs } = this.health();
     if (this.closing || this.restarting || this.watching || idleMs === null || idleMs <= PROBE_AFTER_MS) return;
@@ -308,7 +312,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     const consumer = this.kafka!.consumer({
       groupId: groupName(config, this.groupId),
       allowAutoTopicCreation: false,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: this.timings.sessionTimeoutMs,
+      rebalanceTimeout: this.timings.rebalanceTimeoutMs,
+      heartbeatInterval: this.timings.heartbeatIntervalMs,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 1_000,
     });
     this.consumer = consumer;

@@ -13,7 +13,19 @@ describe('messagingConfigFromEnv', () => {
       topicPrefix: '',
       partitions: 3,
       replicationFactor: 1,
+      group: { sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 },
     });
+  });
+
+  it('reads the group timings, and refuses a heartbeat that is not well below both timeouts', () => {
+    expect(messagingConfigFromEnv('x', { KAFKA_SESSION_TIMEOUT_MS: '10000', KAFKA_REBALANCE_TIMEOUT_MS: '9000', KAFKA_HEARTBEAT_INTERVAL_MS: '3000' }).group).toEqual({
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 9_000,
+      heartbeatIntervalMs: 3_000,
+    });
+    expect(() => messagingConfigFromEnv('x', { KAFKA_REBALANCE_TIMEOUT_MS: '2000' })).toThrow(
+      'Invalid configuration: KAFKA_REBALANCE_TIMEOUT_MS="2000": expected at least three times KAFKA_HEARTBEAT_INTERVAL_MS (1000 ms)',
+    );
   });
 
   it('reads brokers, prefix and partitions from the environment', () => {

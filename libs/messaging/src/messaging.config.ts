@@ -16,7 +16,26 @@ export interface MessagingConfig {
   replicationFactor?: number;
   /** SASL and TLS towards the cluster (env `KAFKA_SASL_*`, `KAFKA_TLS*`); unset: plaintext, no authentication. */
   security?: KafkaSecurity;
+  /** How consumers keep their group membership (env `KAFKA_SESSION_TIMEOUT_MS` and the others); unset: the defaults. */
+  group?: Partial<GroupTimings>;
 }
+
+/** A consumer's group membership timings (kafkajs consumer options of the same names). */
+export interface GroupTimings {
+  /** A member not heard from this long is dropped from its group. */
+  sessionTimeoutMs: number;
+  /**
+   * How long a rebalance waits for the members to join again; members that have not are dropped
+   * then. This, not the session timeout, is what a restarted consumer waits for when its previous
+   * incarnation (killed, or crashed while the broker was away) is still a member: with the session
+   * timeout alone, services came back ready 30 s after a broker restart.
+   */
+  rebalanceTimeoutMs: number;
+  /** How often a member heartbeats, which is also how soon it hears of a rebalance. */
+  heartbeatIntervalMs: number;
+}
+
+export const DEFAULT_GROUP_TIMINGS: GroupTimings = { sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 };
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -50,6 +69,18 @@ export const messagingConfigSchema = configSchema(
     }),
     KAFKA_PARTITIONS: setting.integer({ description: 'partitions of the topics a service creates', default: DEFAULT_PARTITIONS, min: 1 }),
     KAFKA_REPLICATION_FACTOR: setting.integer({ description: 'replication factor of the topics a service creates (1: a single-node broker)', default: 1, min: 1 }),
+    KAFKA_SESSION_TIMEOUT_MS: setting.milliseconds({
+      description: "consumers: a member not heard from this long is dropped from its group (the broker's `group.min.session.timeout.ms` to `group.max.session.timeout.ms`)",
+      default: DEFAULT_GROUP_TIMINGS.sessionTimeoutMs,
+    }),
+    KAFKA_REBALANCE_TIMEOUT_MS: setting.milliseconds({
+      description: 'consumers: how long a rebalance waits for the members to join again (the most a restarted service waits for its dead predecessor to leave the group; a member busy longer than this with one record is dropped and joins again)',
+      default: DEFAULT_GROUP_TIMINGS.rebalanceTimeoutMs,
+    }),
+    KAFKA_HEARTBEAT_INTERVAL_MS: setting.milliseconds({
+      description: 'consumers: how often a member heartbeats (how soon it hears of a rebalance); at most a third of either timeout',
+      default: DEFAULT_GROUP_TIMINGS.heartbeatIntervalMs,
+    }),
     KAFKA_SASL_MECHANISM: setting.oneOf(['none', ...SASL_MECHANISMS], {
       description: 'SASL authentication to the cluster (see [Kafka security](#kafka-security)); `plain` sends the password as it is: use it over TLS',
       default: 'none',
@@ -81,6 +112,10 @@ export const messagingConfigSchema = configSchema(
       }
     }
     // Mutual TLS needs both the certificate and its key.
+    const heartbeat = values.KAFKA_HEARTBEAT_INTERVAL_MS;
+    for (const variable of ['KAFKA_SESSION_TIMEOUT_MS', 'KAFKA_REBALANCE_TIMEOUT_MS'] as const) {
+      if (heartbeat * 3 > values[variable]) problems.push({ variable, message: `expected at least three times KAFKA_HEARTBEAT_INTERVAL_MS (${heartbeat} ms)` });
+    }
     if (values.KAFKA_TLS && values.KAFKA_TLS_CERT_FILE === undefined && values.KAFKA_TLS_KEY_FILE !== undefined) {
       problems.push({ variable: 'KAFKA_TLS_CERT_FILE', message: 'expected a certificate file with KAFKA_TLS_KEY_FILE' });
     }
@@ -111,7 +146,7 @@ function securityOf(values: ConfigValues<typeof messagingConfigSchema>): KafkaSe
   return sasl || tls ? { sasl, tls } : undefined;
 }
 
-/** Reads `KAFKA_BROKERS` (comma separated), `KAFKA_TOPIC_PREFIX`, `KAFKA_PARTITIONS`, `KAFKA_REPLICATION_FACTOR`, `KAFKA_SASL_*` and `KAFKA_TLS*` (messagingConfigSchema). */
+/** Reads `KAFKA_BROKERS` (comma separated), `KAFKA_TOPIC_PREFIX`, `KAFKA_PARTITIONS`, `KAFKA_REPLICATION_FACTOR`, the group timings, `KAFKA_SASL_*` and `KAFKA_TLS*` (messagingConfigSchema). */
 export function messagingConfigFromEnv(clientId: string, env: Environment = process.env): MessagingConfig {
   const values = readEnv(messagingConfigSchema, env);
   return {
@@ -121,6 +156,11 @@ export function messagingConfigFromEnv(clientId: string, env: Environment = proc
     partitions: values.KAFKA_PARTITIONS,
     replicationFactor: values.KAFKA_REPLICATION_FACTOR,
     security: securityOf(values),
+    group: {
+      sessionTimeoutMs: values.KAFKA_SESSION_TIMEOUT_MS,
+      rebalanceTimeoutMs: values.KAFKA_REBALANCE_TIMEOUT_MS,
+      heartbeatIntervalMs: values.KAFKA_HEARTBEAT_INTERVAL_MS,
+    },
   };
 }
 

@@ -112,8 +112,9 @@ export async function startService(app: INestApplication, options: ServiceStartO
   });
   app.get(ConsumerRegistry).add(options.service, transport);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-  // HTTP first: after a crash the consumer's join waits out the dead member's session timeout
-  // (30 s), and the API (and /health/ready, false until the consumer joins) should answer meanwhile.
+  // HTTP first: after a crash the consumer's join waits for the dead member to be dropped (up to
+  // KAFKA_REBALANCE_TIMEOUT_MS), and the API (and /health/ready, false until the consumer joins)
+  // should answer meanwhile.
   await app.listen(options.port ?? config.httpPort, config.httpHost);
   await app.startAllMicroservices();
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
