@@ -60,9 +60,11 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const systems: SuiteResult['systems'] = [];
   const problems: string[] = [];
   let system: FaultSystem | undefined;
+  // Interrupted: kill the services, stop the servers (unless --keep-servers), then exit.
   const onSignal = () => {
     system?.fleet.killAllNow();
-    process.exit(130);
+    const servers = options.keepServers ? Promise.resolve() : stack.down().catch(() => undefined);
+    void servers.finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
