@@ -214,6 +214,22 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await expect(ledger.execute(claimId, { type: 'addPoe', document: poe }, partner)).rejects.toBeInstanceOf(DomainError);
   });
 
+  it('a writer that loses to a row its lagging snapshot lacks repairs the snapshot, so the conflict it answers is not answered again', async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const v1 = await claimModel(connection).findById(claimId).lean().exec();
+    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    // The addPoe writer's snapshot write failed (the store went away between its two writes).
+    await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
+    const another: ClaimCommand = { type: 'addPoe', document: { ...poe, documentId: 'doc-2' } };
+    // An HTTP command (no retry on conflict) decides on version 1 and loses to row 2: a 409...
+    await expect(ledger.execute(claimId, another, partner)).rejects.toMatchObject({ code: 'version-conflict', currentVersion: 2 });
+    // ...and the client's retry is decided on the log's newest state, not refused again forever.
+    const retried = await ledger.execute(claimId, another, partner);
+    expect(retried.claim.version).toBe(3);
+    expect((await claimModel(connection).findById(claimId).lean().exec())?.version).toBe(3);
+  });
+
   it('relays every pending event once, in order per claim, in one batch, and the rows leave the pending set', async () => {
     const relay = new OutboxRelay(claimTransitionModel(connection), leases, publisher, { intervalMs: 50 });
     await relayAll(relay);

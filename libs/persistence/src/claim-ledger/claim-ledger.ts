@@ -236,6 +236,10 @@ export class ClaimLedger {
         current.tail.push(...(await this.readTail(claimId, latest.version)));
         if (options.commandId && commandApplied(current, options.commandId)) continue;
         if (!options.retryOnConflict || options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
+          // The row we lost to may be one the snapshot lacks (its writer's snapshot write failed in
+          // a store outage): repair the snapshot, or the caller's retry decides on the same stale
+          // version and loses again, for as long as nobody reads the claim.
+          await this.catchUp(current);
           const precondition = options.expectedVersion !== undefined;
           throw new VersionConflictError(claimId, options.expectedVersion ?? latest.version, latestOf(current)?.version ?? latest.version + 1, precondition);
         }
