@@ -197,10 +197,18 @@ describe('Kafka messaging seam (real broker)', () => {
     await publisher.publish(records.slice(0, 50));
     await publisher.publish(records.slice(50));
 
-    await waitFor(() => seen.ordered.length >= records.length, { message: `${records.length} ordered events` });
-    expect(seen.ordered).toHaveLength(records.length);
+    // At least once: a rebalance on a loaded broker delivers again from the last commit (seen once
+    // in CI, 7 records). What must hold is each record's first delivery: all of them, in key order.
+    const ids = new Set(records.map(({ event }) => event.id));
+    const firstDeliveries = () => {
+      const first = new Map<string, (typeof seen.ordered)[number]>();
+      for (const record of seen.ordered) if (!first.has(record.id)) first.set(record.id, record);
+      return [...first.values()].filter((record) => ids.has(record.id));
+    };
+    await waitFor(() => firstDeliveries().length >= ids.size, { message: `${ids.size} ordered events` });
+    expect(firstDeliveries()).toHaveLength(ids.size);
     for (const claim of claims) {
-      const sequence = seen.ordered.filter((record) => record.subject === claim);
+      const sequence = firstDeliveries().filter((record) => record.subject === claim);
       expect(sequence.map((record) => record.seq)).toEqual([...Array(20).keys()]);
       expect(new Set(sequence.map((record) => record.partition)).size).toBe(1);
     }
