@@ -59,7 +59,7 @@ export function buildProgram(writeErr: (text: string) => void = (text) => proces
     .option('--claims <n>', 'claims in the whole run, spread over the scenario runs', positive('--claims'), 2000)
     .option('--scenarios <names>', `only these scenarios, comma separated (${SCENARIOS.map((s) => s.name).join(', ')})`, list)
     .option('--repeat <k>', 'runs of each scenario', positive('--repeat'), 2)
-    .option('--short', 'the CI-sized run: 200 claims, each scenario once, faults held a quarter as long (the broker pause still outlasts the session timeout)', false)
+    .option('--short', 'a shorter run: 200 claims, each scenario once, faults held a quarter as long (the broker pause still outlasts the session timeout)', false)
     .option(
       '--ci',
       `the run npm test does: ${CI_SCENARIOS.join(', ')}, once each with 9 claims, faults held a quarter as long, on postgresql; seconds to recover and to be ready are reported, not targets`,

@@ -111,11 +111,12 @@ export const messagingConfigSchema = configSchema(
         if (problem) problems.push({ variable, message: problem });
       }
     }
-    // Mutual TLS needs both the certificate and its key.
+    // A member must heartbeat several times within either timeout, or it is dropped between beats.
     const heartbeat = values.KAFKA_HEARTBEAT_INTERVAL_MS;
     for (const variable of ['KAFKA_SESSION_TIMEOUT_MS', 'KAFKA_REBALANCE_TIMEOUT_MS'] as const) {
       if (heartbeat * 3 > values[variable]) problems.push({ variable, message: `expected at least three times KAFKA_HEARTBEAT_INTERVAL_MS (${heartbeat} ms)` });
     }
+    // Mutual TLS needs both the certificate and its key.
     if (values.KAFKA_TLS && values.KAFKA_TLS_CERT_FILE === undefined && values.KAFKA_TLS_KEY_FILE !== undefined) {
       problems.push({ variable: 'KAFKA_TLS_CERT_FILE', message: 'expected a certificate file with KAFKA_TLS_KEY_FILE' });
     }
