@@ -319,8 +319,8 @@ function tcpRequest(port, payload, { timeoutMs = 1500, until } = {}) {
   });
 }
 
-/** true when something accepts TCP connections on the port */
-async function listening(port) {
+/** true when something accepts TCP connections on the port (the fault suite checks its services' ports with it) */
+export async function listening(port) {
   return (await tcpRequest(port, undefined, { timeoutMs: 1000 })) !== null;
 }
 

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,8 +60,6 @@ export class ServiceFleet {
     const key = `${service}#${slot}`;
     if (this.running.has(key)) throw new Error(`${key} is already running`);
     const port = this.ports[service] + slot * 10;
-    // Another run's service on this port would answer in this one's place (with other secrets).
-    if (await somethingListens(port)) throw new Error(`port ${port} (${key}) is already taken by another process: another fault-suite run? FAULTS_SERVICE_PORT moves the services' ports`);
     const file = openSync(path.join(this.logDir, `${service}${slot ? `-${slot}` : ''}.log`), 'a');
     const child = spawn(process.execPath, [path.join(this.root, 'dist', 'apps', service, 'src', 'main.js')], {
       cwd: this.root,
@@ -157,16 +154,3 @@ export class ServiceFleet {
   }
 }
 
-/** Whether something accepts connections on 127.0.0.1:`port`. */
-function somethingListens(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.setTimeout(2_000, () => done(false));
-  });
-}

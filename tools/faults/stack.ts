@@ -41,6 +41,7 @@ export function stackSettings(root: string, env: NodeJS.ProcessEnv): StackSettin
 interface InfraModule {
   up(options: { only?: string[]; quiet?: boolean; log?: (line: string, important?: boolean) => void }): Promise<unknown>;
   down(options: { only?: string[]; quiet?: boolean; log?: (line: string, important?: boolean) => void }): Promise<string[]>;
+  listening(port: number): Promise<boolean>;
 }
 
 export class Stack {
@@ -131,6 +132,11 @@ export class Stack {
     await this.down(['mongodb']);
     this.backend = backend;
     await this.up(backend === 'postgresql' ? ['postgres', 'mongodb'] : ['mongodb']);
+  }
+
+  /** Whether something accepts connections on 127.0.0.1:`port`. */
+  listening(port: number): Promise<boolean> {
+    return this.infra.listening(port);
   }
 
   servers(): ServerName[] {

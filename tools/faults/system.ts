@@ -90,6 +90,10 @@ export async function startFaultSystem(root: string, stack: Stack, logDir: strin
     LOG_LEVEL: process.env.FAULTS_SERVICE_LOG_LEVEL ?? 'warn',
     LOG_FORMAT: 'json',
   };
+  // Another run's service on one of these ports would answer in this one's place (with other secrets).
+  for (const port of SERVICES.flatMap((service) => [ports[service], ports[service] + 10])) {
+    if (await stack.listening(port)) throw new Error(`port ${port} is already taken by another process: another fault-suite run? FAULTS_SERVICE_PORT moves the services' ports`);
+  }
   const fleet = new ServiceFleet(root, env, ports, path.join(logDir, runId), log);
   const kafkaEnv = { ...env, USER: 'cpor-faults' };
   const admin = new MessagingAdmin(messagingConfigFromEnv('cpor-faults', kafkaEnv));
