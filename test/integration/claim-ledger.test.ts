@@ -144,6 +144,66 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await expect(ledger.execute(claimId, { type: 'submit' }, partner)).rejects.toBeInstanceOf(DomainError);
   });
 
+  it("commits a creation and its request's next commands in one insert, each its own transition, and a replay of them changes nothing", async () => {
+    const claimId = randomUUID();
+    const then = [
+      { command: { type: 'addPoe', document: poe } as ClaimCommand, options: { commandId: 'req-9:poe:0' } },
+      { command: { type: 'submit' } as ClaimCommand, options: { commandId: 'req-9:submit' } },
+    ];
+    const before = { ...ledger.stats };
+    const created = await ledger.create(createCommand(claimId), partner, { commandId: 'req-9' }, then);
+    // The ordered insert of three rows and the snapshot's insert: 2 round trips for 3 transitions.
+    expect(ledger.stats.roundTrips - before.roundTrips).toBe(2);
+    expect(ledger.stats.transitions - before.transitions).toBe(3);
+    expect(created.applied).toBe(true);
+    expect(created.claim).toMatchObject({ version: 3, status: 'Submitted' });
+    expect(created.events.map((event) => [event.type, event.claimVersion])).toEqual([
+      ['cpor.claim.created.v1', 1],
+      ['cpor.claim.poe-added.v1', 2],
+      ['cpor.claim.submitted.v1', 3],
+    ]);
+    const rows = await claimTransitionModel(connection).find({ claimId }).sort({ version: 1 }).lean().exec();
+    expect(rows.map((row) => [row._id, row.commandId])).toEqual([
+      [transitionId(claimId, 1), 'req-9'],
+      [transitionId(claimId, 2), 'req-9:poe:0'],
+      [transitionId(claimId, 3), 'req-9:submit'],
+    ]);
+    const replay = await ledger.create(createCommand(claimId), partner, { commandId: 'req-9' }, then);
+    expect(replay.applied).toBe(false);
+    expect(replay.events).toEqual([]);
+    expect((await ledger.get(claimId))!.history.map((entry) => entry.version)).toEqual([1, 2, 3]);
+  });
+
+  it('a later refusal commits the commands before it, then answers the refusal', async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const steps = [
+      { command: { type: 'comment', text: 'first' } as ClaimCommand, options: { commandId: 'req-10:comment' } },
+      { command: { type: 'submit' } as ClaimCommand, options: { commandId: 'req-10:submit' } },
+    ];
+    await expect(ledger.executeInOrder(claimId, steps, partner)).rejects.toMatchObject({ code: 'invalid-state' });
+    const claim = await claimModel(connection).findById(claimId).lean().exec();
+    expect(claim!.history.map((entry) => entry.action)).toEqual(['create', 'comment']);
+    expect(claim!.version).toBe(2);
+  });
+
+  it('several callers each applying commands in order on one claim: every command once, versions gap-free, duplicates of one request absorbed', async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const request = (n: number) => [1, 2, 3].map((step) => ({ command: { type: 'comment', text: `r${n}.${step}` } as ClaimCommand, options: { commandId: `req-${n}:${step}`, retryOnConflict: true } }));
+    // Eight requests, each delivered twice at once (a redelivery racing its first delivery).
+    await Promise.all([...Array(8).keys()].flatMap((n) => [ledger.executeInOrder(claimId, request(n), partner), ledger.executeInOrder(claimId, request(n), partner)]));
+    const stored = await ledger.get(claimId);
+    const comments = stored!.history.filter((entry) => entry.action === 'comment');
+    expect(comments).toHaveLength(24);
+    expect(stored!.history.map((entry) => entry.version)).toEqual([...Array(25).keys()].map((index) => index + 1));
+    // In the log: each command once, each request's commands in its own order.
+    const logged = (await claimTransitionModel(connection).find({ claimId }).sort({ version: 1 }).lean().exec()).map((row) => row.commandId);
+    for (let n = 0; n < 8; n++) {
+      expect(logged.filter((id) => id?.startsWith(`req-${n}:`))).toEqual([1, 2, 3].map((step) => `req-${n}:${step}`));
+    }
+  });
+
   it('a snapshot left behind the log (a writer died between its two writes) is caught up by readers and writers', async () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateClaimDto } from '@cpor/contracts';
 import { DomainError, hasReviewerRole, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
-import { ClaimLedger, PoeStore, type LedgerCommandOptions, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
+import { ClaimLedger, PoeStore, type LedgerCommandOptions, type LedgerStep, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
 import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
 import { docxProblem } from '../poe/docx-package.js';
 import { detectPoeContentType, POE_CONTENT_TYPES, POE_MAX_BYTES } from '../poe/poe-file-type.js';
@@ -23,7 +23,8 @@ export class ClaimsService {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
-  create(actor: Actor, fields: CreateClaimDto, options: { claimId?: string; commandId?: string; partnerName?: string } = {}): Promise<LedgerResult> {
+  /** `then`: the request's commands after the creation (PoE, submit), committed with it (ClaimLedger.create). */
+  create(actor: Actor, fields: CreateClaimDto, options: { claimId?: string; commandId?: string; partnerName?: string } = {}, then: LedgerStep[] = []): Promise<LedgerResult> {
     const command: ClaimCommand = {
       type: 'create',
       claimId: options.claimId ?? randomUUID(),
@@ -32,7 +33,7 @@ export class ClaimsService {
       // After the body's fields: the organisation's name comes from its token only.
       ...(options.partnerName ? { partnerName: options.partnerName } : {}),
     };
-    return this.ledger.create(command as Extract<ClaimCommand, { type: 'create' }>, actor, { commandId: options.commandId });
+    return this.ledger.create(command as Extract<ClaimCommand, { type: 'create' }>, actor, { commandId: options.commandId }, then);
   }
 
   /** Reads a claim the actor's organisation owns; another organisation's claim does not exist for it. */
@@ -62,6 +63,11 @@ export class ClaimsService {
 
   execute(actor: Actor, claimId: string, command: ClaimCommand, options: Omit<LedgerCommandOptions, 'alsoPublish'> = {}) {
     return this.ledger.execute(claimId, command, actor, options);
+  }
+
+  /** Several commands of one request, in order, committed together (ClaimLedger.executeInOrder). */
+  executeInOrder(actor: Actor, claimId: string, steps: LedgerStep[]) {
+    return this.ledger.executeInOrder(claimId, steps, actor);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { ClassConstructor } from 'class-transformer';
 import { type CloudEvent, claimIdForRequest, AddPoeRequest, CommentClaimRequest, CreateClaimRequest, DisputeClaimRequest, EditClaimRequest, SubmitClaimRequest, validateContract, WithdrawClaimRequest, type UpstreamRequestBase, TOPICS, REQUEST_TYPES } from '@cpor/contracts';
 import { DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
 import { amendRequestContext } from '@cpor/kernel';
+import type { LedgerStep } from '@cpor/persistence';
 import { DEFAULT_RETRY_POLICY, KafkaEventContext, OnEvent, unmatchedOn, type UnmatchedRecord } from '@cpor/messaging';
 import { ClaimsService } from '../claims/claims.service.js';
 import { RequestRejections } from './request-rejections.js';
@@ -28,14 +29,16 @@ export class ClaimRequestsHandler {
   @OnEvent(REQUEST_TYPES.create, { retry: DEFAULT_RETRY_POLICY })
   async create(@Payload() event: CloudEvent, @Ctx() context: KafkaEventContext) {
     await this.handle(event, context, CreateClaimRequest, async (request, actor) => {
-      const claimId = claimIdForRequest(event.id);
-      await this.claims.create(actor, request.claim, { claimId, commandId: event.id });
-      // Every event the request causes carries its id (ce_correlationid, ce_causationid): how upstream finds what became of it.
+      // The creation, its PoE and the submit are committed together (one store round trip), each
+      // its own transition. Every event the request causes carries its id (ce_correlationid,
+      // ce_causationid): how upstream finds what became of it.
       const caused = { correlationId: event.id, causationId: event.id, retryOnConflict: true };
-      for (const [index, document] of (request.poe ?? []).entries()) {
-        await this.claims.execute(actor, claimId, { type: 'addPoe', document: { ...document } }, { ...caused, commandId: `${event.id}:poe:${index}` });
-      }
-      if (request.submit) await this.claims.execute(actor, claimId, { type: 'submit' }, { ...caused, commandId: `${event.id}:submit` });
+      const then: LedgerStep[] = (request.poe ?? []).map((document, index) => ({
+        command: { type: 'addPoe', document: { ...document } },
+        options: { ...caused, commandId: `${event.id}:poe:${index}` },
+      }));
+      if (request.submit) then.push({ command: { type: 'submit' }, options: { ...caused, commandId: `${event.id}:submit` } });
+      await this.claims.create(actor, request.claim, { claimId: claimIdForRequest(event.id), commandId: event.id }, then);
     });
   }
 
@@ -77,16 +80,19 @@ export class ClaimRequestsHandler {
     await this.handle(event, context, DisputeClaimRequest, async (request, actor) => {
       await this.claims.get(actor, request.claimId);
       const documents = request.poe ?? [];
-      for (const [index, document] of documents.entries()) {
-        await this.claims.execute(actor, request.claimId, { type: 'addPoe', document: { ...document } }, { commandId: `${event.id}:poe:${index}`, correlationId: event.id, causationId: event.id, retryOnConflict: true });
-      }
-      const command: ClaimCommand = {
+      const caused = { correlationId: event.id, causationId: event.id, retryOnConflict: true };
+      const steps: LedgerStep[] = documents.map((document, index) => ({
+        command: { type: 'addPoe', document: { ...document } },
+        options: { ...caused, commandId: `${event.id}:poe:${index}` },
+      }));
+      const dispute: ClaimCommand = {
         type: 'dispute',
         disputeId: event.id,
         justification: request.justification,
         poeDocumentIds: documents.map((document) => document.documentId),
       };
-      await this.claims.execute(actor, request.claimId, command, { commandId: event.id, retryOnConflict: true });
+      steps.push({ command: dispute, options: { commandId: event.id, retryOnConflict: true } });
+      await this.claims.executeInOrder(actor, request.claimId, steps);
     });
   }
 

@@ -37,8 +37,14 @@ export interface LedgerCommandOptions {
   alsoPublish?: (state: ClaimState, version: number) => Array<{ topic: string; id: string; type: string; data: unknown }>;
 }
 
+/** One command of several applied together (ClaimLedger.executeInOrder, and `then` of create). */
+export interface LedgerStep {
+  command: ClaimCommand;
+  options: LedgerCommandOptions;
+}
+
 export interface LedgerResult {
-  /** False when the command id had been applied before (a duplicate or replay). */
+  /** False when the command id had been applied before (a duplicate or replay); with several commands, when none was applied now. */
   applied: boolean;
   claim: ClaimView;
   events: CloudEvent[];
@@ -153,104 +159,159 @@ export class ClaimLedger {
   ) {}
 
   /**
-   * Each command runs in a span of its own (`claim <command>`), under the request or record that
+   * Each call runs in a span of its own (`claim <command>`), under the request or record that
    * sent it or as a new trace (a deadline firing): its store calls descend from it, and its events
    * carry its `traceparent`, so the relay publishes them into the same trace.
+   *
+   * `then`: commands of the same request that follow the creation (an upstream create with PoE
+   * and submit), committed with it in one round trip (see commit).
    */
-  create(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
-    return inSpan(`claim ${command.type}`, { attributes: { 'cpor.claim.command': command.type } }, async (span) => {
-      const result = await this.createClaim(command, actor, options);
-      span.setAttribute('cpor.claim.id', result.claim._id);
+  create(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions = {}, then: LedgerStep[] = []): Promise<LedgerResult> {
+    return inSpan(`claim ${command.type}`, { attributes: { 'cpor.claim.command': command.type, 'cpor.claim.id': command.claimId } }, async (span) => {
+      const result = await this.commit(command.claimId, [{ command, options }, ...then], actor, true);
       span.setAttribute('cpor.claim.applied', result.applied);
       return result;
     });
   }
 
   execute(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions = {}): Promise<LedgerResult> {
-    return inSpan(`claim ${command.type}`, { attributes: { 'cpor.claim.command': command.type, 'cpor.claim.id': claimId } }, async (span) => {
-      const result = await this.executeCommand(claimId, command, actor, options);
+    return this.executeInOrder(claimId, [{ command, options }], actor);
+  }
+
+  /**
+   * Several commands of one request on one claim (PoE documents and a dispute), decided in order,
+   * each on the state the one before left, and committed in one round trip (see commit). Each is
+   * still its own transition with its own version, history entry and events.
+   */
+  executeInOrder(claimId: string, steps: LedgerStep[], actor: Actor): Promise<LedgerResult> {
+    const type = steps.map((step) => step.command.type).join('+');
+    return inSpan(`claim ${type}`, { attributes: { 'cpor.claim.command': type, 'cpor.claim.id': claimId } }, async (span) => {
+      const result = await this.commit(claimId, steps, actor, false);
       span.setAttribute('cpor.claim.applied', result.applied);
       return result;
     });
   }
 
-  private async createClaim(command: Extract<ClaimCommand, { type: 'create' }>, actor: Actor, options: LedgerCommandOptions): Promise<LedgerResult> {
-    const now = this.clock.now();
-    const outcome = decide(null, command, actor, { now, policy: getPolicy(command.policyId), calendar: this.calendar });
-    const claimId = outcome.state.id;
+  /**
+   * Decides each step not applied before on the state the previous one left, then inserts all
+   * their rows in one ordered insert: the first row is the compare-and-set against other writers,
+   * and an ordered insert stops at its first duplicate key, so the rows that got in are a prefix
+   * of the plan. After a conflict the log is read again and the steps not yet in it are decided
+   * again (each step's command id says whether it is in). A refusal of a later step commits the
+   * steps before it and then answers the refusal, as one call per step would.
+   */
+  private async commit(claimId: string, steps: LedgerStep[], actor: Actor, creating: boolean): Promise<LedgerResult> {
     noteClaim(claimId);
-    const transition = this.transition(outcome, 1, options);
-    try {
-      await this.insert(transition);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const current = await this.load(claimId);
-      if (options.commandId && commandApplied(current, options.commandId)) {
-        return { applied: false, claim: toView(await this.catchUp(current)), events: [] };
-      }
-      throw new DomainError('invalid-command', `Claim ${claimId} already exists`, { errors: ['claim id already exists'] });
+    if (steps.length > 1 && steps.some((step) => !step.options.commandId)) {
+      throw new Error('commands applied together each need a command id (it is how a retry finds which got in)');
     }
-    const claim = await this.advanceAfterCommit({ snapshot: null, tail: [transition] });
-    return { applied: true, claim, events: transition.outbox.map((entry) => publishedEvent(transition, entry).event) };
-  }
-
-  private async executeCommand(claimId: string, command: ClaimCommand, actor: Actor, options: LedgerCommandOptions): Promise<LedgerResult> {
-    noteClaim(claimId);
-    const current: Current = { snapshot: await this.readSnapshot(claimId), tail: [] };
-    if (!current.snapshot) current.tail = await this.readTail(claimId, 0);
-    for (let attempt = 0; ; attempt++) {
+    const current: Current = { snapshot: creating ? null : await this.readSnapshot(claimId), tail: [] };
+    if (!creating && !current.snapshot) current.tail = await this.readTail(claimId, 0);
+    const committed: ClaimTransition[] = [];
+    const result = (claim: ClaimView): LedgerResult => ({
+      applied: committed.length > 0,
+      claim,
+      events: committed.flatMap((row) => row.outbox.map((entry) => publishedEvent(row, entry).event)),
+    });
+    attempts: for (let attempt = 0; ; attempt++) {
       const latest = latestOf(current);
-      if (!latest) throw new DomainError('not-found', `Claim ${claimId} not found`, {});
-      if (options.commandId && commandApplied(current, options.commandId)) {
-        return { applied: false, claim: toView(await this.catchUp(current)), events: [] };
-      }
-      if (options.expectedVersion !== undefined && options.expectedVersion !== latest.version) {
-        // The snapshot may lag behind the log: look for newer rows before calling it a conflict.
-        const newer = await this.readTail(claimId, latest.version);
-        if (newer.length > 0) {
-          current.tail.push(...newer);
-          continue;
+      if (!latest && !creating) throw new DomainError('not-found', `Claim ${claimId} not found`, {});
+      let state = latest?.state ?? null;
+      let version = latest?.version ?? 0;
+      const rows: ClaimTransition[] = [];
+      const planned: LedgerStep[] = [];
+      let refusal: DomainError | null = null;
+      for (const step of steps) {
+        const { command, options } = step;
+        if (options.commandId && commandApplied(current, options.commandId)) continue;
+        if (command.type === 'create' && state) {
+          await this.repairAfter(committed, current);
+          throw new DomainError('invalid-command', `Claim ${claimId} already exists`, { errors: ['claim id already exists'] });
         }
-        throw new VersionConflictError(claimId, options.expectedVersion, latest.version, true);
+        if (rows.length === 0 && options.expectedVersion !== undefined && options.expectedVersion !== version) {
+          // The snapshot may lag behind the log: look for newer rows before calling it a conflict.
+          const newer = await this.readTail(claimId, version);
+          if (newer.length > 0) {
+            current.tail.push(...newer);
+            continue attempts;
+          }
+          throw new VersionConflictError(claimId, options.expectedVersion, version, true);
+        }
+        let outcome: ReturnType<typeof decide>;
+        try {
+          const policy = getPolicy(state ? state.policyId : (command as Extract<ClaimCommand, { type: 'create' }>).policyId);
+          outcome = decide(state, command, actor, { now: this.clock.now(), policy, calendar: this.calendar });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          // Decided on this call's own plan: final. Commit the steps before it, then refuse.
+          if (rows.length > 0) {
+            refusal = error;
+            break;
+          }
+          // A refusal counts only on the log's newest state. The snapshot may lag (its writer has
+          // not advanced it yet, though the row is committed and maybe already relayed): a consumer
+          // reacting to that very event would otherwise be refused on the state before it.
+          const newer = state ? await this.readTail(claimId, version) : [];
+          if (newer.length === 0) {
+            await this.repairAfter(committed, current);
+            throw error;
+          }
+          current.tail.push(...newer);
+          continue attempts;
+        }
+        version += 1;
+        rows.push(this.transition(outcome, version, options));
+        planned.push(step);
+        state = outcome.state;
       }
-      const now = this.clock.now();
-      let outcome: ReturnType<typeof decide>;
-      try {
-        outcome = decide(latest.state, command, actor, { now, policy: getPolicy(latest.state.policyId), calendar: this.calendar });
-      } catch (error) {
-        // A refusal counts only on the log's newest state. The snapshot may lag (its writer has
-        // not advanced it yet, though the row is committed and maybe already relayed): a consumer
-        // reacting to that very event would otherwise be refused on the state before it.
-        if (!(error instanceof DomainError)) throw error;
-        const newer = await this.readTail(claimId, latest.version);
-        if (newer.length === 0) throw error;
-        current.tail.push(...newer);
-        continue;
+      if (rows.length === 0) {
+        // Every step was applied before (a duplicate or replay), by this call or an earlier one.
+        return result(toView(await this.catchUp(current)));
       }
-      const transition = this.transition(outcome, latest.version + 1, options);
       try {
-        await this.insert(transition);
+        await this.insert(rows);
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         this.stats.conflicts++;
-        current.tail.push(...(await this.readTail(claimId, latest.version)));
-        if (options.commandId && commandApplied(current, options.commandId)) continue;
-        if (!options.retryOnConflict || options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
+        let reread: ClaimTransition[];
+        if (latest) {
+          reread = await this.readTail(claimId, latest.version);
+          current.tail.push(...reread);
+        } else {
+          // A creation that found the claim there: read it whole.
+          const found = await this.load(claimId);
+          reread = found.tail;
+          Object.assign(current, found);
+        }
+        committed.push(...rows.filter((row) => reread.some((logged) => sameTransition(logged, row))));
+        const first = planned[0];
+        // The first step is in after all (a duplicate racing this one), or a creation found the
+        // claim: decide the rest again on the log.
+        if (first.command.type === 'create' || (first.options.commandId && commandApplied(current, first.options.commandId))) continue;
+        if (!first.options.retryOnConflict || first.options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
           // The row we lost to may be one the snapshot lacks (its writer's snapshot write failed in
           // a store outage): repair the snapshot, or the caller's retry decides on the same stale
           // version and loses again, for as long as nobody reads the claim.
           await this.catchUp(current);
-          const precondition = options.expectedVersion !== undefined;
-          throw new VersionConflictError(claimId, options.expectedVersion ?? latest.version, latestOf(current)?.version ?? latest.version + 1, precondition);
+          const precondition = first.options.expectedVersion !== undefined;
+          const base = latest?.version ?? 0;
+          throw new VersionConflictError(claimId, first.options.expectedVersion ?? base, latestOf(current)?.version ?? base + 1, precondition);
         }
         // A little jitter so that writers which lost together do not collide again in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
         continue;
       }
-      current.tail.push(transition);
-      const claim = await this.advanceAfterCommit(current);
-      return { applied: true, claim, events: transition.outbox.map((entry) => publishedEvent(transition, entry).event) };
+      committed.push(...rows);
+      current.tail.push(...rows);
+      const claim = await this.advanceAfterCommit(current, rows.length);
+      if (refusal) throw refusal;
+      return result(claim);
     }
+  }
+
+  /** Before answering a refusal: steps this call committed in an earlier round reach the snapshot. */
+  private async repairAfter(committed: ClaimTransition[], current: Current): Promise<void> {
+    if (committed.length > 0) await this.catchUp(current);
   }
 
   /** The claim as it stands: the snapshot, caught up with any newer log row. */
@@ -312,17 +373,19 @@ export class ClaimLedger {
     }
   }
 
-  private async insert(transition: ClaimTransition): Promise<void> {
+  /** One round trip: an ordered insert stops at its first duplicate key, so what got in is a prefix of `rows`. */
+  private async insert(rows: ClaimTransition[]): Promise<void> {
     this.stats.roundTrips++;
-    await this.transitions.collection.insertOne(transition as never);
+    if (rows.length === 1) await this.transitions.collection.insertOne(rows[0] as never);
+    else await this.transitions.collection.insertMany(rows as never[], { ordered: true });
   }
 
   /**
    * After the compare-and-set: the transition is committed (it is in the log and will be
    * relayed), so a failure to advance the snapshot is not the caller's failure (see catchUp).
    */
-  private async advanceAfterCommit(current: Current): Promise<ClaimView> {
-    this.stats.transitions++;
+  private async advanceAfterCommit(current: Current, transitions: number): Promise<ClaimView> {
+    this.stats.transitions += transitions;
     this.onCommitted();
     return toView(await this.catchUp(current));
   }
@@ -459,6 +522,11 @@ function latestOf(current: Current): { version: number; state: ClaimState } | nu
   const row = current.tail.at(-1);
   if (row) return row;
   return current.snapshot;
+}
+
+/** The row in the log is the one this writer planned (not another writer's at the same version). */
+function sameTransition(logged: ClaimTransition, planned: ClaimTransition): boolean {
+  return logged._id === planned._id && logged.commandId === planned.commandId && logged.history.eventIds.join() === planned.history.eventIds.join() && new Date(logged.at).getTime() === planned.at.getTime();
 }
 
 function commandApplied(current: Current, commandId: string): boolean {
