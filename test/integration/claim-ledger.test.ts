@@ -274,6 +274,21 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await expect(ledger.execute(claimId, { type: 'addPoe', document: poe }, partner)).rejects.toBeInstanceOf(DomainError);
   });
 
+  it('a condition (onlyIf) that does not hold applies nothing and answers the claim; it is judged on the log, not on a lagging snapshot', async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const v1 = await claimModel(connection).findById(claimId).lean().exec();
+    const skipped = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
+    expect(skipped).toMatchObject({ applied: false, events: [] });
+    expect(skipped.claim.version).toBe(1);
+    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    // The snapshot still at version 1 (no PoE): the condition holds on the log's newest row.
+    await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
+    const applied = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
+    expect(applied.applied).toBe(true);
+    expect(applied.claim.history.map((entry) => entry.action)).toEqual(['create', 'addPoe', 'comment']);
+  });
+
   it('a writer that loses to a row its lagging snapshot lacks repairs the snapshot, so the conflict it answers is not answered again', async () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);

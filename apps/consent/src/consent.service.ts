@@ -35,29 +35,28 @@ export class ConsentService {
   async onApproved(event: CloudEvent<LifecycleEventData>): Promise<void> {
     const claimId = event.data.claimId;
     const approvedEpoch = event.data.claim.statusEpoch;
-    const current = await this.ledger.get(claimId);
-    if (!current) {
-      this.logger.warn(`approval ${event.id}: claim ${claimId} not found; skipped`);
-      return;
-    }
-    // The claim left this approval (withdrawn, re-reviewed...) before we got here: nothing to ask.
-    if (current.state.statusEpoch !== approvedEpoch) {
-      this.logger.log(`approval ${event.id} of claim ${claimId} is stale (epoch ${approvedEpoch}, now ${current.state.statusEpoch}); skipped`);
-      return;
-    }
-    let state: ClaimState = current.state;
+    let state: ClaimState;
     try {
+      // The claim may have left this approval (withdrawn, re-reviewed...) before we got here: then
+      // there is nothing to ask (onlyIf; the check below says so).
       const result = await this.ledger.execute(claimId, { type: 'requestConsent' }, SYSTEM, {
         commandId: event.id,
         correlationId: event.correlationId,
         retryOnConflict: true,
+        onlyIf: (current) => current.statusEpoch === approvedEpoch,
       });
       state = result.claim.state;
     } catch (error) {
+      if (error instanceof DomainError && error.code === 'not-found') {
+        this.logger.warn(`approval ${event.id}: claim ${claimId} not found; skipped`);
+        return;
+      }
       if (!(error instanceof DomainError && error.code === 'invalid-state')) throw error;
       // Moved on, or consent already requested for this approval: the check below decides.
       this.logger.log(`approval ${event.id}: requestConsent refused for claim ${claimId} (${error.message})`);
-      state = (await this.ledger.get(claimId))?.state ?? state;
+      const current = await this.ledger.get(claimId);
+      if (!current) return;
+      state = current.state;
     }
     // On a replay `state` is the claim as it is now: (re)store the request only while this window is open,
     // which also completes the work of a delivery that crashed after the ledger write.
@@ -123,22 +122,26 @@ export class ConsentService {
       this.logger.warn(`unknown deadline kind ${deadline.kind} for claim ${deadline.claimId}; ignored`);
       return;
     }
-    const current = await this.ledger.get(deadline.claimId);
-    const state = current?.state;
-    if (!state || state.status !== 'Approved' || state.statusEpoch !== deadline.epoch || !state.consent || state.consent.declinedAt) {
-      this.logger.log(`consent window of claim ${deadline.claimId} (epoch ${deadline.epoch}) is moot`);
-      return;
-    }
-    if (!state.consent.elapsedAt) {
-      try {
-        await this.ledger.execute(deadline.claimId, { type: 'elapseConsent' }, SYSTEM, { commandId: deadline._id, retryOnConflict: true });
-      } catch (error) {
-        if (error instanceof DomainError && error.code === 'invalid-state') {
-          this.logger.log(`consent window of claim ${deadline.claimId}: claim moved on (${error.message})`);
-          return;
-        }
-        throw error; // e.g. not yet due by the domain's clock: the poller retries
+    // Still this approval's open window (nothing declined it): a moot deadline changes nothing.
+    const inWindow = (state: ClaimState) =>
+      state.status === 'Approved' && state.statusEpoch === deadline.epoch && state.consent !== undefined && !state.consent.declinedAt;
+    try {
+      const result = await this.ledger.execute(deadline.claimId, { type: 'elapseConsent' }, SYSTEM, {
+        commandId: deadline._id,
+        retryOnConflict: true,
+        onlyIf: (state) => inWindow(state) && !state.consent?.elapsedAt,
+      });
+      // Not applied: elapsed before (a repeat after a crash: finish the bookkeeping below) or moot.
+      if (!result.applied && !(inWindow(result.claim.state) && result.claim.state.consent?.elapsedAt)) {
+        this.logger.log(`consent window of claim ${deadline.claimId} (epoch ${deadline.epoch}) is moot`);
+        return;
       }
+    } catch (error) {
+      if (error instanceof DomainError && (error.code === 'invalid-state' || error.code === 'not-found')) {
+        this.logger.log(`consent window of claim ${deadline.claimId}: claim moved on (${error.message})`);
+        return;
+      }
+      throw error; // e.g. not yet due by the domain's clock: the poller retries
     }
     await this.requests.markElapsed(deadline.claimId, deadline.epoch, this.clock.now());
   }

@@ -33,6 +33,13 @@ export interface LedgerCommandOptions {
   correlationId?: string;
   /** `ce_causationid` of the events: the request or event that caused them (default: the command id). */
   causationId?: string;
+  /**
+   * A condition on the claim as it stands (e.g. "still in the approval this event is about"): when
+   * it does not hold, nothing is applied and the result (`applied: false`) carries the claim as it
+   * is. Saves the caller a read before the command. Judged like a refusal: only on the log's
+   * newest state, never on a lagging snapshot.
+   */
+  onlyIf?: (state: ClaimState) => boolean;
   /** Records for other topics that must leave through the same outbox (e.g. the downstream assessment). */
   alsoPublish?: (state: ClaimState, version: number) => Array<{ topic: string; id: string; type: string; data: unknown }>;
 }
@@ -224,6 +231,16 @@ export class ClaimLedger {
       for (const step of steps) {
         const { command, options } = step;
         if (options.commandId && commandApplied(current, options.commandId)) continue;
+        if (options.onlyIf && state && !options.onlyIf(state)) {
+          if (rows.length === 0) {
+            const newer = await this.readTail(claimId, version);
+            if (newer.length > 0) {
+              current.tail.push(...newer);
+              continue attempts;
+            }
+          }
+          continue;
+        }
         if (command.type === 'create' && state) {
           await this.repairAfter(committed, current);
           throw new DomainError('invalid-command', `Claim ${claimId} already exists`, { errors: ['claim id already exists'] });
@@ -265,7 +282,7 @@ export class ClaimLedger {
         state = outcome.state;
       }
       if (rows.length === 0) {
-        // Every step was applied before (a duplicate or replay), by this call or an earlier one.
+        // Every step was applied before (a duplicate or replay), by this call or an earlier one, or its condition does not hold.
         return result(toView(await this.catchUp(current)));
       }
       try {
