@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
-import { runInRequestContext, type RequestContext } from '@cpor/kernel';
+import { isTransient, runInRequestContext, type RequestContext } from '@cpor/kernel';
 import {
   ClaimLedger,
   claimModel,
@@ -504,5 +504,33 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     expect(claim.status).toBe('UnderReview');
     const eventIds = rows.flatMap((row) => row.outbox.map((entry) => entry.event.id));
     expect(new Set(eventIds).size).toBe(eventIds.length);
+  });
+
+  it('a store outage during commands committed together is an outage (retried), never a fault of the request; the retry applies each once', async () => {
+    const [intake] = ledgers;
+    proxy.delayReplies(0);
+    const claimId = randomUUID();
+    const then = [
+      { command: { type: 'addPoe', document: poe } as ClaimCommand, options: { commandId: `${claimId}:poe:0` } },
+      { command: { type: 'submit' } as ClaimCommand, options: { commandId: `${claimId}:submit` } },
+    ];
+    await intake.create(createCommand(claimId), partner, { commandId: claimId });
+    // The creation is in; the store goes down before the rest (as a consumer retrying a request would meet it).
+    await proxy.cut();
+    const failure = await intake.executeInOrder(claimId, then, partner).catch((error: unknown) => error);
+    // What the ledger's ordered insert meets: the driver wraps the refused connection in a
+    // MongoBulkWriteError that keeps only the message.
+    const bulkFailure = await claimTransitionModel(connections[1])
+      .collection.insertMany([{ _id: `${claimId}:x1` }, { _id: `${claimId}:x2` }] as never[], { ordered: true })
+      .catch((error: unknown) => error);
+    await proxy.restore();
+    expect(failure).toBeInstanceOf(Error);
+    expect(isTransient(failure)).toBe(true);
+    expect(bulkFailure).toBeInstanceOf(Error);
+    expect(isTransient(bulkFailure)).toBe(true);
+    const retried = await intake.create(createCommand(claimId), partner, { commandId: claimId }, then);
+    expect(retried.claim).toMatchObject({ version: 3, status: 'Submitted' });
+    const rows = await claimTransitionModel(connections[0]).find({ claimId }).sort({ version: 1 }).lean().exec();
+    expect(rows.map((row) => row.commandId)).toEqual([claimId, `${claimId}:poe:0`, `${claimId}:submit`]);
   });
 });

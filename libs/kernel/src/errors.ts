@@ -36,6 +36,14 @@ const TRANSIENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'
 const TRANSIENT_STORE_MESSAGES =
   /SQLITE_BUSY|SQLITE_LOCKED|database is locked|deadlock detected|could not serialize access|too many clients|canceling statement due to (lock|statement) timeout|operation exceeded time limit|failed to connect to|terminating connection|the database system is (starting up|shutting down|in recovery mode)|conn(ection)? (closed|busy)|unexpected EOF|SQLSTATE (08|57P0[123])/i;
 /**
+ * A connection failure the driver hands on as text only: during a bulk write (`insertMany`, as
+ * the ledger commits several transitions, or `bulkWrite`) mongodb 7 wraps it in a
+ * MongoBulkWriteError that keeps the message but not the name, code, labels or cause
+ * ("MongoBulkWriteError: connect ECONNREFUSED 127.0.0.1:27017"; found by the fault suite's store
+ * outage, where it dead-lettered an upstream request).
+ */
+const TRANSIENT_DRIVER_MESSAGES = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)\b|connection (\d+|<monitor>) to \S+ (closed|timed out)|Server selection timed out|Topology is closed|Connection pool for \S+ was cleared/i;
+/**
  * MongoDB's own codes for a server that is stepping down, shutting down or unreachable
  * (HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,
  * ExceededTimeLimit, SocketException, NotWritablePrimary, InterruptedAtShutdown,
@@ -60,7 +68,8 @@ export function isTransient(error: unknown): boolean {
     if (typeof candidate.code === 'string' && TRANSIENT_ERROR_CODES.has(candidate.code)) return true;
     if (typeof candidate.code === 'number' && TRANSIENT_MONGO_CODES.has(candidate.code)) return true;
     if (Array.isArray(candidate.errorLabels) && candidate.errorLabels.some((label) => TRANSIENT_MONGO_LABELS.includes(label as string))) return true;
-    if (typeof (current as { message?: unknown }).message === 'string' && TRANSIENT_STORE_MESSAGES.test((current as { message: string }).message)) return true;
+    const message = (current as { message?: unknown }).message;
+    if (typeof message === 'string' && (TRANSIENT_STORE_MESSAGES.test(message) || TRANSIENT_DRIVER_MESSAGES.test(message))) return true;
     current = candidate.cause;
   }
   return false;

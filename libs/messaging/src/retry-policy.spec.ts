@@ -177,6 +177,14 @@ describe('isTransient', () => {
     expect(isTransient(ferret('invalid key: $where is not allowed'))).toBe(false);
   });
 
+  it('treats a connection failure the driver wraps in a bulk write error (message only) as an outage', () => {
+    const bulk = (message: string) => Object.assign(new Error(message), { name: 'MongoBulkWriteError', writeErrors: [] });
+    expect(isTransient(bulk('connect ECONNREFUSED 127.0.0.1:27017'))).toBe(true);
+    expect(isTransient(bulk('connection 12 to 127.0.0.1:27017 closed'))).toBe(true);
+    expect(isTransient(bulk('Server selection timed out after 30000 ms'))).toBe(true);
+    expect(isTransient(bulk('Document failed validation'))).toBe(false);
+  });
+
   it("treats MongoDB's own step-down and shutdown errors as an outage, by code or by the driver's label", () => {
     expect(isTransient(Object.assign(new Error('not primary'), { name: 'MongoServerError', code: 10107 }))).toBe(true);
     expect(isTransient(Object.assign(new Error('interrupted at shutdown'), { name: 'MongoServerError', code: 11600 }))).toBe(true);
