@@ -13,6 +13,19 @@ function upstreamActor(event: CloudEvent, request: UpstreamRequestBase): Actor {
   return { kind: 'upstream', id: `${event.source}:${request.requestedBy}`, partnerId: request.partnerId };
 }
 
+/** How a request's commands are applied: its id as their correlation and causation, retried on a lost race. */
+function causedBy(requestId: string) {
+  return { correlationId: requestId, causationId: requestId, retryOnConflict: true };
+}
+
+/** A request's PoE documents as ledger steps, each idempotent on `<request id>:poe:<index>`. */
+function poeSteps(requestId: string, documents: ReadonlyArray<AddPoeRequest['document']> = []): LedgerStep[] {
+  return documents.map((document, index) => ({
+    command: { type: 'addPoe', document: { ...document } },
+    options: { ...causedBy(requestId), commandId: `${requestId}:poe:${index}` },
+  }));
+}
+
 /**
  * Partner commands from upstream systems. Each request's CloudEvents id makes it idempotent
  * (command ids on the claim); an invalid one is answered on the rejected topic, never dropped.
@@ -32,12 +45,8 @@ export class ClaimRequestsHandler {
       // The creation, its PoE and the submit are committed together (one store round trip), each
       // its own transition. Every event the request causes carries its id (ce_correlationid,
       // ce_causationid): how upstream finds what became of it.
-      const caused = { correlationId: event.id, causationId: event.id, retryOnConflict: true };
-      const then: LedgerStep[] = (request.poe ?? []).map((document, index) => ({
-        command: { type: 'addPoe', document: { ...document } },
-        options: { ...caused, commandId: `${event.id}:poe:${index}` },
-      }));
-      if (request.submit) then.push({ command: { type: 'submit' }, options: { ...caused, commandId: `${event.id}:submit` } });
+      const then = poeSteps(event.id, request.poe);
+      if (request.submit) then.push({ command: { type: 'submit' }, options: { ...causedBy(event.id), commandId: `${event.id}:submit` } });
       await this.claims.create(actor, request.claim, { claimId: claimIdForRequest(event.id), commandId: event.id }, then);
     });
   }
@@ -80,11 +89,7 @@ export class ClaimRequestsHandler {
     await this.handle(event, context, DisputeClaimRequest, async (request, actor) => {
       await this.claims.get(actor, request.claimId);
       const documents = request.poe ?? [];
-      const caused = { correlationId: event.id, causationId: event.id, retryOnConflict: true };
-      const steps: LedgerStep[] = documents.map((document, index) => ({
-        command: { type: 'addPoe', document: { ...document } },
-        options: { ...caused, commandId: `${event.id}:poe:${index}` },
-      }));
+      const steps = poeSteps(event.id, documents);
       const dispute: ClaimCommand = {
         type: 'dispute',
         disputeId: event.id,
