@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
+import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, cancellableDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
 
 /**
  * Every query on a hot path (relay, deadline poller, mail sender, review queue, claim list, the
@@ -53,6 +53,7 @@ describe('hot queries are pushed down to the store', () => {
       ['claim list of a partner, one status', claimModel(connection), claimListQuery({ partnerId: 'p-1', statuses: ['Submitted'] })],
       ['lease lookup', leaseModel(connection), { key: 'outbox-relay' }],
       ['metrics: pending deadlines of an owner', deadlineModel(connection), pendingDeadlinesQuery('review')],
+      ['deadlines: cancelling the pending ones of a claim', deadlineModel(connection), cancellableDeadlinesQuery('review', 'claim-1', ['x'], 3)],
       ['metrics: queued emails', deliveryModel(connection), QUEUED_DELIVERIES],
     ];
     const notPushedDown: string[] = [];
@@ -95,6 +96,7 @@ describe('hot queries are pushed down to the store', () => {
       ['claim list of a partner', claimModel(connection), claimListQuery({ partnerId: 'p-1' })],
       ['lease lookup', leaseModel(connection), { key: 'delivery:7' }],
       ['metrics: pending deadlines of an owner', deadlineModel(connection), pendingDeadlinesQuery('review')],
+      ['deadlines: cancelling the pending ones of a claim', deadlineModel(connection), cancellableDeadlinesQuery('review', 'claim-1', ['x'], 3)],
       ['metrics: queued emails', deliveryModel(connection), QUEUED_DELIVERIES],
     ];
     const scanned: string[] = [];

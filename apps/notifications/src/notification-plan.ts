@@ -193,19 +193,22 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than formatting with one. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatIn(timeZone: string): Intl.DateTimeFormat {
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+    dateFormats.set(timeZone, format);
+  }
+  return format;
+}
+
 /** A date as people read it, in the calendar's time zone, e.g. "Monday, June 8, 2020 at 12:00 AM EDT". */
 export function formatDate(value: unknown, timeZone: string): string {
   if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) return NO_DATE;
-  const formatted = new Intl.DateTimeFormat('en-US', {
-    weekday: 'long',
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(new Date(value));
+  const formatted = dateFormatIn(timeZone).format(new Date(value));
   // Newer ICU puts a narrow no-break space before AM/PM; plain text mail reads better without it.
   return formatted.replace(/[\u202f\u00a0]/g, ' ');
 }

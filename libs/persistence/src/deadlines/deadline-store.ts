@@ -105,14 +105,9 @@ export class DeadlineStore {
    * event (duplicated, replayed, rewound) cannot cancel what a newer one scheduled.
    */
   async cancel(claimId: string, kinds: string[], upToEpoch: number): Promise<void> {
-    const pending = await this.deadlines
-      .find({ owner: this.owner, claimId, status: 'pending', kind: op({ $in: kinds }) }, { _id: 1, epoch: 1 })
-      .lean<Array<Pick<Deadline, '_id' | 'epoch'>>>()
-      .exec();
-    // One document at a time: FerretDB applies multi-document updates one by one anyway.
-    for (const { _id } of pending.filter((row) => row.epoch <= upToEpoch)) {
-      await this.deadlines.updateOne({ _id, status: 'pending' }, { $set: { status: 'cancelled' } }).exec();
-    }
+    // One command: the claim's pending rows are few, and the store pushes down the equalities
+    // (owner, claimId, status) and checks kind and epoch on those rows only.
+    await this.deadlines.updateMany(cancellableDeadlinesQuery(this.owner, claimId, kinds, upToEpoch), { $set: { status: 'cancelled' } }).exec();
   }
 
   async pendingFor(claimId: string): Promise<Deadline[]> {
@@ -191,6 +186,11 @@ export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date, pol
     dueAt: op({ $lte: now }),
     $or: [{ retryAt: null }, { retryAt: op({ $lte: wallClock }) }],
   };
+}
+
+/** A claim's pending deadlines of these kinds and epochs: what an event that makes them moot cancels. */
+export function cancellableDeadlinesQuery(owner: string, claimId: string, kinds: readonly string[], upToEpoch: number): Record<string, unknown> {
+  return { owner, claimId, status: 'pending', kind: op({ $in: [...kinds] }), epoch: op({ $lte: upToEpoch }) };
 }
 
 /** The owner's pending deadlines (equalities the store pushes down): what metrics read. */
