@@ -378,6 +378,34 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await relay.stop();
   });
 
+  it('rows the store returns out of commit order still go out in commit order per claim, and each round publishes the earliest of each claim it read', async () => {
+    const model = claimTransitionModel(connection);
+    const order: string[] = [];
+    const relay = new OutboxRelay(model, new LeaseStore(leaseModel(connection)), {
+      publish: async (records) => void order.push(...records.filter(({ event }) => event.claimVersion !== undefined).map(({ event }) => `${event.subject}:${event.claimVersion}`)),
+    }, { intervalMs: 50, readLimit: 3 });
+    await relayAll(relay);
+    order.length = 0;
+    const [a, b] = [`a-${randomUUID()}`, `b-${randomUUID()}`];
+    for (const claimId of [a, b]) await ledger.create(createCommand(claimId), partner);
+    await ledger.execute(a, { type: 'addPoe', document: poe }, partner);
+    await ledger.execute(a, { type: 'submit' }, partner);
+    // Store the pending rows again in another order, as a table reusing freed space may return them:
+    // a:3, a:1, b:1, a:2. The relay reads 3 rows at a time and sorts nothing in the store.
+    const rows = await model.find({ pending: true }).lean().exec();
+    expect(rows.map((row) => row._id).sort()).toEqual([`${a}:1`, `${a}:2`, `${a}:3`, `${b}:1`].sort());
+    await model.deleteMany({ pending: true }).exec();
+    const byId = new Map(rows.map((row) => [row._id, row]));
+    for (const id of [`${a}:3`, `${a}:1`, `${b}:1`, `${a}:2`]) await model.collection.insertOne(byId.get(id) as never);
+
+    expect(await relayAll(relay)).toBeGreaterThan(0);
+    const ofClaim = (claimId: string) => order.filter((entry) => entry.startsWith(`${claimId}:`));
+    expect(ofClaim(a)).toEqual([`${a}:1`, `${a}:2`, `${a}:3`]);
+    expect(ofClaim(b)).toEqual([`${b}:1`]);
+    expect(await model.countDocuments({ pending: true }).exec()).toBe(0);
+    await relay.stop();
+  });
+
   it('while one relay holds the relay lease, another publishes nothing', async () => {
     const first = new OutboxRelay(claimTransitionModel(connection), new LeaseStore(leaseModel(connection)), publisher, { intervalMs: 50 });
     const second = new OutboxRelay(claimTransitionModel(connection), new LeaseStore(leaseModel(connection)), publisher, { intervalMs: 50 });

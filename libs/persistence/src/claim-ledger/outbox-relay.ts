@@ -1,7 +1,7 @@
 import type { CloudEvent } from '@cpor/contracts';
-import { PollingLoop } from '@cpor/kernel';
+import { forEachConcurrently, PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, type LeaseStore } from '../leases.js';
-import { publishedEvent, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
 export interface OutboxPublisher {
@@ -12,7 +12,7 @@ export interface OutboxRelayOptions {
   intervalMs: number;
   /** Transition rows per producer batch (and per acknowledgement run). */
   batchSize?: number;
-  /** Most rows one query takes (a bound on memory; see relayOnce). */
+  /** Most pending rows one round reads (see relayOnce); default 500. */
   readLimit?: number;
   /**
    * How long one relay stays the relaying one without renewing (default 30 s; renewed at each
@@ -38,6 +38,12 @@ const ACKS_PER_COMMAND = 20;
 export const PENDING_TRANSITIONS = { pending: true } as const;
 
 type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox' | 'state'>;
+const PENDING_ROW_FIELDS = { _id: 1, claimId: 1, version: 1, outbox: 1, state: 1, pending: 1 } as const;
+
+/** Claims whose last published version the relay remembers (a bound on memory; a forgotten one costs one lookup). */
+const REMEMBERED_CLAIMS = 50_000;
+/** Lookups of earlier rows at once, when completing a round's claims (see relayOnce). */
+const LOOKUPS_AT_ONCE = 8;
 
 /** The outbox as metrics show it: rows not yet published, and when the oldest of them was committed. */
 export interface OutboxBacklog {
@@ -110,21 +116,26 @@ export class OutboxRelay {
   }
 
   /**
-   * One relay round: one query for the pending rows, then producer batches of `batchSize`, each
-   * acknowledged in commands of ACKS_PER_COMMAND before the next goes. The whole pending set is
-   * taken at once (up to `readLimit`) because FerretDB v1.24 applies no limit to a filtered find:
-   * it decodes and sorts every matching row whatever the limit, so a query per batch would read a
-   * backlog of B rows B/batchSize times (docs/performance.md). Returns the events published.
+   * One relay round: up to `readLimit` pending rows in one query, completed per claim, then
+   * published in (claimId, version) order in producer batches of `batchSize`, each acknowledged
+   * in commands of ACKS_PER_COMMAND before the next goes. Returns the events published.
+   *
+   * The query has no sort on purpose. FerretDB v1.24 sorts in Go, so a sorted query decodes every
+   * pending row whatever its limit: each round cost in proportion to the backlog, and a 5,000-claim
+   * burst stalled the pipeline (docs/performance.md). Unsorted, FerretDB stops reading at the limit.
+   * The rows then come in storage order, which is not commit order, so a round may hold version v
+   * of a claim without v-1 still pending. Before publishing, each claim's rows are completed
+   * backwards (v-1, v-2 ... by `_id`, pushed down) down to a row already published, unless this
+   * relay published v-1 itself (it remembers the last version it published per claim), and cut at
+   * the first gap (the rest come in a later round). So a claim's events still go out in commit
+   * order, and every round publishes the earliest pending event of each claim it read.
    */
   async relayOnce(): Promise<number> {
     if (!(await this.lease.hold())) return 0;
-    const rows = await this.transitions
-      .find(PENDING_TRANSITIONS, { _id: 1, claimId: 1, version: 1, outbox: 1, state: 1 })
-      .sort({ claimId: 1, version: 1 })
-      .limit(this.options.readLimit ?? 10_000)
-      .lean<PendingRow[]>()
-      .exec();
-    if (rows.length === 0) return 0;
+    const readLimit = this.options.readLimit ?? 500;
+    const read = await this.transitions.find(PENDING_TRANSITIONS, PENDING_ROW_FIELDS).limit(readLimit).batchSize(readLimit).lean<PendingRow[]>().exec();
+    if (read.length === 0) return 0;
+    const rows = await this.inCommitOrder(read);
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;
     for (let start = 0; start < rows.length; start += batchSize) {
@@ -134,9 +145,44 @@ export class OutboxRelay {
       const records = batch.flatMap((row) => row.outbox.map((entry) => publishedEvent(row, entry)));
       if (records.length > 0) await this.publisher.publish(records);
       await this.acknowledge(batch);
+      for (const row of batch) this.rememberPublished(row);
       published += Math.max(records.length, 1);
     }
     return published;
+  }
+
+  /** The last version this relay published, per claim (oldest forgotten first). */
+  private readonly lastPublished = new Map<string, number>();
+
+  private rememberPublished(row: PendingRow): void {
+    this.lastPublished.delete(row.claimId);
+    this.lastPublished.set(row.claimId, row.version);
+    if (this.lastPublished.size > REMEMBERED_CLAIMS) this.lastPublished.delete(this.lastPublished.keys().next().value!);
+  }
+
+  /**
+   * The rows read, per claim from its earliest pending row on and without gaps, in (claimId,
+   * version) order: earlier pending rows the query did not return are looked up by `_id`, and
+   * rows after a missing version are left for a later round.
+   */
+  private async inCommitOrder(read: PendingRow[]): Promise<PendingRow[]> {
+    const byClaim = new Map<string, PendingRow[]>();
+    for (const row of read) byClaim.set(row.claimId, [...(byClaim.get(row.claimId) ?? []), row]);
+    const claims = [...byClaim.keys()].sort();
+    const completed = new Map<string, PendingRow[]>();
+    await forEachConcurrently(claims, LOOKUPS_AT_ONCE, async (claimId) => {
+      const rows = byClaim.get(claimId)!.sort((a, b) => a.version - b.version);
+      const earlier: PendingRow[] = [];
+      for (let version = rows[0].version - 1; version > (this.lastPublished.get(claimId) ?? 0); version--) {
+        const row = await this.transitions.findOne({ _id: transitionId(claimId, version) }, PENDING_ROW_FIELDS).lean<PendingRow & { pending?: true }>().exec();
+        if (!row?.pending) break;
+        earlier.unshift(row);
+      }
+      const run = [...earlier, ...rows];
+      const gap = run.findIndex((row, i) => i > 0 && row.version !== run[i - 1].version + 1);
+      completed.set(claimId, gap === -1 ? run : run.slice(0, gap));
+    });
+    return claims.flatMap((claimId) => completed.get(claimId)!);
   }
 
   private async acknowledge(rows: PendingRow[]): Promise<void> {
