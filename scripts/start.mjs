@@ -47,6 +47,14 @@ const PROCESSES = [
 ];
 
 const endpoints = await infra.up();
+// The services reach the servers just started, on whatever ports they were given (KAFKA_PORT,
+// MONGO_PORT, SMTP_PORT...), unless the caller named other servers.
+const serverEnv = {
+  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? endpoints.kafka.brokers.join(','),
+  MONGO_URL: process.env.MONGO_URL ?? endpoints.mongodb.url,
+  SMTP_HOST: process.env.SMTP_HOST ?? endpoints.smtp.host,
+  SMTP_PORT: process.env.SMTP_PORT ?? String(endpoints.smtp.port),
+};
 
 console.log('\nbuilding the services (tsc, then tsc-alias for the @cpor/* imports)...');
 for (const [tool, args] of [
@@ -68,7 +76,7 @@ const NODE_FLAGS = ['--disable-warning=TimeoutNegativeWarning'];
 const children = PROCESSES.map(([name, entry]) => {
   const child = spawn(process.execPath, [...NODE_FLAGS, path.join(root, 'dist', entry)], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', ...signInEnv, ...logEnv },
+    env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', ...serverEnv, ...signInEnv, ...logEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}]`.padEnd(16);
