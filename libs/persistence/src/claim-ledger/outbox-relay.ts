@@ -37,7 +37,7 @@ const ACKS_PER_COMMAND = 20;
 /** The relay's query: rows not yet published (an equality FerretDB on PostgreSQL pushes down; published rows leave it). */
 export const PENDING_TRANSITIONS = { pending: true } as const;
 
-type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox' | 'state'>;
+type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox' | 'state' | 'pending'>;
 const PENDING_ROW_FIELDS = { _id: 1, claimId: 1, version: 1, outbox: 1, state: 1, pending: 1 } as const;
 
 /** Claims whose last published version the relay remembers (a bound on memory; a forgotten one costs one lookup). */
@@ -82,6 +82,8 @@ export async function readOutboxBacklog(transitions: ClaimTransitionModel): Prom
 export class OutboxRelay {
   private readonly loop: PollingLoop;
   private readonly lease: LeaseHolder;
+  /** The last version this relay published, per claim (oldest forgotten first). */
+  private readonly lastPublished = new Map<string, number>();
 
   constructor(
     private readonly transitions: ClaimTransitionModel,
@@ -151,9 +153,6 @@ export class OutboxRelay {
     return published;
   }
 
-  /** The last version this relay published, per claim (oldest forgotten first). */
-  private readonly lastPublished = new Map<string, number>();
-
   private rememberPublished(row: PendingRow): void {
     this.lastPublished.delete(row.claimId);
     this.lastPublished.set(row.claimId, row.version);
@@ -167,14 +166,18 @@ export class OutboxRelay {
    */
   private async inCommitOrder(read: PendingRow[]): Promise<PendingRow[]> {
     const byClaim = new Map<string, PendingRow[]>();
-    for (const row of read) byClaim.set(row.claimId, [...(byClaim.get(row.claimId) ?? []), row]);
+    for (const row of read) {
+      const rows = byClaim.get(row.claimId);
+      if (rows) rows.push(row);
+      else byClaim.set(row.claimId, [row]);
+    }
     const claims = [...byClaim.keys()].sort();
     const completed = new Map<string, PendingRow[]>();
     await forEachConcurrently(claims, LOOKUPS_AT_ONCE, async (claimId) => {
       const rows = byClaim.get(claimId)!.sort((a, b) => a.version - b.version);
       const earlier: PendingRow[] = [];
       for (let version = rows[0].version - 1; version > (this.lastPublished.get(claimId) ?? 0); version--) {
-        const row = await this.transitions.findOne({ _id: transitionId(claimId, version) }, PENDING_ROW_FIELDS).lean<PendingRow & { pending?: true }>().exec();
+        const row = await this.transitions.findOne({ _id: transitionId(claimId, version) }, PENDING_ROW_FIELDS).lean<PendingRow>().exec();
         if (!row?.pending) break;
         earlier.unshift(row);
       }
