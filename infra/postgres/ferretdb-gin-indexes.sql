@@ -65,3 +65,22 @@ CREATE EVENT TRIGGER ferretdb_gin_twins ON ddl_command_end
 
 -- Indexes created before the trigger existed.
 DO $$ BEGIN PERFORM ferretdb_gin_twin(indexrelid) FROM pg_index; END $$;
+
+-- Planner settings for FerretDB's statements, on this database (new connections take them).
+--
+-- FerretDB prepares every statement with the field name as a parameter (`_jsonb -> $1 @> $2`).
+-- After five executions PostgreSQL may switch a prepared statement to its generic plan, where the
+-- field is unknown, so no expression index (the twins above included) can serve it: on a table
+-- that was small when the plan was chosen, every later lookup by `_id` and every pushed-down
+-- equality became a sequential scan that decompresses each row (measured on the 500-claim
+-- benchmark: 2.6 million rows of `claim_transitions` read by 772 scans, 650,000 of `claims`).
+-- `force_custom_plan` plans each execution with its values, so the indexes serve it. With it
+-- alone the planner still preferred a sequential scan for the relay's `pending` query from a
+-- stale estimate; `random_page_cost` 1.1 (storage with cheap random reads, as SSDs and page
+-- caches are) makes the index the cheaper plan. Both measured in docs/performance.md.
+DO $$
+BEGIN
+  EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database());
+  EXECUTE format('ALTER DATABASE %I SET random_page_cost = 1.1', current_database());
+END
+$$;
