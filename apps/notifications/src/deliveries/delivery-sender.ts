@@ -63,7 +63,7 @@ export class DeliverySender {
    * time over the pooled SMTP connections. Returns what went out.
    */
   async sendDue(): Promise<{ sent: number; failed: number }> {
-    if ((await this.deliveries.due(this.now(), 1)).length === 0) return { sent: 0, failed: 0 };
+    if (!(await this.deliveries.anyDue(this.now()))) return { sent: 0, failed: 0 };
     let sent = 0;
     let failed = 0;
     const send = async (delivery: Delivery): Promise<void> => {

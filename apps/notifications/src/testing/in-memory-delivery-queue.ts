@@ -17,6 +17,10 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
     return { created: true, id, ref };
   }
 
+  async anyDue(now: Date): Promise<boolean> {
+    return (await this.due(now, 1)).length > 0;
+  }
+
   async due(now: Date, limit: number): Promise<Delivery[]> {
     return [...this.rows.values()]
       .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now)

@@ -110,6 +110,15 @@ export class DeliveryRepository {
     }
   }
 
+  /**
+   * Whether any delivery is due now: the sender's look before it takes its lease. Unsorted, so
+   * FerretDB stops at the first match; a sorted query (as `due`) sorts in FerretDB, after decoding
+   * every pending row, which under a backlog of thousands of emails cost as much as a round.
+   */
+  async anyDue(now: Date): Promise<boolean> {
+    return (await this.deliveries.exists(dueDeliveriesQuery(now)).exec()) !== null;
+  }
+
   /** Pending deliveries due now, oldest first: one query for a round of sends. */
   async due(now: Date, limit: number): Promise<Delivery[]> {
     return this.deliveries.find(dueDeliveriesQuery(now)).sort({ nextAttemptAt: 1 }).limit(limit).lean<Delivery[]>().exec();
@@ -161,7 +170,7 @@ export function dueDeliveriesQuery(now: Date): Record<string, unknown> {
 }
 
 /** What the service and the sender need from the store (unit tests give an in-memory one). */
-export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'due' | 'senderLease' | 'markSent' | 'markFailed'>;
+export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'anyDue' | 'due' | 'senderLease' | 'markSent' | 'markFailed'>;
 
 function stripUndefined<T extends object>(doc: T): Partial<T> {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as Partial<T>;
