@@ -47,7 +47,7 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
 
   async markSent(delivery: Delivery, sentAt: Date, messageId: string): Promise<void> {
     const row = this.rows.get(delivery._id);
-    if (!row || row.status !== 'pending') return;
+    if (!row) return;
     Object.assign(row, { status: 'sent', sentAt, messageId, attempts: row.attempts + 1, text: undefined, html: undefined });
   }
 

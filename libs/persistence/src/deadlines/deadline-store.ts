@@ -105,8 +105,8 @@ export class DeadlineStore {
    * event (duplicated, replayed, rewound) cannot cancel what a newer one scheduled.
    */
   async cancel(claimId: string, kinds: string[], upToEpoch: number): Promise<void> {
-    // One command: the claim's pending rows are few, and the store pushes down the equalities
-    // (owner, claimId, status) and checks kind and epoch on those rows only.
+    // One command: the claim's rows are few; the store finds them by claimId (pushed down) and
+    // checks the rest on those rows only (see cancellableDeadlinesQuery).
     await this.deadlines.updateMany(cancellableDeadlinesQuery(this.owner, claimId, kinds, upToEpoch), { $set: { status: 'cancelled' } }).exec();
   }
 
@@ -162,8 +162,13 @@ export class DeadlineStore {
     return new LeaseHolder(this.leases, `deadline-poller:${this.owner}`, ttlMs);
   }
 
+  /**
+   * By `_id` alone (as markSent of deliveries, for the same reason: with `status` beside it the
+   * store read every pending deadline's index entry). A row cancelled while it fired becomes fired:
+   * the poller did handle it, and either way it has left the pending rows.
+   */
   async markFired(id: string): Promise<void> {
-    await this.deadlines.updateOne({ _id: id, status: 'pending' }, { $set: { status: 'fired', firedAt: this.clock.now() } }).exec();
+    await this.deadlines.updateOne({ _id: id }, { $set: { status: 'fired', firedAt: this.clock.now() } }).exec();
   }
 
   /** Firing failed: retry a little later (wall clock) rather than spin. */
@@ -188,9 +193,15 @@ export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date, pol
   };
 }
 
-/** A claim's pending deadlines of these kinds and epochs: what an event that makes them moot cancels. */
+/**
+ * A claim's pending deadlines of these kinds and epochs: what an event that makes them moot
+ * cancels. Only `claimId` is an equality, so it is the one filter FerretDB pushes down (it pushes
+ * no `$in`) and PostgreSQL reads the claim's few rows (done ones too) through its index; with `owner` and `status`
+ * as equalities too, PostgreSQL chose the (owner, status, pollDay) index and read every pending
+ * deadline of the owner for each cancel (469 rows per claim at 500 claims).
+ */
 export function cancellableDeadlinesQuery(owner: string, claimId: string, kinds: readonly string[], upToEpoch: number): Record<string, unknown> {
-  return { owner, claimId, status: 'pending', kind: op({ $in: [...kinds] }), epoch: op({ $lte: upToEpoch }) };
+  return { claimId, owner: op({ $in: [owner] }), status: op({ $in: ['pending'] }), kind: op({ $in: [...kinds] }), epoch: op({ $lte: upToEpoch }) };
 }
 
 /** The owner's pending deadlines (equalities the store pushes down): what metrics read. */

@@ -129,10 +129,16 @@ export class DeliveryRepository {
     return new LeaseHolder(this.leases, 'mail-sender', ttlMs, renewBelowMs);
   }
 
+  /**
+   * Filtered by `_id` alone: with `status` beside it, PostgreSQL (under FerretDB) combined the
+   * `_id` index with the status index and read every pending row's entry for each email sent. A
+   * row already sent (sent again after its sender's lease lapsed) is marked again, with the same
+   * Message-ID.
+   */
   async markSent(delivery: Delivery, sentAt: Date, messageId: string): Promise<void> {
     await this.deliveries
       .updateOne(
-        { _id: delivery._id, status: 'pending' },
+        { _id: delivery._id },
         { $set: { status: 'sent', sentAt, messageId }, $inc: { attempts: 1 }, $unset: { text: 1, html: 1 } },
       )
       .exec();
