@@ -75,9 +75,12 @@ DO $$ BEGIN PERFORM ferretdb_gin_twin(indexrelid) FROM pg_index; END $$;
 -- equality became a sequential scan that decompresses each row (500-claim benchmark, default
 -- setting: the raw driver's write set read 2,547 rows per claim by sequential scans, 13 through
 -- indexes). `force_custom_plan` plans each execution with its values, so the indexes serve it.
--- With it alone the planner still preferred a sequential scan for the relay's `pending` query
--- from a stale estimate; `random_page_cost` 1.1 (storage with cheap random reads, as SSDs and
--- page caches are) makes the index the cheaper plan. docs/operations.md and docs/performance.md.
+-- With it alone the planner still chose a sequential scan for the relay's `pending` query now
+-- and then, from a stale estimate (autovacuum analyzed the table while many rows were pending),
+-- and its cost model does not count decompressing each row. `random_page_cost` 1.1 (storage with
+-- cheap random reads, as SSDs and page caches are) and `enable_seqscan` off (a sequential scan
+-- only where no index serves the filter) make the indexes, which every hot query has
+-- (test/integration/hot-queries.test.ts), the plan. docs/operations.md and docs/performance.md.
 DO $$
 BEGIN
   EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database());
