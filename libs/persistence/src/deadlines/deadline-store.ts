@@ -196,9 +196,9 @@ export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date, pol
 /**
  * A claim's pending deadlines of these kinds and epochs: what an event that makes them moot
  * cancels. Only `claimId` is an equality, so it is the one filter FerretDB pushes down (it pushes
- * no `$in`) and PostgreSQL reads the claim's few rows (done ones too) through its index; with `owner` and `status`
- * as equalities too, PostgreSQL chose the (owner, status, pollDay) index and read every pending
- * deadline of the owner for each cancel (469 rows per claim at 500 claims).
+ * no `$in`) and PostgreSQL reads the claim's few rows (done ones too) through its index. With
+ * `owner` and `status` as equalities too, PostgreSQL chose the (owner, status, pollDay) index and
+ * read every pending deadline of the owner for each cancel (469 rows per claim at 500 claims).
  */
 export function cancellableDeadlinesQuery(owner: string, claimId: string, kinds: readonly string[], upToEpoch: number): Record<string, unknown> {
   return { claimId, owner: op({ $in: [owner] }), status: op({ $in: ['pending'] }), kind: op({ $in: [...kinds] }), epoch: op({ $lte: upToEpoch }) };
