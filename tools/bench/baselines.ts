@@ -3,7 +3,7 @@ import type { Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '@cpor/domain';
 import { createKafka, messagingConfigFromEnv } from '@cpor/messaging';
-import { postgresRowsRead, type PostgresRowsRead } from './postgres-reads.js';
+import { postgresRowsReadPerClaim, type PostgresRowsRead } from './postgres-reads.js';
 
 /**
  * What the servers can do at best, measured with the raw clients in the same run: the limits the
@@ -46,7 +46,7 @@ function sampleClaim() {
  * ledger's rows hold) and an update of the snapshot (an insert the first time); `parallel` claims
  * at once, each claim's transitions in order. Returns claims per second.
  */
-export async function storeBaseline(claims: number, transitions: number, parallel: number): Promise<{ claimsPerS: number; seconds: number; rowsRead: PostgresRowsRead | null }> {
+export async function storeBaseline(claims: number, transitions: number, parallel: number): Promise<{ claimsPerS: number; seconds: number; rowsReadPerClaim: PostgresRowsRead | null }> {
   const client = new MongoClient(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
   await client.connect();
   const db = client.db(`cpor_bench_raw_${randomUUID().slice(0, 8)}`);
@@ -73,7 +73,7 @@ export async function storeBaseline(claims: number, transitions: number, paralle
     };
     await Promise.all(Array.from({ length: parallel }, lane));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { claimsPerS: claims / seconds, seconds, rowsRead: await postgresRowsRead(db.databaseName) };
+    return { claimsPerS: claims / seconds, seconds, rowsReadPerClaim: await postgresRowsReadPerClaim(db.databaseName, claims) };
   } finally {
     await db.dropDatabase().catch(() => undefined);
     await client.close();

@@ -164,7 +164,7 @@ async function benchSize(claims: number): Promise<SizeFigures> {
   console.log(`\n--- ${claims} claims ---`);
   // Baselines right before the pipeline, on the same servers in the same minutes.
   const store = await storeBaseline(claims, TRANSITIONS_PER_CLAIM, PARALLEL);
-  const storeRows = store.rowsRead && { sequential: round(store.rowsRead.sequential / claims, 1), by_index: round(store.rowsRead.by_index / claims, 1) };
+  const storeRows = store.rowsReadPerClaim;
   const baselineRows = storeRows ? `; postgresql rows read per claim: ${storeRows.sequential} by sequential scans, ${storeRows.by_index} through indexes` : '';
   console.log(`store baseline (raw driver, ${TRANSITIONS_PER_CLAIM} x findOne+insert+update per claim, ${PARALLEL} parallel): ${store.claimsPerS.toFixed(1)} claims/s (${store.seconds.toFixed(1)} s)${baselineRows}`);
   const chain = await chainBaseline(claims, TOPIC_HOPS, Number(process.env.KAFKA_PARTITIONS ?? 3));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ASSESSMENT_TYPE, claimIdForRequest, EVENT_TYPES, REQUEST_TYPES, TOPICS } from '@cpor/contracts';
 import { createKafka, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { storeCommandCounts } from '@cpor/persistence';
-import { postgresRowsRead, type PostgresRowsRead } from './postgres-reads.js';
+import { postgresRowsReadPerClaim, type PostgresRowsRead } from './postgres-reads.js';
 import { ProcessMeter, round, type ProcessFigures } from './processes.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
 
@@ -394,7 +394,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
     .map(([key, count]) => ({ what: key.slice(system.mongoDb.length + 1), per_claim: round(count / n, 2) }))
     .sort((a, b) => b.per_claim - a.per_claim);
   const storeCommandsPerClaim = round(commands.reduce((sum, c) => sum + c.per_claim, 0), 1);
-  const rowsRead = await postgresRowsRead(system.mongoDb);
+  const rowsRead = await postgresRowsReadPerClaim(system.mongoDb, n);
 
   // Emails: each one's latency from the event that caused it (Mailpit's reception time).
   const { mails } = await mailsTagged(tag);
@@ -452,7 +452,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
     round_trips_by_service: byService,
     store_commands_per_claim: storeCommandsPerClaim,
     store_commands_by_kind: commands,
-    postgres_rows_read_per_claim: rowsRead && { sequential: round(rowsRead.sequential / n, 1), by_index: round(rowsRead.by_index / n, 1) },
+    postgres_rows_read_per_claim: rowsRead,
     http_5xx: http.errors5xx,
     http_other_errors: http.otherErrors,
     http_timeouts: http.timeouts,
