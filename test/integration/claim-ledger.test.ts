@@ -10,6 +10,7 @@ import {
   leaseModel,
   OutboxRelay,
   openMongoConnection,
+  relayBucketOf,
   transitionId,
   VersionConflictError,
   type LedgerResult,
@@ -403,6 +404,49 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     expect(ofClaim(a)).toEqual([`${a}:1`, `${a}:2`, `${a}:3`]);
     expect(ofClaim(b)).toEqual([`${b}:1`]);
     expect(await model.countDocuments({ pending: true }).exec()).toBe(0);
+    await relay.stop();
+  });
+
+  it('works off a backlog larger than one read a bucket at a time: every event once, in order per claim, a row without a bucket included', async () => {
+    const model = claimTransitionModel(connection);
+    const filters: Array<Record<string, unknown>> = [];
+    // The relay's reads, seen on their way to the store.
+    const watched = new Proxy(model, {
+      get(target, property, receiver) {
+        if (property !== 'find') return Reflect.get(target, property, receiver) as unknown;
+        return (filter: Record<string, unknown>, ...rest: unknown[]) => {
+          filters.push(filter);
+          return Reflect.apply(target.find, target, [filter, ...rest]) as unknown;
+        };
+      },
+    });
+    const order: string[] = [];
+    const relay = new OutboxRelay(watched, new LeaseStore(leaseModel(connection)), {
+      publish: async (records) => void order.push(...records.filter(({ event }) => event.claimVersion !== undefined).map(({ event }) => `${event.subject}:${event.claimVersion}`)),
+    }, { intervalMs: 50, readLimit: 2 });
+    await relayAll(relay);
+    order.length = 0;
+    filters.length = 0;
+    const claimIds = Array.from({ length: 6 }, () => randomUUID());
+    for (const claimId of claimIds) {
+      await ledger.create(createCommand(claimId), partner);
+      await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    }
+    // The raw collection: the models refuse query operators from outside the store's code.
+    const rows = await model.collection.find({ claimId: { $in: claimIds } }).toArray();
+    expect(rows).toHaveLength(12);
+    expect(rows.every((row) => row.pending === true && row.relayBucket === relayBucketOf(row.claimId as string))).toBe(true);
+    // A row written before rows had buckets: only a read of the whole pending set finds it.
+    await model.updateOne({ _id: transitionId(claimIds[0], 2) }, { $unset: { relayBucket: '' } }).exec();
+
+    await relayAll(relay);
+    for (const claimId of claimIds) expect(order.filter((entry) => entry.startsWith(`${claimId}:`))).toEqual([`${claimId}:1`, `${claimId}:2`]);
+    expect(order).toHaveLength(12);
+    expect(await model.collection.countDocuments({ claimId: { $in: claimIds }, $or: [{ pending: true }, { relayBucket: { $exists: true } }] })).toBe(0);
+    // The first read came back full (2 of 12): the next ones asked for one bucket each.
+    expect(filters[0]).toEqual({ pending: true });
+    expect(filters.slice(1).some((filter) => typeof filter.relayBucket === 'number')).toBe(true);
+    expect(filters.at(-1)).toEqual({ pending: true });
     await relay.stop();
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, cancellableDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
+import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, cancellableDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, pendingTransitionsInBucket, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
 
 /**
  * Every query on a hot path (relay, deadline poller, mail sender, review queue, claim list, the
@@ -45,6 +45,7 @@ describe('hot queries are pushed down to the store', () => {
     const now = new Date();
     const hot: Array<[string, unknown, object]> = [
       ['relay: pending transition rows', claimTransitionModel(connection), PENDING_TRANSITIONS],
+      ['relay: pending rows of one bucket', claimTransitionModel(connection), pendingTransitionsInBucket(3)],
       ['deadline poller: due deadlines', deadlineModel(connection), dueDeadlinesQuery('review', now, now)],
       ['deadline poller: due deadlines of one poll day', deadlineModel(connection), dueDeadlinesQuery('review', now, now, pollDayOf(now, now))],
       ['mail sender: due deliveries', deliveryModel(connection), dueDeliveriesQuery(now)],
@@ -89,6 +90,7 @@ describe('hot queries are pushed down to the store', () => {
       ['lookup by _id', claimTransitionModel(connection), { _id: 'done-7:1' }],
       ['snapshot by _id', claimModel(connection), { _id: 'done-7' }],
       ['relay: pending transition rows', claimTransitionModel(connection), PENDING_TRANSITIONS],
+      ['relay: pending rows of one bucket', claimTransitionModel(connection), pendingTransitionsInBucket(3)],
       ['deadline poller: due deadlines', deadlineModel(connection), dueDeadlinesQuery('review', now, now)],
       ['deadline poller: due deadlines of one poll day', deadlineModel(connection), dueDeadlinesQuery('review', now, now, pollDayOf(now, now))],
       ['mail sender: due deliveries', deliveryModel(connection), dueDeliveriesQuery(now)],

@@ -16,7 +16,7 @@ import { amendRequestContext, currentTraceparent, inSpan, requestContext, type C
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
-import { publishedEvent, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, relayBucketOf, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 export interface LedgerCommandOptions {
   /** Id of the request or event that caused this command: a second delivery changes nothing. */
@@ -526,6 +526,7 @@ export class ClaimLedger {
       history,
       outbox,
       pending: true,
+      relayBucket: relayBucketOf(claimId),
     };
   }
 }

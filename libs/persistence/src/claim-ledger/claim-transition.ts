@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { TOPICS } from '@cpor/contracts';
 import type { ClaimState } from '@cpor/domain';
@@ -24,6 +25,8 @@ export interface ClaimTransition {
   outbox: OutboxEntry[];
   /** Present (true) until the relay has published the outbox; absent afterwards. */
   pending?: true;
+  /** Which part of the outbox the row waits in (relayBucketOf its claim); removed with `pending`. */
+  relayBucket?: number;
 }
 
 const transitionSchema = new Schema(
@@ -37,11 +40,14 @@ const transitionSchema = new Schema(
     history: { type: Schema.Types.Mixed, required: true },
     outbox: { type: Array, default: [] },
     pending: { type: Boolean },
+    relayBucket: { type: Number },
   },
   { collection: 'claim_transitions', versionKey: false, minimize: false },
 );
 // The relay's query: only rows still to publish (sparse: published rows leave the index).
 transitionSchema.index({ pending: 1 }, { sparse: true });
+// The relay's query under a backlog: one bucket's pending rows (published rows have no bucket).
+transitionSchema.index({ relayBucket: 1 }, { sparse: true });
 
 export type ClaimTransitionModel = Model<ClaimTransition>;
 
@@ -51,6 +57,18 @@ export function claimTransitionModel(connection: Connection): ClaimTransitionMod
 
 export function transitionId(claimId: string, version: number): string {
   return `${claimId}:${version}`;
+}
+
+/**
+ * Parts the outbox is read in while it holds a backlog (see OutboxRelay.relayOnce). FerretDB v1
+ * passes no limit to PostgreSQL for a filtered query, so reading 500 of 8,000 pending rows made
+ * PostgreSQL produce and send all 8,000; one bucket's rows are a sixteenth of them.
+ */
+export const RELAY_BUCKETS = 16;
+
+/** A claim's bucket: every row of a claim waits in the same one, so the relay keeps their order. */
+export function relayBucketOf(claimId: string): number {
+  return createHash('sha1').update(claimId).digest().readUInt32BE(0) % RELAY_BUCKETS;
 }
 
 /**

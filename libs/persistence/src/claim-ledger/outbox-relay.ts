@@ -1,7 +1,7 @@
 import type { CloudEvent } from '@cpor/contracts';
 import { forEachConcurrently, PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, type LeaseStore } from '../leases.js';
-import { publishedEvent, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, RELAY_BUCKETS, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
 export interface OutboxPublisher {
@@ -36,6 +36,11 @@ const ACKS_PER_COMMAND = 20;
 
 /** The relay's query: rows not yet published (an equality FerretDB on PostgreSQL pushes down; published rows leave it). */
 export const PENDING_TRANSITIONS = { pending: true } as const;
+
+/** The relay's query under a backlog: the rows of one bucket still to publish (see readPending). */
+export function pendingTransitionsInBucket(bucket: number): { pending: true; relayBucket: number } {
+  return { pending: true, relayBucket: bucket };
+}
 
 type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox' | 'state' | 'pending'>;
 const PENDING_ROW_FIELDS = { _id: 1, claimId: 1, version: 1, outbox: 1, state: 1, pending: 1 } as const;
@@ -84,6 +89,8 @@ export class OutboxRelay {
   private readonly lease: LeaseHolder;
   /** The last version this relay published, per claim (oldest forgotten first). */
   private readonly lastPublished = new Map<string, number>();
+  /** The bucket it reads while working off a backlog; undefined: it reads the whole pending set. */
+  private bucket: number | undefined;
 
   constructor(
     private readonly transitions: ClaimTransitionModel,
@@ -118,14 +125,14 @@ export class OutboxRelay {
   }
 
   /**
-   * One relay round: up to `readLimit` pending rows in one query, completed per claim, then
+   * One relay round: up to `readLimit` pending rows (readPending), completed per claim, then
    * published in (claimId, version) order in producer batches of `batchSize`, each acknowledged
    * in commands of ACKS_PER_COMMAND before the next goes. Returns the events published.
    *
    * The query has no sort on purpose. FerretDB v1.24 sorts in Go, so a sorted query decodes every
    * pending row whatever its limit: each round cost in proportion to the backlog, and a 5,000-claim
-   * burst stalled the pipeline (docs/performance.md). Unsorted, FerretDB stops reading at the limit.
-   * The rows then come in storage order, which is not commit order, so a round may hold version v
+   * burst stalled the pipeline (docs/performance.md). Unsorted, FerretDB stops decoding at the limit
+   * (PostgreSQL still sends every match: see readPending). The rows then come in storage order, which is not commit order, so a round may hold version v
    * of a claim without v-1 still pending. Before publishing, each claim's rows are completed
    * backwards (v-1, v-2 ... by `_id`, pushed down) down to a row already published, unless this
    * relay published v-1 itself (it remembers the last version it published per claim), and cut at
@@ -134,8 +141,7 @@ export class OutboxRelay {
    */
   async relayOnce(): Promise<number> {
     if (!(await this.lease.hold())) return 0;
-    const readLimit = this.options.readLimit ?? 500;
-    const read = await this.transitions.find(PENDING_TRANSITIONS, PENDING_ROW_FIELDS).limit(readLimit).batchSize(readLimit).lean<PendingRow[]>().exec();
+    const read = await this.readPending();
     if (read.length === 0) return 0;
     const rows = await this.inCommitOrder(read);
     const batchSize = this.options.batchSize ?? 500;
@@ -151,6 +157,30 @@ export class OutboxRelay {
       published += Math.max(records.length, 1);
     }
     return published;
+  }
+
+  /**
+   * Up to `readLimit` pending rows. While no more are pending, one query reads them all. A full
+   * read means a backlog, and FerretDB v1 gives PostgreSQL no limit for a filtered query: each full
+   * read made PostgreSQL produce and send the whole backlog (8,000 rows under a 5,000-claim burst,
+   * read again for every 500 published). So after a full read the relay reads one bucket
+   * (relayBucketOf: a sixteenth of the claims) at a time, each until a read comes back short, then
+   * the next; after the last it reads the whole pending set again, which also takes any row
+   * written without a bucket.
+   */
+  private async readPending(): Promise<PendingRow[]> {
+    const readLimit = this.options.readLimit ?? 500;
+    for (;;) {
+      const filter = this.bucket === undefined ? PENDING_TRANSITIONS : pendingTransitionsInBucket(this.bucket);
+      const read = await this.transitions.find(filter, PENDING_ROW_FIELDS).limit(readLimit).batchSize(readLimit).lean<PendingRow[]>().exec();
+      const full = read.length >= readLimit;
+      if (this.bucket === undefined) {
+        if (full) this.bucket = 0;
+        return read;
+      }
+      if (!full) this.bucket = this.bucket + 1 < RELAY_BUCKETS ? this.bucket + 1 : undefined;
+      if (read.length > 0) return read;
+    }
   }
 
   private rememberPublished(row: PendingRow): void {
@@ -193,7 +223,7 @@ export class OutboxRelay {
       await this.transitions.bulkWrite(
         rows
           .slice(start, start + ACKS_PER_COMMAND)
-          .map((row) => ({ updateOne: { filter: { _id: row._id }, update: { $unset: { pending: '' } } } })),
+          .map((row) => ({ updateOne: { filter: { _id: row._id }, update: { $unset: { pending: '', relayBucket: '' } } } })),
         { ordered: false },
       );
     }
