@@ -18,8 +18,13 @@ export interface StackSettings {
   ports: { kafka: number; kafkaController: number; kafkaSasl: number; kafkaSaslSsl: number; postgres: number; mongo: number; smtp: number; mailHttp: number };
 }
 
-/** The suite's own ports unless the environment names others (the same variables as infra.mjs). */
-export const FAULT_STACK_PORTS = { kafka: 39092, kafkaController: 39093, kafkaSasl: 39094, kafkaSaslSsl: 39095, postgres: 35433, mongo: 37017, smtp: 31025, mailHttp: 38025 };
+/**
+ * The suite's own ports unless the environment names others (the same variables as infra.mjs).
+ * All below 32768, outside Linux's range of ports handed to outgoing connections (32768-60999):
+ * with 39094 inside it, a restarted Kafka once failed to bind because a client connection held
+ * that port as its local end (FerretDB alone keeps up to 280 connections to PostgreSQL).
+ */
+export const FAULT_STACK_PORTS = { kafka: 22092, kafkaController: 22093, kafkaSasl: 22094, kafkaSaslSsl: 22095, postgres: 22433, mongo: 22017, smtp: 22025, mailHttp: 22080 };
 
 export function stackSettings(root: string, env: NodeJS.ProcessEnv): StackSettings {
   const port = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
