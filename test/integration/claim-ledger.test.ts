@@ -53,6 +53,10 @@ describe('claim ledger on the real MongoDB-wire server', () => {
       published.push(...records.map(({ topic, event }) => ({ topic, id: event.id, type: event.type, key: event.subject, version: event.claimVersion })));
     },
   };
+  /** A publisher that notes `<claimId>:<version>` of each lifecycle event, in publishing order. */
+  const noteOrder = (order: string[]): OutboxPublisher => ({
+    publish: async (records) => void order.push(...records.filter(({ event }) => event.claimVersion !== undefined).map(({ event }) => `${event.subject}:${event.claimVersion}`)),
+  });
   const relayAll = async (relay: OutboxRelay) => {
     let total = 0;
     for (let sent = await relay.relayOnce(); sent > 0; sent = await relay.relayOnce()) total += sent;
@@ -382,9 +386,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
   it('rows the store returns out of commit order still go out in commit order per claim, and each round publishes the earliest of each claim it read', async () => {
     const model = claimTransitionModel(connection);
     const order: string[] = [];
-    const relay = new OutboxRelay(model, new LeaseStore(leaseModel(connection)), {
-      publish: async (records) => void order.push(...records.filter(({ event }) => event.claimVersion !== undefined).map(({ event }) => `${event.subject}:${event.claimVersion}`)),
-    }, { intervalMs: 50, readLimit: 3 });
+    const relay = new OutboxRelay(model, new LeaseStore(leaseModel(connection)), noteOrder(order), { intervalMs: 50, readLimit: 3 });
     await relayAll(relay);
     order.length = 0;
     const [a, b] = [`a-${randomUUID()}`, `b-${randomUUID()}`];
@@ -421,9 +423,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
       },
     });
     const order: string[] = [];
-    const relay = new OutboxRelay(watched, new LeaseStore(leaseModel(connection)), {
-      publish: async (records) => void order.push(...records.filter(({ event }) => event.claimVersion !== undefined).map(({ event }) => `${event.subject}:${event.claimVersion}`)),
-    }, { intervalMs: 50, readLimit: 2 });
+    const relay = new OutboxRelay(watched, new LeaseStore(leaseModel(connection)), noteOrder(order), { intervalMs: 50, readLimit: 2 });
     await relayAll(relay);
     order.length = 0;
     filters.length = 0;

@@ -21,7 +21,7 @@ export interface StackSettings {
 /**
  * The suite's own ports unless the environment names others (the same variables as infra.mjs).
  * All below 32768, outside Linux's range of ports handed to outgoing connections (32768-60999):
- * with 39094 inside it, a restarted Kafka once failed to bind because a client connection held
+ * with 39094 inside it, a starting Kafka once failed to bind because a client connection held
  * that port as its local end (FerretDB alone keeps up to 280 connections to PostgreSQL).
  */
 export const FAULT_STACK_PORTS = { kafka: 22092, kafkaController: 22093, kafkaSasl: 22094, kafkaSaslSsl: 22095, postgres: 22433, mongo: 22017, smtp: 22025, mailHttp: 22080 };

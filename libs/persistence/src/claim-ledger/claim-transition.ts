@@ -60,7 +60,7 @@ export function transitionId(claimId: string, version: number): string {
 }
 
 /**
- * Parts the outbox is read in while it holds a backlog (see OutboxRelay.relayOnce). FerretDB v1
+ * Parts the outbox is read in while it holds a backlog (see OutboxRelay's readPending). FerretDB v1
  * passes no limit to PostgreSQL for a filtered query, so reading 500 of 8,000 pending rows made
  * PostgreSQL produce and send all 8,000; one bucket's rows are a sixteenth of them.
  */
