@@ -10,6 +10,7 @@ import {
   leaseModel,
   OutboxRelay,
   openMongoConnection,
+  readTransition,
   relayBucketOf,
   transitionId,
   VersionConflictError,
@@ -87,7 +88,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
       ['addPoe', 2],
       ['submit', 3],
     ]);
-    const rows = await claimTransitionModel(connection).find({ claimId }).sort({ version: 1 }).lean().exec();
+    const rows = (await claimTransitionModel(connection).find({ claimId }).sort({ version: 1 }).lean().exec()).map(readTransition);
     expect(rows.map((row) => row._id)).toEqual([1, 2, 3].map((version) => transitionId(claimId, version)));
     expect(rows.map((row) => row.outbox[0].event.type)).toEqual(['cpor.claim.created.v1', 'cpor.claim.poe-added.v1', 'cpor.claim.submitted.v1']);
     expect(rows.every((row) => row.pending === true && row.outbox.every((entry) => entry.event.subject === claimId))).toBe(true);
@@ -216,7 +217,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     // Put the snapshot back to version 1, as if the addPoe writer had died after its log insert.
     const snapshots = claimModel(connection);
     const v1 = await ledger.get(claimId);
-    await snapshots.collection.replaceOne({ _id: claimId } as never, { ...(await snapshots.findById(claimId).lean().exec())!, version: 1, history: v1!.history.slice(0, 1), state: (await claimTransitionModel(connection).findById(transitionId(claimId, 1)).lean().exec())!.state } as never);
+    await snapshots.collection.replaceOne({ _id: claimId } as never, { ...(await snapshots.findById(claimId).lean().exec())!, version: 1, history: v1!.history.slice(0, 1), state: readTransition((await claimTransitionModel(connection).findById(transitionId(claimId, 1)).lean().exec())!).state } as never);
     expect((await snapshots.findById(claimId).lean().exec())!.version).toBe(1);
 
     const seen = await ledger.get(claimId);
@@ -347,11 +348,11 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     events.length = 0;
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);
-    const row = await claimTransitionModel(connection).findById(transitionId(claimId, 1)).lean().exec();
-    expect((row!.outbox[0].event.data as Record<string, unknown>).claim).toBeUndefined();
+    const row = readTransition((await claimTransitionModel(connection).findById(transitionId(claimId, 1)).lean().exec())!);
+    expect((row.outbox[0].event.data as Record<string, unknown>).claim).toBeUndefined();
     await relayAll(relay);
     const created = events.find((event) => event.data.claimId === claimId)!;
-    expect(created.data.claim).toEqual(row!.state);
+    expect(created.data.claim).toEqual(row.state);
     expect((created.data.claim as { status: string }).status).toBe('Editing');
     await relay.stop();
   });
@@ -558,7 +559,7 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     expect(acknowledged.filter((entry) => entry.who === 'reviewer')).toHaveLength(1);
 
     const claim = (await intake.get(claimId))!;
-    const rows = await claimTransitionModel(connections[0]).find({ claimId }).sort({ version: 1 }).lean().exec();
+    const rows = (await claimTransitionModel(connections[0]).find({ claimId }).sort({ version: 1 }).lean().exec()).map(readTransition);
     // The log has no gap and no version twice, and the snapshot agrees with it.
     expect(rows.map((row) => row.version)).toEqual(Array.from({ length: claim.version }, (_, i) => i + 1));
     expect(claim.history.map((entry) => entry.version)).toEqual(rows.map((row) => row.version));
@@ -602,7 +603,7 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     expect(isTransient(bulkFailure)).toBe(true);
     const retried = await intake.create(createCommand(claimId), partner, { commandId: claimId }, then);
     expect(retried.claim).toMatchObject({ version: 3, status: 'Submitted' });
-    const rows = await claimTransitionModel(connections[0]).find({ claimId }).sort({ version: 1 }).lean().exec();
+    const rows = (await claimTransitionModel(connections[0]).find({ claimId }).sort({ version: 1 }).lean().exec()).map(readTransition);
     expect(rows.map((row) => row.commandId)).toEqual([claimId, `${claimId}:poe:0`, `${claimId}:submit`]);
   });
 });

@@ -8,7 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
 import { ConsentPageController } from '../../apps/consent/src/consent-page.controller.js';
-import { ConsentRequestRepository, consentRequestModel, ClaimLedger, claimModel, type ClaimRecord, type OutboxEntry, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection, claimTransitionModel, publishedEvent } from '@cpor/persistence';
+import { ConsentRequestRepository, consentRequestModel, ClaimLedger, claimModel, type ClaimRecord, type OutboxEntry, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection, claimTransitionModel, publishedEvent, readTransition } from '@cpor/persistence';
 import { type LifecycleEventData, type CloudEvent, TOPICS, ASSESSMENT_TYPE, EVENT_TYPES } from '@cpor/contracts';
 import { CONSENT_WINDOW, ConsentService, declineCommandId } from '../../apps/consent/src/consent.service.js';
 import { EligibilityService } from '../../apps/eligibility/src/eligibility.service.js';
@@ -90,7 +90,7 @@ async function approvedClaim(): Promise<CloudEvent<LifecycleEventData>> {
 /** Every event the claim's transitions committed, in order, as the relay publishes them (no relay runs here). */
 async function outboxOf(claimId: string): Promise<OutboxEntry[]> {
   const rows = await claimTransitionModel(connection).find({ claimId }).sort({ version: 1 }).lean().exec();
-  return rows.flatMap((row) => row.outbox.map((entry) => publishedEvent(row, entry)));
+  return rows.map(readTransition).flatMap((row) => row.outbox.map((entry) => publishedEvent(row, entry)));
 }
 
 async function record(claimId: string): Promise<ClaimRecord> {

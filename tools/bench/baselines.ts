@@ -3,6 +3,7 @@ import type { Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '@cpor/domain';
 import { createKafka, messagingConfigFromEnv } from '@cpor/messaging';
+import { relayBucketOf, storedTransition, type StoredTransition } from '@cpor/persistence';
 import { postgresRowsReadPerClaim, type PostgresRowsRead } from './postgres-reads.js';
 
 /**
@@ -50,18 +51,20 @@ export async function storeBaseline(claims: number, transitions: number, paralle
   const client = new MongoClient(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
   await client.connect();
   const db = client.db(`cpor_bench_raw_${randomUUID().slice(0, 8)}`);
-  const rows = db.collection<Record<string, unknown> & { _id: string }>('claim_transitions');
+  const rows = db.collection<StoredTransition>('claim_transitions');
   const snapshots = db.collection<Record<string, unknown> & { _id: string }>('claims');
   const { state, history } = sampleClaim();
   try {
     // Create the collections first, as the services have by the time claims arrive.
-    await rows.insertOne({ _id: 'warm-up' });
+    await rows.insertOne({ _id: 'warm-up' } as never);
     await snapshots.insertOne({ _id: 'warm-up' });
     const oneClaim = async (claimId: string) => {
       for (let version = 1; version <= transitions; version++) {
         await snapshots.findOne({ _id: claimId });
         const event = { id: randomUUID(), type: 'cpor.claim.bench.v1', source: 'cpor/bench', subject: claimId, time: new Date().toISOString(), data: { claimId, status: state.status, actor: partner, claim: state } };
-        await rows.insertOne({ _id: `${claimId}:${version}`, claimId, version, at: new Date(), commandId: randomUUID(), state, history, outbox: [{ topic: 'cpor.claim-events.v1', event }], pending: true });
+        // Stored as the ledger stores a row (its content in one JSON text: storedTransition).
+        const row = { _id: `${claimId}:${version}`, claimId, version, at: new Date(), commandId: randomUUID(), state, history: { ...history, version, eventIds: [event.id] }, outbox: [{ topic: 'cpor.claim-events.v1', event }], pending: true as const, relayBucket: relayBucketOf(claimId) };
+        await rows.insertOne(storedTransition(row));
         if (version === 1) await snapshots.insertOne({ _id: claimId, version, state, status: state.status, history: [history], appliedCommandIds: [] });
         else await snapshots.updateOne({ _id: claimId, version: version - 1 }, { $set: { version, state, status: state.status }, $push: { history } } as never);
       }

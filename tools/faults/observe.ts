@@ -2,6 +2,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { TOPICS } from '@cpor/contracts';
 import { forEachConcurrently } from '@cpor/kernel';
 import type { LogRecord, MessagingAdmin, RawHeaders } from '@cpor/messaging';
+import { readTransition } from '@cpor/persistence';
 import { expectedTopics } from '../ops/topics.js';
 import type { AssessmentRecord, CheckerInput, DeadLetterRecord, DrivenClaim, EventRecord, RejectionRecord, StoredClaim } from './checker.js';
 import type { Mailpit } from './mailpit.js';
@@ -136,10 +137,9 @@ export class StoreReader {
   /** Applies the log rows newer than the snapshot (looked up by `_id`, as the ledger does). */
   private async catchUp(claim: StoredClaim): Promise<void> {
     for (;;) {
-      const row = (await this.db
-        .collection('claim_transitions')
-        .findOne({ _id: `${claim.id}:${claim.version + 1}` } as never, { projection: { version: 1, commandId: 1, history: 1, 'state.status': 1, 'state.partnerId': 1, 'state.rejection': 1, 'state.eligibility': 1 } })) as any;
-      if (!row) return;
+      const stored = await this.db.collection('claim_transitions').findOne({ _id: `${claim.id}:${claim.version + 1}` } as never);
+      if (!stored) return;
+      const row = readTransition(stored as never);
       claim.version = row.version;
       claim.status = row.state?.status;
       claim.partnerId ??= row.state?.partnerId;
@@ -159,8 +159,9 @@ export class StoreReader {
       let state = doc.state;
       const history = [...(doc.history ?? [])];
       for (;;) {
-        const row = (await this.db.collection('claim_transitions').findOne({ _id: `${doc._id}:${version + 1}` } as never)) as any;
-        if (!row) break;
+        const stored = await this.db.collection('claim_transitions').findOne({ _id: `${doc._id}:${version + 1}` } as never);
+        if (!stored) break;
+        const row = readTransition(stored as never);
         version = row.version;
         state = row.state;
         history.push(row.history);

@@ -4,7 +4,7 @@ import { consentRequestModel, type ConsentRequestStatus } from '../consent-reque
 import { deadlineModel, type DeadlineStatus } from '../deadlines/deadline-store.js';
 import { deliveryModel, type DeliveryStatus } from '../deliveries/delivery.repository.js';
 import { claimModel, type ClaimRecord, type HistoryRecord } from './claim-record.js';
-import { claimTransitionModel, transitionId, type ClaimTransition } from './claim-transition.js';
+import { claimTransitionModel, readTransition, transitionId, type ClaimTransition } from './claim-transition.js';
 
 /**
  * Everything the store holds about one claim, for operators (`npm run ops -- claim show`).
@@ -62,16 +62,16 @@ export async function readClaimDossier(connection: Connection, claimId: string):
   const snapshot = await claimModel(connection).findById(id).lean<ClaimRecord>().exec();
   const tail: ClaimTransition[] = [];
   for (let next = (snapshot?.version ?? 0) + 1; ; next++) {
-    const row = await transitions.findById(transitionId(id, next)).lean<ClaimTransition>().exec();
+    const row = await transitions.findById(transitionId(id, next)).lean().exec();
     if (!row) break;
-    tail.push(row);
+    tail.push(readTransition(row));
   }
   const newest = tail.at(-1);
   if (!snapshot && !newest) return null;
   const state = newest?.state ?? snapshot!.state;
 
   const [pending, deadlines, consentRequests, deliveries] = await Promise.all([
-    transitions.find({ claimId: id, pending: true }).sort({ version: 1 }).lean<ClaimTransition[]>().exec(),
+    transitions.find({ claimId: id, pending: true }).sort({ version: 1 }).lean().exec().then((rows) => rows.map(readTransition)),
     deadlineModel(connection).find({ claimId: id }).sort({ dueAt: 1 }).lean().exec(),
     consentRequestModel(connection).find({ claimId: id }).sort({ epoch: 1 }).lean().exec(),
     deliveryModel(connection).find({ claimId: id }).sort({ createdAt: 1 }).lean().exec(),

@@ -16,7 +16,7 @@ import { amendRequestContext, currentTraceparent, inSpan, requestContext, type C
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
-import { publishedEvent, relayBucketOf, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, readTransition, relayBucketOf, storedTransition, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 export interface LedgerCommandOptions {
   /** Id of the request or event that caused this command: a second delivery changes nothing. */
@@ -384,17 +384,17 @@ export class ClaimLedger {
     const tail: ClaimTransition[] = [];
     for (let next = version + 1; ; next++) {
       this.stats.roundTrips++;
-      const row = await this.transitions.findById(transitionId(claimId, next)).lean<ClaimTransition>().exec();
+      const row = await this.transitions.findById(transitionId(claimId, next)).lean().exec();
       if (!row) return tail;
-      tail.push(row);
+      tail.push(readTransition(row));
     }
   }
 
   /** One round trip: an ordered insert stops at its first duplicate key, so what got in is a prefix of `rows`. */
   private async insert(rows: ClaimTransition[]): Promise<void> {
     this.stats.roundTrips++;
-    if (rows.length === 1) await this.transitions.collection.insertOne(rows[0] as never);
-    else await this.transitions.collection.insertMany(rows as never[], { ordered: true });
+    if (rows.length === 1) await this.transitions.collection.insertOne(storedTransition(rows[0]) as never);
+    else await this.transitions.collection.insertMany(rows.map(storedTransition) as never[], { ordered: true });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { CloudEvent } from '@cpor/contracts';
 import { forEachConcurrently, PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, type LeaseStore } from '../leases.js';
-import { publishedEvent, RELAY_BUCKETS, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, readTransition, RELAY_BUCKETS, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 /** What the relay needs from messaging: publish records in order, all or nothing acknowledged. */
 export interface OutboxPublisher {
@@ -42,8 +42,6 @@ export function pendingTransitionsInBucket(bucket: number): { pending: true; rel
   return { pending: true, relayBucket: bucket };
 }
 
-type PendingRow = Pick<ClaimTransition, '_id' | 'claimId' | 'version' | 'outbox' | 'state' | 'pending'>;
-const PENDING_ROW_FIELDS = { _id: 1, claimId: 1, version: 1, outbox: 1, state: 1, pending: 1 } as const;
 
 /** Claims whose last published version the relay remembers (a bound on memory; a forgotten one costs one lookup). */
 const REMEMBERED_CLAIMS = 50_000;
@@ -169,11 +167,11 @@ export class OutboxRelay {
    * the next; after the last it reads the whole pending set again, which also takes any row
    * written without a bucket.
    */
-  private async readPending(): Promise<PendingRow[]> {
+  private async readPending(): Promise<ClaimTransition[]> {
     const readLimit = this.options.readLimit ?? 500;
     for (;;) {
       const filter = this.bucket === undefined ? PENDING_TRANSITIONS : pendingTransitionsInBucket(this.bucket);
-      const read = await this.transitions.find(filter, PENDING_ROW_FIELDS).limit(readLimit).batchSize(readLimit).lean<PendingRow[]>().exec();
+      const read = (await this.transitions.find(filter).limit(readLimit).batchSize(readLimit).lean().exec()).map(readTransition);
       const full = read.length >= readLimit;
       if (this.bucket === undefined) {
         if (full) this.bucket = 0;
@@ -184,7 +182,7 @@ export class OutboxRelay {
     }
   }
 
-  private rememberPublished(row: PendingRow): void {
+  private rememberPublished(row: ClaimTransition): void {
     this.lastPublished.delete(row.claimId);
     this.lastPublished.set(row.claimId, row.version);
     if (this.lastPublished.size > REMEMBERED_CLAIMS) this.lastPublished.delete(this.lastPublished.keys().next().value!);
@@ -195,22 +193,22 @@ export class OutboxRelay {
    * version) order: earlier pending rows the query did not return are looked up by `_id`, and
    * rows after a missing version are left for a later round.
    */
-  private async inCommitOrder(read: PendingRow[]): Promise<PendingRow[]> {
-    const byClaim = new Map<string, PendingRow[]>();
+  private async inCommitOrder(read: ClaimTransition[]): Promise<ClaimTransition[]> {
+    const byClaim = new Map<string, ClaimTransition[]>();
     for (const row of read) {
       const rows = byClaim.get(row.claimId);
       if (rows) rows.push(row);
       else byClaim.set(row.claimId, [row]);
     }
     const claims = [...byClaim.keys()].sort();
-    const completed = new Map<string, PendingRow[]>();
+    const completed = new Map<string, ClaimTransition[]>();
     await forEachConcurrently(claims, LOOKUPS_AT_ONCE, async (claimId) => {
       const rows = byClaim.get(claimId)!.sort((a, b) => a.version - b.version);
-      const earlier: PendingRow[] = [];
+      const earlier: ClaimTransition[] = [];
       for (let version = rows[0].version - 1; version > (this.lastPublished.get(claimId) ?? 0); version--) {
-        const row = await this.transitions.findOne({ _id: transitionId(claimId, version) }, PENDING_ROW_FIELDS).lean<PendingRow>().exec();
+        const row = await this.transitions.findOne({ _id: transitionId(claimId, version) }).lean().exec();
         if (!row?.pending) break;
-        earlier.unshift(row);
+        earlier.unshift(readTransition(row));
       }
       const run = [...earlier, ...rows];
       const gap = run.findIndex((row, i) => i > 0 && row.version !== run[i - 1].version + 1);
@@ -219,7 +217,7 @@ export class OutboxRelay {
     return claims.flatMap((claimId) => completed.get(claimId)!);
   }
 
-  private async acknowledge(rows: PendingRow[]): Promise<void> {
+  private async acknowledge(rows: ClaimTransition[]): Promise<void> {
     for (let start = 0; start < rows.length; start += ACKS_PER_COMMAND) {
       await this.transitions.bulkWrite(
         rows
