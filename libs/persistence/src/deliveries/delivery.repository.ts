@@ -119,9 +119,17 @@ export class DeliveryRepository {
     return (await this.deliveries.exists(dueDeliveriesQuery(now)).exec()) !== null;
   }
 
-  /** Pending deliveries due now, oldest first: one query for a round of sends. */
+  /**
+   * Up to `limit` pending deliveries due now, oldest first among them: one query for a round of
+   * sends. Not sorted by the store: FerretDB v1 sorts in Go after decoding every row its filter
+   * matches, so under a backlog each round of 500 decoded every pending email (thousands, with
+   * their bodies, in a 5,000-claim burst); unsorted, it stops at the limit. The rows come in
+   * storage order, which is close to the order they were recorded in; each round sends all it
+   * read, and rounds go on until nothing is due.
+   */
   async due(now: Date, limit: number): Promise<Delivery[]> {
-    return this.deliveries.find(dueDeliveriesQuery(now)).sort({ nextAttemptAt: 1 }).limit(limit).lean<Delivery[]>().exec();
+    const rows = await this.deliveries.find(dueDeliveriesQuery(now)).limit(limit).batchSize(limit).lean<Delivery[]>().exec();
+    return rows.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
   }
 
   /** The lease senders take turns with, so one instance sends at a time. */
