@@ -216,3 +216,51 @@ describe('notifications: exactly once per event and recipient', () => {
     expect((await mailTo(addresses)).flatMap((m) => m.to).sort()).toEqual([...addresses].sort());
   });
 });
+
+describe("the sender's round query", () => {
+  it('lists at most its limit of due deliveries, oldest first among them; rounds that send what they list reach every due one once', async () => {
+    // A database of its own: the tests above leave deliveries of their own behind.
+    const own = await openMongoConnection(MONGO_URL, `${MONGO_DB}_due`);
+    try {
+      await deliveryModel(own).init();
+      const queue = DeliveryRepository.forConnection(own);
+      const now = new Date();
+      const at = (offsetS: number) => new Date(now.getTime() + offsetS * 1000);
+      // Recorded in an order unrelated to when they are due: 12 due (some retried, due again), 3 not yet.
+      const dueOffsets = [-5, -60, -1, -30, -45, -2, -50, -10, -20, -3, -40, -15];
+      const laterOffsets = [30, 5, 600];
+      const ids: Record<'due' | 'later', string[]> = { due: [], later: [] };
+      for (const [kind, offsets] of [['due', dueOffsets], ['later', laterOffsets]] as const) {
+        for (const offset of offsets) {
+          const { id } = await queue.insertPending(
+            { eventId: randomUUID(), eventType: 'cpor.claim.approved.v1', claimId: 'c-due', template: 'approved', role: 'partner', to: `due-${RUN}@contoso.example`, subject: 'Approved', text: 't', html: 'h' },
+            now,
+          );
+          await deliveryModel(own).updateOne({ _id: id }, { $set: { nextAttemptAt: at(offset) } }).exec();
+          ids[kind].push(id);
+        }
+      }
+
+      const first = await queue.due(now, 5);
+      expect(first).toHaveLength(5);
+      expect(first.every((row) => row.status === 'pending' && row.nextAttemptAt.getTime() <= now.getTime())).toBe(true);
+      const times = first.map((row) => row.nextAttemptAt.getTime());
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+
+      const listed: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const rows = await queue.due(now, 5);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          listed.push(row._id);
+          await queue.markSent(row, now, `<${row.ref}@cpor>`);
+        }
+      }
+      expect([...listed].sort()).toEqual([...ids.due].sort());
+      expect(await queue.due(at(3600), 50)).toHaveLength(ids.later.length);
+    } finally {
+      await own.dropDatabase().catch(() => undefined);
+      await own.close();
+    }
+  });
+});
