@@ -33,9 +33,9 @@ export interface ClaimTransition {
  * A transition row as the store holds it: the fields it is queried by, and the rest (state,
  * history entry, outbox) in one JSON text, `content`. FerretDB v1 stores a type schema beside
  * every value of a document and decodes and re-encodes it all on every read and update; a row
- * of nested objects cost it 3 to 4 times what the same data as one string costs (insert, the
- * relay's read and its acknowledgement: 4.97 ms of FerretDB and PostgreSQL CPU a row against
- * 2.13, docs/performance.md). Nothing queries inside it. Written by storedTransition, read back
+ * of nested objects cost FerretDB and PostgreSQL 4.97 ms of CPU over its insert, the relay's
+ * read and its acknowledgement, against 2.13 ms as one text (docs/performance.md). Nothing
+ * queries inside it. Written by storedTransition, read back
  * by readTransition (every reader of the collection goes through it).
  */
 export interface StoredTransition extends Omit<ClaimTransition, 'state' | 'history' | 'outbox'> {

@@ -42,7 +42,6 @@ export function pendingTransitionsInBucket(bucket: number): { pending: true; rel
   return { pending: true, relayBucket: bucket };
 }
 
-
 /** Claims whose last published version the relay remembers (a bound on memory; a forgotten one costs one lookup). */
 const REMEMBERED_CLAIMS = 50_000;
 /** Lookups of earlier rows at once, when completing a round's claims (see relayOnce). */
