@@ -79,6 +79,39 @@ describe('deadline poller on the real MongoDB-wire server', () => {
     await poller.stop();
   });
 
+  it("a round's query lists at most its limit of due deadlines, earliest first among them, and rounds that fire what they list reach every due deadline once", async () => {
+    const clock = new ManualClock();
+    const store = new DeadlineStore(deadlineModel(connection), `owner-${randomUUID().slice(0, 8)}`, clock);
+    const at = (hours: number) => new Date(clock.now().getTime() + hours * HOUR_MS);
+    // Scheduled in an order unrelated to when they fall due: 12 due within the next day, 3 later.
+    const dueHours = [5, 20, 1, 11, 15, 2, 17, 4, 7, 3, 13, 6];
+    const laterHours = [30, 50, 24 * 9];
+    for (const hours of [...dueHours, ...laterHours]) await store.schedule({ kind: 'sla', claimId: `in-${hours}-hours`, epoch: 1, dueAt: at(hours) });
+    clock.advance(21 * HOUR_MS);
+    const now = clock.now().getTime();
+    const days = daysFrom(pollDayOf(at(-21), at(-21)), store.today());
+
+    for (const scope of [undefined, days]) {
+      const first = await store.dueNow(5, scope);
+      expect(first).toHaveLength(5);
+      expect(first.every((deadline) => deadline.status === 'pending' && deadline.dueAt.getTime() <= now)).toBe(true);
+      const times = first.map((deadline) => deadline.dueAt.getTime());
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    }
+
+    const listed: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const deadlines = await store.dueNow(5, days);
+      if (deadlines.length === 0) break;
+      for (const deadline of deadlines) {
+        listed.push(deadline.claimId);
+        await store.markFired(deadline._id);
+      }
+    }
+    expect([...listed].sort()).toEqual(dueHours.map((hours) => `in-${hours}-hours`).sort());
+    expect((await store.due(10, undefined, 24 * 10 * HOUR_MS)).map((deadline) => deadline.claimId)).toEqual(laterHours.map((hours) => `in-${hours}-hours`));
+  });
+
   it('a deadline of a later status epoch is not cancelled by an older event', async () => {
     const store = new DeadlineStore(deadlineModel(connection), `owner-${randomUUID().slice(0, 8)}`, new ManualClock());
     const dueAt = new Date(Date.now() + 24 * HOUR_MS);

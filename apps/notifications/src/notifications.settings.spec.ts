@@ -13,7 +13,7 @@ describe('loadNotificationSettings', () => {
       templatesDir: path.resolve(process.cwd(), 'apps/notifications/templates'),
       timeZone: 'America/New_York',
       strictTemplates: true,
-      sender: { intervalMs: 250, batchSize: 500, concurrency: 4, leaseMs: 300_000, retryBaseMs: 1_000, retryMaxMs: 900_000 },
+      sender: { intervalMs: 250, batchSize: 500, concurrency: 8, leaseMs: 300_000, retryBaseMs: 1_000, retryMaxMs: 900_000 },
     });
   });
 

@@ -131,6 +131,26 @@ export class DeadlineStore {
   }
 
   /**
+   * Up to `limit` deadlines due now, earliest first among those read: a poller's round of firings.
+   * Not sorted by the store, as `due` is: FerretDB v1 sorts in Go after decoding every row its
+   * filter matches, so a clock move that made 5,000 deadlines of one day due decoded all 5,000
+   * for each round of 200; unsorted, a query stops at its limit. Every row read is due now, and
+   * rounds go on until none is, so what a round leaves out only waits for the next one.
+   */
+  async dueNow(limit: number, days?: readonly string[]): Promise<Deadline[]> {
+    const now = this.clock.now();
+    const wallClock = new Date();
+    const found: Deadline[] = [];
+    for (const day of days ?? [undefined]) {
+      if (found.length >= limit) break;
+      const query = dueDeadlinesQuery(this.owner, now, wallClock, day);
+      const left = limit - found.length;
+      found.push(...(await this.deadlines.find(query).limit(left).batchSize(left).lean<Deadline[]>().exec()));
+    }
+    return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  }
+
+  /**
    * The owner's pending deadlines per kind, for metrics (at most every 30 s): how many run, how
    * many are due and not fired yet, and how many of those have been due for over `overdueAfterMs`
    * (business clock). One query on equalities the store pushes down (fired and cancelled rows
@@ -258,10 +278,8 @@ const FULL_SWEEP_EVERY_MS = 5 * 60_000;
 const MOST_DAYS_PER_POLL = 62;
 
 /**
- * Deadlines one round lists (in due order) and fires. Each listing is sorted by FerretDB after it
- * has decoded every pending row of the poll days, so when a clock move or a busy day makes
- * thousands due at once, the number of rounds is what the listing costs: 200 a round (a few
- * seconds of firing, well inside the lease) read a 5,000-deadline day 25 times instead of 100.
+ * Deadlines one round lists (dueNow: unsorted by the store, so it reads about this many rows) and
+ * fires; a round is a few seconds of firing, well inside the lease.
  */
 const DEADLINES_PER_ROUND = 200;
 /**
@@ -269,7 +287,12 @@ const DEADLINES_PER_ROUND = 200;
  * only saves duplicate work (each firing is applied once by the ledger) and delays deadlines.
  */
 const POLLER_LEASE_MS = 20_000;
-const FIRED_AT_ONCE = 4;
+/**
+ * Firings at once: each is a ledger command on its own claim, mostly waiting for the store. At 4,
+ * the 500 consent windows a clock move made due fired at 35-45 a second with the machine not
+ * busy; at 16, 62 a second (docs/performance.md).
+ */
+const FIRED_AT_ONCE = 16;
 
 export type DeadlineHandler = (deadline: Deadline) => Promise<void>;
 
@@ -309,9 +332,9 @@ export class DeadlinePoller {
   }
 
   /**
-   * Fires every deadline due now; returns how many fired. A round lists up to 200 due deadlines
-   * (no lease taken when none is due), then, under the poller lease, lists them again and fires
-   * them 4 at a time (distinct claims' transitions overlap in the store). Rows are listed by poll
+   * Fires every deadline due now; returns how many fired. It looks for the earliest deadline due
+   * (no lease taken when none is), then, under the poller lease, lists up to 200 due ones a round
+   * and fires them 16 at a time (distinct claims' transitions overlap in the store). Rows are listed by poll
    * day, from the day before the last poll's to today (the day before covers a scheduler whose
    * clock is a little behind); a full sweep of the owner's pending rows runs at start, every 5
    * minutes (a deadline whose firing kept failing for days) and after a long jump of the clock.
@@ -353,7 +376,7 @@ export class DeadlinePoller {
     const failed = new Set<string>();
     try {
       while (!this.loop.stopping && (await this.lease.hold())) {
-        const due = (await this.store.due(DEADLINES_PER_ROUND + failed.size, days)).filter((deadline) => !failed.has(deadline._id));
+        const due = (await this.store.dueNow(DEADLINES_PER_ROUND + failed.size, days)).filter((deadline) => !failed.has(deadline._id));
         if (due.length === 0) {
           done = true;
           break;
