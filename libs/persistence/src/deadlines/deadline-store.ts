@@ -289,8 +289,8 @@ const DEADLINES_PER_ROUND = 200;
 const POLLER_LEASE_MS = 20_000;
 /**
  * Firings at once: each is a ledger command on its own claim, mostly waiting for the store. At 4,
- * the 500 consent windows a clock move made due fired at 35-45 a second with the machine not
- * busy; at 16, 62 a second (docs/performance.md).
+ * the 500 consent windows a clock move made due fired at 35-45 a second; at 16, 62-68 a second
+ * (docs/performance.md).
  */
 const FIRED_AT_ONCE = 16;
 
