@@ -4,7 +4,7 @@ import { consentRequestModel, type ConsentRequestStatus } from '../consent-reque
 import { deadlineModel, type DeadlineStatus } from '../deadlines/deadline-store.js';
 import { deliveryModel, type DeliveryStatus } from '../deliveries/delivery.repository.js';
 import { claimModel, type ClaimRecord, type HistoryRecord } from './claim-record.js';
-import { claimTransitionModel, readTransition, transitionId, type ClaimTransition } from './claim-transition.js';
+import { claimTransitionModel, readTransition, transitionsAfter } from './claim-transition.js';
 
 /**
  * Everything the store holds about one claim, for operators (`npm run ops -- claim show`).
@@ -60,12 +60,7 @@ export async function readClaimDossier(connection: Connection, claimId: string):
   const id = String(claimId);
   const transitions = claimTransitionModel(connection);
   const snapshot = await claimModel(connection).findById(id).lean<ClaimRecord>().exec();
-  const tail: ClaimTransition[] = [];
-  for (let next = (snapshot?.version ?? 0) + 1; ; next++) {
-    const row = await transitions.findById(transitionId(id, next)).lean().exec();
-    if (!row) break;
-    tail.push(readTransition(row));
-  }
+  const tail = await transitionsAfter(transitions, id, snapshot?.version ?? 0);
   const newest = tail.at(-1);
   if (!snapshot && !newest) return null;
   const state = newest?.state ?? snapshot!.state;

@@ -16,7 +16,7 @@ import { amendRequestContext, currentTraceparent, inSpan, requestContext, type C
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
-import { publishedEvent, readTransition, relayBucketOf, storedTransition, transitionId, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
+import { publishedEvent, relayBucketOf, storedTransition, transitionId, transitionsAfter, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
 
 export interface LedgerCommandOptions {
   /** Id of the request or event that caused this command: a second delivery changes nothing. */
@@ -379,15 +379,9 @@ export class ClaimLedger {
     return this.claims.findById(claimId).lean<ClaimRecord>().exec();
   }
 
-  /** Log rows after `version`, in order, each found by its `_id` (the one filter every backend pushes down). */
+  /** Log rows after `version`, in order (transitionsAfter), each lookup a round trip. */
   private async readTail(claimId: string, version: number): Promise<ClaimTransition[]> {
-    const tail: ClaimTransition[] = [];
-    for (let next = version + 1; ; next++) {
-      this.stats.roundTrips++;
-      const row = await this.transitions.findById(transitionId(claimId, next)).lean().exec();
-      if (!row) return tail;
-      tail.push(readTransition(row));
-    }
+    return transitionsAfter(this.transitions, claimId, version, () => this.stats.roundTrips++);
   }
 
   /** One round trip: an ordered insert stops at its first duplicate key, so what got in is a prefix of `rows`. */

@@ -85,6 +85,21 @@ export function transitionId(claimId: string, version: number): string {
 }
 
 /**
+ * A claim's log rows after `version`, in order, each found by its `_id` (the one filter every
+ * backend pushes down), up to the first version not written. `onLookup` is told of each lookup
+ * (the ledger counts its round trips).
+ */
+export async function transitionsAfter(transitions: ClaimTransitionModel, claimId: string, version: number, onLookup: () => void = () => undefined): Promise<ClaimTransition[]> {
+  const rows: ClaimTransition[] = [];
+  for (let next = version + 1; ; next++) {
+    onLookup();
+    const row = await transitions.findById(transitionId(claimId, next)).lean<StoredTransition>().exec();
+    if (!row) return rows;
+    rows.push(readTransition(row));
+  }
+}
+
+/**
  * Parts the outbox is read in while it holds a backlog (see OutboxRelay's readPending). FerretDB v1
  * passes no limit to PostgreSQL for a filtered query, so reading 500 of 8,000 pending rows made
  * PostgreSQL produce and send all 8,000; one bucket's rows are a sixteenth of them.
