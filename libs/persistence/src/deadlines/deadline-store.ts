@@ -120,14 +120,7 @@ export class DeadlineStore {
    * With `lookaheadMs`, also those falling due within that long (the poller's next wake-up).
    */
   async due(limit: number, days?: readonly string[], lookaheadMs = 0): Promise<Deadline[]> {
-    const now = new Date(this.clock.now().getTime() + lookaheadMs);
-    const wallClock = new Date();
-    const find = (day?: string) =>
-      this.deadlines.find(dueDeadlinesQuery(this.owner, now, wallClock, day)).sort({ dueAt: 1 }).limit(limit).lean<Deadline[]>().exec();
-    if (!days) return find();
-    const found: Deadline[] = [];
-    for (const day of days) found.push(...(await find(day)));
-    return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime()).slice(0, limit);
+    return this.listDue(new Date(this.clock.now().getTime() + lookaheadMs), limit, days, { sortedByStore: true });
   }
 
   /**
@@ -138,16 +131,25 @@ export class DeadlineStore {
    * rounds go on until none is, so what a round leaves out only waits for the next one.
    */
   async dueNow(limit: number, days?: readonly string[]): Promise<Deadline[]> {
-    const now = this.clock.now();
+    return this.listDue(this.clock.now(), limit, days, { sortedByStore: false });
+  }
+
+  /**
+   * The rows due at `at`, one query per poll day (or one over all of them), earliest first. Sorted
+   * by the store, each day's query reads up to `limit` (an earlier row may be on a later day);
+   * unsorted, the limit counts across days and the queries stop once it is reached.
+   */
+  private async listDue(at: Date, limit: number, days: readonly string[] | undefined, { sortedByStore }: { sortedByStore: boolean }): Promise<Deadline[]> {
     const wallClock = new Date();
     const found: Deadline[] = [];
     for (const day of days ?? [undefined]) {
-      if (found.length >= limit) break;
-      const query = dueDeadlinesQuery(this.owner, now, wallClock, day);
-      const left = limit - found.length;
-      found.push(...(await this.deadlines.find(query).limit(left).batchSize(left).lean<Deadline[]>().exec()));
+      const left = sortedByStore ? limit : limit - found.length;
+      if (left <= 0) break;
+      const query = this.deadlines.find(dueDeadlinesQuery(this.owner, at, wallClock, day)).limit(left).batchSize(left);
+      if (sortedByStore) query.sort({ dueAt: 1 });
+      found.push(...(await query.lean<Deadline[]>().exec()));
     }
-    return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+    return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime()).slice(0, limit);
   }
 
   /**
@@ -334,10 +336,11 @@ export class DeadlinePoller {
   /**
    * Fires every deadline due now; returns how many fired. It looks for the earliest deadline due
    * (no lease taken when none is), then, under the poller lease, lists up to 200 due ones a round
-   * and fires them 16 at a time (distinct claims' transitions overlap in the store). Rows are listed by poll
-   * day, from the day before the last poll's to today (the day before covers a scheduler whose
-   * clock is a little behind); a full sweep of the owner's pending rows runs at start, every 5
-   * minutes (a deadline whose firing kept failing for days) and after a long jump of the clock.
+   * and fires them 16 at a time (distinct claims' transitions overlap in the store). Rows are
+   * listed by poll day, from the day before the last poll's to today (the day before covers a
+   * scheduler whose clock is a little behind); a full sweep of the owner's pending rows runs at
+   * start, every 5 minutes (a deadline whose firing kept failing for days) and after a long jump
+   * of the clock.
    */
   async fireDue(): Promise<number> {
     const today = this.store.today();
