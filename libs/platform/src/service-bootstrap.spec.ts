@@ -25,6 +25,16 @@ describe('a stop on SIGTERM is bounded', () => {
       jest.useRealTimers();
     }
   });
+
+  it('leaves no signal listener behind once removed (a service closed without a signal)', () => {
+    const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
+    const removes = ['intake', 'review', 'consent'].map((service) => boundShutdown(service, 30_000));
+    expect(process.listenerCount('SIGTERM')).toBe(before.term + 3);
+    expect(process.listenerCount('SIGINT')).toBe(before.int + 3);
+    for (const remove of removes) remove();
+    expect(process.listenerCount('SIGTERM')).toBe(before.term);
+    expect(process.listenerCount('SIGINT')).toBe(before.int);
+  });
 });
 
 describe('a bad configuration stops a service before it starts', () => {

@@ -96,7 +96,14 @@ export async function startService(app: INestApplication, options: ServiceStartO
   useHttpMetrics(app, options.service);
   configureHttp(app, options);
   app.enableShutdownHooks();
-  boundShutdown(options.service, config.shutdownTimeoutMs);
+  const unbound = boundShutdown(options.service, config.shutdownTimeoutMs);
+  // Closed without a signal (tests and the benchmark start and close services again and again in
+  // one process): the bound's signal listeners go with the app, as Nest's own do.
+  const close = app.close.bind(app);
+  app.close = () => {
+    unbound();
+    return close();
+  };
   const transport = new KafkaTransport({
     config: loadMessagingConfig(options.service),
     groupId: options.service,
@@ -127,15 +134,20 @@ export async function startService(app: INestApplication, options: ServiceStartO
  * commit, relay what is pending, close the store). Should that take longer than `timeoutMs`
  * (SHUTDOWN_TIMEOUT_MS, default 30 s), the process exits with status 1 anyway, so a supervisor
  * never waits on a stuck stop. Nothing is lost by it: uncommitted records are fetched again and
- * unpublished events stay pending.
+ * unpublished events stay pending. Returns what removes the bound (the app closed without a signal).
  */
-export function boundShutdown(service: string, timeoutMs: number): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+export function boundShutdown(service: string, timeoutMs: number): () => void {
+  const listeners = (['SIGTERM', 'SIGINT'] as const).map((signal) => {
+    const listener = () => {
       setTimeout(() => {
         new Logger(service).error(`${service} did not stop within ${timeoutMs} ms of ${signal}; exiting`);
         process.exit(1);
       }, timeoutMs).unref();
-    });
-  }
+    };
+    process.once(signal, listener);
+    return { signal, listener };
+  });
+  return () => {
+    for (const { signal, listener } of listeners) process.removeListener(signal, listener);
+  };
 }
