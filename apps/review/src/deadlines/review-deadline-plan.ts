@@ -1,5 +1,5 @@
 import { runningDeadlines, type BusinessCalendar, type ClaimState } from '@cpor/domain';
-import { EVENT_TYPES } from '@cpor/contracts';
+import { TOPICS, typesOn } from '@cpor/contracts';
 
 export const REVIEW_DEADLINES = ['review-start', 'decision', 'partner-response', 'dispute-answer'] as const;
 export type ReviewDeadlineKind = (typeof REVIEW_DEADLINES)[number];
@@ -9,16 +9,11 @@ export interface DeadlinePlan {
   schedule: Array<{ kind: ReviewDeadlineKind; dueAt: Date; ref?: string }>;
 }
 
-/** The events that change which review deadline runs (a status change, or a dispute opened or decided). */
-const PLANNED_ON: ReadonlySet<string> = new Set([
-  EVENT_TYPES.submitted,
-  EVENT_TYPES.reviewStarted,
-  EVENT_TYPES.infoRequested,
-  EVENT_TYPES.approved,
-  EVENT_TYPES.rejected,
-  EVENT_TYPES.disputed,
-  EVENT_TYPES.disputeDecided,
-]);
+/**
+ * The events that change which review deadline runs (a status change, or a dispute opened or
+ * decided): the lifecycle events review subscribes to, which it does for its deadlines alone.
+ */
+const PLANNED_ON: ReadonlySet<string> = new Set(typesOn('review', TOPICS.claimEvents));
 
 /**
  * Which review deadlines a lifecycle event starts and which it makes moot (R3, R4, R6, R9): those
