@@ -77,6 +77,15 @@ describe('BusinessCalendar', () => {
       expect(add(us, '2026-11-26T14:00:00Z', 1)).toBe('2026-11-30T05:00:00.000Z');
     });
 
+    it('counts from 00:00 even past a weekend whose midnight a DST change skips (Santiago, 2026-09-06)', () => {
+      // Chile's clocks go from Sunday 00:00 to 01:00. Saturday 10:00 (-04, 14:00Z) -> counting
+      // starts Monday 00:00 -> + 1 = Tuesday 00:00 (-03, 03:00Z), not 01:00 as the skipped
+      // Sunday midnight might carry over.
+      const santiago = new BusinessCalendar({ timeZone: 'America/Santiago' });
+      expect(add(santiago, '2026-09-05T14:00:00Z', 1)).toBe('2026-09-08T03:00:00.000Z');
+      expect(add(santiago, '2026-09-05T14:00:00Z', 0)).toBe('2026-09-07T03:00:00.000Z');
+    });
+
     it('keeps the wall-clock time across the New York spring DST change (2026-03-08)', () => {
       // Friday 09:00 EST (14:00Z) + 1 = Monday 09:00 EDT (13:00Z): only 71 hours later.
       expect(add(us, '2026-03-06T14:00:00Z', 1)).toBe('2026-03-09T13:00:00.000Z');

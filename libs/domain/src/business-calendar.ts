@@ -13,6 +13,7 @@ export interface BusinessCalendarOptions {
 }
 
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Whether date-holidays knows the public holidays of `country` (ISO 3166-1, e.g. 'US'), and of its
@@ -71,25 +72,32 @@ export class BusinessCalendar {
 
   /** True when the local date of `date` in the calendar's time zone is a business day. */
   isBusinessDay(date: Date): boolean {
-    return this.isBusinessDate(this.local(date));
+    const local = this.local(date);
+    return this.isBusinessDate(local.toISODate()!, local.weekday);
   }
 
   /** The deadline N business days after `from` (see the class comment for the exact rule). */
   addBusinessDays(from: Date, n: number): Date {
     if (!Number.isInteger(n) || n < 0) throw new Error(`Business days must be a whole number >= 0, got ${n}`);
-    let start = this.local(from);
-    if (!this.isBusinessDate(start)) {
-      start = start.startOf('day');
-      do start = start.plus({ days: 1 });
-      while (!this.isBusinessDate(start));
+    const start = this.local(from);
+    // Days are stepped as plain dates (midnight UTC standing for the local date), and the zone is
+    // applied once at the end: stepping in the zone cost luxon a look-up of the zone's offset (an
+    // Intl call) per day, and it was most of what a claim's transitions spent in the calendar.
+    let day = Date.UTC(start.year, start.month - 1, start.day);
+    let time = { hour: start.hour, minute: start.minute, second: start.second, millisecond: start.millisecond };
+    if (!this.isBusinessUtcDate(day)) {
+      do day += DAY_MS;
+      while (!this.isBusinessUtcDate(day));
+      time = { hour: 0, minute: 0, second: 0, millisecond: 0 };
     }
-    let day = start.startOf('day');
     for (let counted = 0; counted < n; ) {
-      day = day.plus({ days: 1 });
-      if (this.isBusinessDate(day)) counted++;
+      day += DAY_MS;
+      if (this.isBusinessUtcDate(day)) counted++;
     }
     // Same wall-clock time on the target date; luxon resolves a time inside a DST gap forward.
-    return day.set({ hour: start.hour, minute: start.minute, second: start.second, millisecond: start.millisecond }).toJSDate();
+    const date = new Date(day);
+    const midnight = DateTime.fromObject({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() }, { zone: this.timeZone });
+    return midnight.set(time).toJSDate();
   }
 
   /** `n` calendar days after `from`, keeping the local wall-clock time (used for the dispute and consent windows). */
@@ -109,10 +117,16 @@ export class BusinessCalendar {
     return dt;
   }
 
-  private isBusinessDate(dt: DateTime): boolean {
-    if (dt.weekday > 5) return false; // luxon: 6 = Saturday, 7 = Sunday
-    const iso = dt.toISODate()!;
-    return !this.extra.has(iso) && !this.holidaysOf(dt.year).has(iso);
+  /** `iso`: a local date 'YYYY-MM-DD'; `weekday`: 1 (Monday) to 7 (Sunday). */
+  private isBusinessDate(iso: string, weekday: number): boolean {
+    if (weekday > 5) return false;
+    return !this.extra.has(iso) && !this.holidaysOf(Number(iso.slice(0, 4))).has(iso);
+  }
+
+  /** The local date that midnight UTC `utcMidnight` stands for (see addBusinessDays). */
+  private isBusinessUtcDate(utcMidnight: number): boolean {
+    const date = new Date(utcMidnight);
+    return this.isBusinessDate(date.toISOString().slice(0, 10), date.getUTCDay() || 7);
   }
 
   private holidaysOf(year: number): Set<string> {
