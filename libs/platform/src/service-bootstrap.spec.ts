@@ -1,41 +1,6 @@
 import { jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
-import { boundShutdown, checkServiceConfiguration, exitOnInvalidConfiguration } from './service-bootstrap.js';
+import { checkServiceConfiguration, exitOnInvalidConfiguration } from './service-bootstrap.js';
 import { configSchema, setting } from '@cpor/kernel';
-
-describe('a stop on SIGTERM is bounded', () => {
-  it('exits with status 1 when the graceful stop outlasts SHUTDOWN_TIMEOUT_MS, not before', () => {
-    jest.useFakeTimers();
-    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const before = { term: process.listeners('SIGTERM'), int: process.listeners('SIGINT') };
-    try {
-      boundShutdown('intake', 30_000);
-      process.emit('SIGTERM');
-      jest.advanceTimersByTime(29_999);
-      expect(exit).not.toHaveBeenCalled();
-      jest.advanceTimersByTime(1);
-      expect(exit).toHaveBeenCalledWith(1);
-    } finally {
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        const keep = signal === 'SIGTERM' ? before.term : before.int;
-        for (const listener of process.listeners(signal)) if (!keep.includes(listener)) process.removeListener(signal, listener);
-      }
-      jest.restoreAllMocks();
-      jest.useRealTimers();
-    }
-  });
-
-  it('leaves no signal listener behind once removed (a service closed without a signal)', () => {
-    const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
-    const removes = ['intake', 'review', 'consent'].map((service) => boundShutdown(service, 30_000));
-    expect(process.listenerCount('SIGTERM')).toBe(before.term + 3);
-    expect(process.listenerCount('SIGINT')).toBe(before.int + 3);
-    for (const remove of removes) remove();
-    expect(process.listenerCount('SIGTERM')).toBe(before.term);
-    expect(process.listenerCount('SIGINT')).toBe(before.int);
-  });
-});
 
 describe('a bad configuration stops a service before it starts', () => {
   const own = configSchema({ OWN_LIMIT: setting.integer({ description: 'a setting of the service', default: 1, min: 1 }) });

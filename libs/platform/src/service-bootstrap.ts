@@ -95,15 +95,8 @@ export async function startService(app: INestApplication, options: ServiceStartO
   useServiceLogging(app, options.service);
   useHttpMetrics(app, options.service);
   configureHttp(app, options);
+  // The stop on a signal is bounded while the app runs (ServiceLifecycle: boundShutdown).
   app.enableShutdownHooks();
-  const unbound = boundShutdown(options.service, config.shutdownTimeoutMs);
-  // Closed without a signal (tests and the benchmark start and close services again and again in
-  // one process): the bound's signal listeners go with the app, as Nest's own do.
-  const close = app.close.bind(app);
-  app.close = () => {
-    unbound();
-    return close();
-  };
   const transport = new KafkaTransport({
     config: loadMessagingConfig(options.service),
     groupId: options.service,
@@ -127,27 +120,4 @@ export async function startService(app: INestApplication, options: ServiceStartO
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   new Logger(options.service).log(`${options.service} listening on ${url} (OpenAPI: ${url}/docs)`);
   return { url };
-}
-
-/**
- * On SIGTERM or SIGINT Nest stops the service gracefully (stop fetching, finish in-flight batches,
- * commit, relay what is pending, close the store). Should that take longer than `timeoutMs`
- * (SHUTDOWN_TIMEOUT_MS, default 30 s), the process exits with status 1 anyway, so a supervisor
- * never waits on a stuck stop. Nothing is lost by it: uncommitted records are fetched again and
- * unpublished events stay pending. Returns what removes the bound (the app closed without a signal).
- */
-export function boundShutdown(service: string, timeoutMs: number): () => void {
-  const listeners = (['SIGTERM', 'SIGINT'] as const).map((signal) => {
-    const listener = () => {
-      setTimeout(() => {
-        new Logger(service).error(`${service} did not stop within ${timeoutMs} ms of ${signal}; exiting`);
-        process.exit(1);
-      }, timeoutMs).unref();
-    };
-    process.once(signal, listener);
-    return { signal, listener };
-  });
-  return () => {
-    for (const { signal, listener } of listeners) process.removeListener(signal, listener);
-  };
 }

@@ -19,21 +19,32 @@ import { ServiceErrorFilter } from './service-error.filter.js';
 import { ReadTimeoutInterceptor } from './http/read-timeout.js';
 import { OpsController } from './ops.controller.js';
 import { loadServiceConfig, SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
-import { MONGO_CONNECTION } from './tokens.js';
+import { MONGO_CONNECTION, SERVICE_NAME } from './tokens.js';
+import { boundShutdown } from './shutdown-bound.js';
 
 let defaultMetricsCollected = false;
 
-/** Starts the relay once the app is up; stops background work before connections close. */
+/**
+ * Starts the relay once the app is up; stops background work before connections close. Bounds
+ * the stop on SIGTERM/SIGINT while the app runs (boundShutdown), and takes that bound's signal
+ * listeners away when the app closes, with a signal or without one (tests and the benchmark
+ * start and close services again and again in one process).
+ */
 @Injectable()
-class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private unbound: () => void = () => undefined;
+
   constructor(
     private readonly relay: OutboxRelay,
     private readonly publisher: KafkaPublisher,
     @Inject(MONGO_CONNECTION) private readonly connection: StoreConnection,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SERVICE_NAME) private readonly service: ServiceName,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.unbound = boundShutdown(this.service, this.config.shutdownTimeoutMs);
     this.relay.start();
   }
 
@@ -44,9 +55,10 @@ class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
   /**
    * Runs after Nest has closed the Kafka consumer (in-flight batches finished, offsets committed):
    * relay what those batches committed, then close the connections. What cannot be relayed now
-   * stays pending for the next relay (the process's stop is bounded; see startService).
+   * stays pending for the next relay (the process's stop is bounded; see boundShutdown).
    */
   async onApplicationShutdown(): Promise<void> {
+    this.unbound();
     await this.relay.relayOnce().catch(() => undefined);
     await this.relay.stop();
     if (this.clock instanceof ControlledClock) this.clock.stop();
@@ -76,6 +88,7 @@ export class ServiceCoreModule {
       imports: [LoggingModule.forService(service), TerminusModule.forRoot({ logger: false })],
       controllers: [OpsController, ClockController],
       providers: [
+        { provide: SERVICE_NAME, useValue: service },
         { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(service) },
         {
           // The wall clock, or with CLOCK_CONTROL=on (never in production) the controlled business clock.
