@@ -86,6 +86,13 @@ describe('BusinessCalendar', () => {
       expect(add(santiago, '2026-09-05T14:00:00Z', 0)).toBe('2026-09-07T03:00:00.000Z');
     });
 
+    it('adding 0 business days inside an hour that occurs twice returns the same instant (Cairo, 2026-10-29)', () => {
+      // Egypt's clocks go back from Thursday 24:00 to 23:00: 23:00 +02 (21:00Z) is the second 23:00.
+      const cairo = new BusinessCalendar({ timeZone: 'Africa/Cairo' });
+      expect(add(cairo, '2026-10-29T21:00:00Z', 0)).toBe('2026-10-29T21:00:00.000Z');
+      expect(add(cairo, '2026-10-29T20:00:00Z', 0)).toBe('2026-10-29T20:00:00.000Z');
+    });
+
     it('keeps the wall-clock time across the New York spring DST change (2026-03-08)', () => {
       // Friday 09:00 EST (14:00Z) + 1 = Monday 09:00 EDT (13:00Z): only 71 hours later.
       expect(add(us, '2026-03-06T14:00:00Z', 1)).toBe('2026-03-09T13:00:00.000Z');

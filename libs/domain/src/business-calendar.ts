@@ -95,9 +95,10 @@ export class BusinessCalendar {
       if (this.isBusinessUtcDate(day)) counted++;
     }
     // Same wall-clock time on the target date; luxon resolves a time inside a DST gap forward.
+    // Set from `start` (not built afresh, which would guess the offset from today's date), so a
+    // time that occurs twice resolves the same way whenever this runs.
     const date = new Date(day);
-    const midnight = DateTime.fromObject({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() }, { zone: this.timeZone });
-    return midnight.set(time).toJSDate();
+    return start.set({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), ...time }).toJSDate();
   }
 
   /** `n` calendar days after `from`, keeping the local wall-clock time (used for the dispute and consent windows). */
