@@ -4,7 +4,7 @@ import { MongoClient } from 'mongodb';
 import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '@cpor/domain';
 import { createKafka, messagingConfigFromEnv } from '@cpor/messaging';
 import { relayBucketOf, storedTransition, type StoredTransition } from '@cpor/persistence';
-import { postgresRowsReadPerClaim, type PostgresRowsRead } from './postgres-reads.js';
+import { postgresWorkPerClaim, type PostgresWork } from './postgres-work.js';
 
 /**
  * What the servers can do at best, measured with the raw clients in the same run: the limits the
@@ -47,7 +47,7 @@ function sampleClaim() {
  * ledger's rows hold) and an update of the snapshot (an insert the first time); `parallel` claims
  * at once, each claim's transitions in order. Returns claims per second.
  */
-export async function storeBaseline(claims: number, transitions: number, parallel: number): Promise<{ claimsPerS: number; seconds: number; rowsReadPerClaim: PostgresRowsRead | null }> {
+export async function storeBaseline(claims: number, transitions: number, parallel: number): Promise<{ claimsPerS: number; seconds: number; postgresPerClaim: PostgresWork | null }> {
   const client = new MongoClient(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
   await client.connect();
   const db = client.db(`cpor_bench_raw_${randomUUID().slice(0, 8)}`);
@@ -76,7 +76,7 @@ export async function storeBaseline(claims: number, transitions: number, paralle
     };
     await Promise.all(Array.from({ length: parallel }, lane));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { claimsPerS: claims / seconds, seconds, rowsReadPerClaim: await postgresRowsReadPerClaim(db.databaseName, claims) };
+    return { claimsPerS: claims / seconds, seconds, postgresPerClaim: await postgresWorkPerClaim(db.databaseName, claims) };
   } finally {
     await db.dropDatabase().catch(() => undefined);
     await client.close();

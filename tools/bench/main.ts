@@ -21,7 +21,7 @@ import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } fr
 import { SystemClock } from '@cpor/kernel';
 import { chainBaseline, createCommand, partner, storeBaseline } from './baselines.js';
 import { runPipeline, type PipelineFigures } from './pipeline.js';
-import type { PostgresRowsRead } from './postgres-reads.js';
+import { describePostgresWork, type PostgresWork } from './postgres-work.js';
 import { round } from './processes.js';
 
 // Count every store command the services send (storeCommandCounts), for "where the round trips go".
@@ -143,8 +143,8 @@ const REVIEWERS = Number(process.env.BENCH_REVIEWERS ?? 16);
 
 interface SizeFigures extends PipelineFigures {
   store_claims_per_s: number;
-  /** The store baseline's rows read in PostgreSQL per claim (as postgres_rows_read_per_claim). */
-  store_postgres_rows_read_per_claim: PostgresRowsRead | null;
+  /** What PostgreSQL did per claim for the store baseline (as postgres_per_claim). */
+  store_postgres_per_claim: PostgresWork | null;
   chain_claims_per_s: number;
   ratio_to_limit: number;
   p99_ms: Record<string, number>;
@@ -164,9 +164,9 @@ async function benchSize(claims: number): Promise<SizeFigures> {
   console.log(`\n--- ${claims} claims ---`);
   // Baselines right before the pipeline, on the same servers in the same minutes.
   const store = await storeBaseline(claims, TRANSITIONS_PER_CLAIM, PARALLEL);
-  const storeRows = store.rowsReadPerClaim;
-  const baselineRows = storeRows ? `; postgresql rows read per claim: ${storeRows.sequential} by sequential scans, ${storeRows.by_index} through indexes` : '';
-  console.log(`store baseline (raw driver, ${TRANSITIONS_PER_CLAIM} x findOne+insert+update per claim, ${PARALLEL} parallel): ${store.claimsPerS.toFixed(1)} claims/s (${store.seconds.toFixed(1)} s)${baselineRows}`);
+  const storePostgres = store.postgresPerClaim;
+  const baselinePostgres = storePostgres ? `; postgresql per claim: ${describePostgresWork(storePostgres)}` : '';
+  console.log(`store baseline (raw driver, ${TRANSITIONS_PER_CLAIM} x findOne+insert+update per claim, ${PARALLEL} parallel): ${store.claimsPerS.toFixed(1)} claims/s (${store.seconds.toFixed(1)} s)${baselinePostgres}`);
   const chain = await chainBaseline(claims, TOPIC_HOPS, Number(process.env.KAFKA_PARTITIONS ?? 3));
   console.log(`chain baseline (raw kafkajs, ${TOPIC_HOPS} topic hops): ${chain.claimsPerS.toFixed(1)} claims/s (${chain.seconds.toFixed(1)} s)`);
   const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? Math.max(180, claims * 0.25)) * 1000;
@@ -176,7 +176,7 @@ async function benchSize(claims: number): Promise<SizeFigures> {
   return {
     ...pipeline,
     store_claims_per_s: round(store.claimsPerS, 1),
-    store_postgres_rows_read_per_claim: storeRows,
+    store_postgres_per_claim: storePostgres,
     chain_claims_per_s: round(chain.claimsPerS, 1),
     ratio_to_limit: round(pipeline.pipeline_claims_per_s / limit, 3),
     p99_ms: Object.fromEntries(Object.entries(pipeline.stages).map(([name, s]) => [name, s.p99_ms])),
@@ -193,8 +193,7 @@ function printSummary(f: SizeFigures): void {
   for (const [action, p] of Object.entries(f.review_http)) console.log(`review HTTP ${action.padEnd(8)} p50 ${p.p50_ms} ms, p95 ${p.p95_ms} ms, p99 ${p.p99_ms} ms`);
   console.log(`store commands per claim, all code: ${f.store_commands_per_claim} (${f.store_commands_by_kind.slice(0, 12).map((c) => `${c.what} ${c.per_claim}`).join(', ')})`);
   console.log(`store round trips per claim: ${f.round_trips_per_claim} (${Object.entries(f.round_trips_by_service).map(([s, n]) => `${s} ${n}`).join(', ')}); transitions per claim ${f.transitions_per_claim}; conflicts ${f.ledger_conflicts}`);
-  const rows = f.postgres_rows_read_per_claim;
-  if (rows) console.log(`postgresql rows read per claim: ${rows.sequential} by sequential scans, ${rows.by_index} through indexes`);
+  if (f.postgres_per_claim) console.log(`postgresql per claim: ${describePostgresWork(f.postgres_per_claim)}`);
   console.log(`cpu s / peak rss MB: ${Object.entries(f.processes).map(([name, p]) => `${name} ${p.cpu_s} s / ${p.peak_rss_mb} MB`).join(', ')}`);
   if (f.lost_claims.length > 0) console.log(`never assessed: ${f.lost_claims.map((c) => `${c.claimId} (reached ${c.reached.join(', ') || 'nothing'})`).join('; ')}`);
   console.log(`http 5xx: ${f.http_5xx}, other http errors: ${f.http_other_errors}, timeouts: ${f.http_timeouts}, lost (never assessed): ${f.lost}, emails ${f.emails}/${f.emails_expected} (unexpected ${f.unexpected_emails})`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ASSESSMENT_TYPE, claimIdForRequest, EVENT_TYPES, REQUEST_TYPES, TOPICS } from '@cpor/contracts';
 import { createKafka, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { storeCommandCounts } from '@cpor/persistence';
-import { postgresRowsReadPerClaim, type PostgresRowsRead } from './postgres-reads.js';
+import { postgresWorkPerClaim, type PostgresWork } from './postgres-work.js';
 import { ProcessMeter, round, type ProcessFigures } from './processes.js';
 import { startBenchSystem, type BenchSystem } from './system.js';
 
@@ -47,7 +47,7 @@ export interface PipelineFigures {
   store_commands_per_claim: number;
   store_commands_by_kind: Array<{ what: string; per_claim: number }>;
   /** Rows PostgreSQL read per claim, by sequential scans and through indexes (null when the store is not FerretDB on PostgreSQL). */
-  postgres_rows_read_per_claim: PostgresRowsRead | null;
+  postgres_per_claim: PostgresWork | null;
   http_5xx: number;
   http_other_errors: number;
   http_timeouts: number;
@@ -409,7 +409,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
     .map(([key, count]) => ({ what: key.slice(system.mongoDb.length + 1), per_claim: round(count / n, 2) }))
     .sort((a, b) => b.per_claim - a.per_claim);
   const storeCommandsPerClaim = round(commands.reduce((sum, c) => sum + c.per_claim, 0), 1);
-  const rowsRead = await postgresRowsReadPerClaim(system.mongoDb, n);
+  const postgres = await postgresWorkPerClaim(system.mongoDb, n);
 
   // Emails: each one's latency from the event that caused it (Mailpit's reception time).
   const { mails } = await mailsTagged(tag);
@@ -467,7 +467,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
     round_trips_by_service: byService,
     store_commands_per_claim: storeCommandsPerClaim,
     store_commands_by_kind: commands,
-    postgres_rows_read_per_claim: rowsRead,
+    postgres_per_claim: postgres,
     http_5xx: http.errors5xx,
     http_other_errors: http.otherErrors,
     http_timeouts: http.timeouts,

@@ -73,7 +73,7 @@ export class BusinessCalendar {
   /** True when the local date of `date` in the calendar's time zone is a business day. */
   isBusinessDay(date: Date): boolean {
     const local = this.local(date);
-    return this.isBusinessDate(local.toISODate()!, local.weekday);
+    return this.isBusinessUtcDate(Date.UTC(local.year, local.month - 1, local.day));
   }
 
   /** The deadline N business days after `from` (see the class comment for the exact rule). */
@@ -118,16 +118,13 @@ export class BusinessCalendar {
     return dt;
   }
 
-  /** `iso`: a local date 'YYYY-MM-DD'; `weekday`: 1 (Monday) to 7 (Sunday). */
-  private isBusinessDate(iso: string, weekday: number): boolean {
-    if (weekday > 5) return false;
-    return !this.extra.has(iso) && !this.holidaysOf(Number(iso.slice(0, 4))).has(iso);
-  }
-
-  /** The local date that midnight UTC `utcMidnight` stands for (see addBusinessDays). */
+  /** Whether the local date that midnight UTC `utcMidnight` stands for is a business day (see addBusinessDays). */
   private isBusinessUtcDate(utcMidnight: number): boolean {
     const date = new Date(utcMidnight);
-    return this.isBusinessDate(date.toISOString().slice(0, 10), date.getUTCDay() || 7);
+    const weekday = date.getUTCDay();
+    if (weekday === 0 || weekday === 6) return false;
+    const iso = date.toISOString().slice(0, 10);
+    return !this.extra.has(iso) && !this.holidaysOf(date.getUTCFullYear()).has(iso);
   }
 
   private holidaysOf(year: number): Set<string> {
