@@ -35,6 +35,9 @@ export interface Dispute {
   comment?: string;
 }
 
+/** A claim is created in Editing, in this status epoch. */
+export const CREATED_STATUS_EPOCH = 1;
+
 export const SLA_KINDS = ['review-start', 'decision', 'dispute-answer'] as const;
 export type SlaKind = (typeof SLA_KINDS)[number];
 

@@ -1,4 +1,4 @@
-import { runningDeadlines, type BusinessCalendar, type ClaimState } from '@cpor/domain';
+import { CREATED_STATUS_EPOCH, EVENT_TYPES, runningDeadlines, type BusinessCalendar, type ClaimState } from '@cpor/domain';
 import { TOPICS, typesOn } from '@cpor/contracts';
 
 export const REVIEW_DEADLINES = ['review-start', 'decision', 'partner-response', 'dispute-answer'] as const;
@@ -24,7 +24,15 @@ export function planReviewDeadlines(type: string, claim: ClaimState, calendar: B
   if (!PLANNED_ON.has(type)) return { cancel: [], schedule: [] };
   const running = runningDeadlines(claim, calendar);
   return {
-    cancel: REVIEW_DEADLINES.filter((kind) => !running.some((deadline) => deadline.kind === kind)),
+    cancel: firstSubmission(type, claim) ? [] : REVIEW_DEADLINES.filter((kind) => !running.some((deadline) => deadline.kind === kind)),
     schedule: running,
   };
+}
+
+/**
+ * A claim submitted for the first time comes from the status it was created in (Editing), where no
+ * deadline runs: there is nothing to cancel, and not asking saves a store command per claim.
+ */
+function firstSubmission(type: string, claim: ClaimState): boolean {
+  return type === EVENT_TYPES.submitted && claim.statusEpoch === CREATED_STATUS_EPOCH + 1;
 }

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKeyError } from '../errors.js';
 
 export type ConsentRequestStatus = 'open' | 'declined' | 'elapsed';
 
@@ -50,26 +51,15 @@ export function consentRequestId(claimId: string, epoch: number): string {
 export class ConsentRequestRepository {
   constructor(private readonly requests: Model<ConsentRequest>) {}
 
-  /** Creates the request unless it exists (idempotent: a replayed approval changes nothing). Returns the stored row. */
-  async open(request: Omit<ConsentRequest, '_id' | 'status' | 'usedAt' | 'elapsedAt'>): Promise<ConsentRequest> {
-    const _id = consentRequestId(request.claimId, request.epoch);
-    await this.requests
-      .updateOne(
-        { _id },
-        {
-          $setOnInsert: {
-            claimId: request.claimId,
-            epoch: request.epoch,
-            deadline: request.deadline,
-            tokenHash: request.tokenHash,
-            status: 'open',
-            createdAt: request.createdAt,
-          },
-        },
-        { upsert: true },
-      )
-      .exec();
-    return (await this.find(request.claimId, request.epoch))!;
+  /** Creates the request unless it exists (idempotent: a replayed approval changes nothing). An insert on the deterministic id, a duplicate key being the no-op: one statement on FerretDB, where an upsert is a read and an insert. */
+  async open(request: Omit<ConsentRequest, '_id' | 'status' | 'usedAt' | 'elapsedAt'>): Promise<void> {
+    const { claimId, epoch, deadline, tokenHash, createdAt } = request;
+    const row: ConsentRequest = { _id: consentRequestId(claimId, epoch), claimId, epoch, deadline, tokenHash, status: 'open', createdAt };
+    try {
+      await this.requests.collection.insertOne(row as never);
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
   }
 
   async find(claimId: string, epoch: number): Promise<ConsentRequest | null> {

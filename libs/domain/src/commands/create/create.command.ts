@@ -1,4 +1,4 @@
-import type { ClaimState } from '../../claim.js';
+import { CREATED_STATUS_EPOCH, type ClaimState } from '../../claim.js';
 import { invalidCommand } from '../../errors.js';
 import { EVENT_TYPES } from '../../event-types.js';
 import { ACTIVITIES, isOneOf, type Activity } from '../../reasons.js';
@@ -48,7 +48,7 @@ export const create: CommandDefinition<'create'> = {
       id: command.claimId,
       ...fields,
       status: 'Editing',
-      statusEpoch: 1,
+      statusEpoch: CREATED_STATUS_EPOCH,
       statusChangedAt: nowIso,
       poe: [],
       disputes: [],
