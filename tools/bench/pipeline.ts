@@ -46,7 +46,7 @@ export interface PipelineFigures {
   /** Every store command of the run per claim (MONGO_COUNT_COMMANDS): ledger, relay, deadlines, deliveries, leases, PoE. */
   store_commands_per_claim: number;
   store_commands_by_kind: Array<{ what: string; per_claim: number }>;
-  /** Rows PostgreSQL read per claim, by sequential scans and through indexes (null when the store is not FerretDB on PostgreSQL). */
+  /** What PostgreSQL did per claim: rows read, scans, rows written (null when the store is not FerretDB on PostgreSQL). */
   postgres_per_claim: PostgresWork | null;
   http_5xx: number;
   http_other_errors: number;

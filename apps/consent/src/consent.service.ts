@@ -67,7 +67,7 @@ export class ConsentService {
     await this.openRequest(state);
   }
 
-  /** Stores the request and schedules the deadline; both are upserts keyed by claim and epoch. */
+  /** Stores the request and schedules the deadline; both are inserts keyed by claim and epoch (a replay's duplicate key is the no-op). */
   private async openRequest(state: ClaimState & { consent: { deadline: string } }): Promise<void> {
     const epoch = state.statusEpoch;
     const deadline = state.consent.deadline;
