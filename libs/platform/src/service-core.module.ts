@@ -19,7 +19,7 @@ import { ServiceErrorFilter } from './service-error.filter.js';
 import { ReadTimeoutInterceptor } from './http/read-timeout.js';
 import { OpsController } from './ops.controller.js';
 import { loadServiceConfig, SERVICE_CONFIG, type ServiceConfig, type ServiceName } from './service-config.js';
-import { MONGO_CONNECTION, SERVICE_NAME } from './tokens.js';
+import { MONGO_CONNECTION } from './tokens.js';
 import { boundShutdown } from './shutdown-bound.js';
 
 let defaultMetricsCollected = false;
@@ -39,12 +39,11 @@ export class ServiceLifecycle implements OnApplicationBootstrap, BeforeApplicati
     private readonly publisher: KafkaPublisher,
     @Inject(MONGO_CONNECTION) private readonly connection: StoreConnection,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SERVICE_NAME) private readonly service: ServiceName,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unbound = boundShutdown(this.service, this.config.shutdownTimeoutMs);
+    this.unbound = boundShutdown(this.config.service, this.config.shutdownTimeoutMs);
     this.relay.start();
   }
 
@@ -88,7 +87,6 @@ export class ServiceCoreModule {
       imports: [LoggingModule.forService(service), TerminusModule.forRoot({ logger: false })],
       controllers: [OpsController, ClockController],
       providers: [
-        { provide: SERVICE_NAME, useValue: service },
         { provide: SERVICE_CONFIG, useFactory: () => loadServiceConfig(service) },
         {
           // The wall clock, or with CLOCK_CONTROL=on (never in production) the controlled business clock.

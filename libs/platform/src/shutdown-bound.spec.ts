@@ -44,10 +44,10 @@ describe('a service takes its shutdown bound with it when it closes', () => {
     const relay = { start: jest.fn(), stop: jest.fn(async () => undefined), relayOnce: jest.fn(async () => undefined) };
     const publisher = { disconnect: jest.fn(async () => undefined) };
     const connection = { close: jest.fn(async () => undefined) };
-    const config = { shutdownTimeoutMs: 30_000 } as ServiceConfig;
+    const config = { service: 'review', shutdownTimeoutMs: 30_000 } as ServiceConfig;
     const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
     for (let round = 0; round < 3; round++) {
-      const lifecycle = new ServiceLifecycle(relay as never, publisher as never, connection as never, new SystemClock(), 'review', config);
+      const lifecycle = new ServiceLifecycle(relay as never, publisher as never, connection as never, new SystemClock(), config);
       lifecycle.onApplicationBootstrap();
       expect(process.listenerCount('SIGTERM')).toBe(before.term + 1);
       expect(process.listenerCount('SIGINT')).toBe(before.int + 1);
