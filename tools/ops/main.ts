@@ -4,6 +4,7 @@
 // (docs/operations.md#kafka-security); KAFKA_TOPIC_PREFIX applies to topics and groups.
 // The store (claim show) from MONGO_URL and MONGO_DB. The commands are in cli.ts and one module per group.
 import { Logger } from '@nestjs/common';
+import { dropOutputWhenReaderCloses } from './closed-pipe.js';
 import { runOps } from './cli.js';
 import { serverContext } from './servers.js';
 
@@ -19,6 +20,9 @@ process.removeAllListeners('warning');
 process.on('warning', (warning) => {
   if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
+
+dropOutputWhenReaderCloses(process.stdout);
+dropOutputWhenReaderCloses(process.stderr);
 
 const { context, close } = serverContext(process.env, {
   stdout: (text) => process.stdout.write(text),

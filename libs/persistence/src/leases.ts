@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from './errors.js';
+import { insertUnlessExists } from './insert-unless-exists.js';
 
 interface Lease {
   /** `${key}#${generation}` */
@@ -43,12 +43,8 @@ export class LeaseStore {
     if (latest && latest.until.getTime() > Date.now()) return false;
     const generation = (latest?.generation ?? 0) + 1;
     const id = `${key}#${generation}`;
-    try {
-      await this.leases.collection.insertOne({ _id: id, key, generation, until: new Date(Date.now() + ttlMs) } as never);
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
+    const lease: Lease = { _id: id, key, generation, until: new Date(Date.now() + ttlMs) };
+    if (!(await insertUnlessExists(this.leases, lease))) return false;
     this.held.set(key, id);
     return true;
   }

@@ -14,6 +14,7 @@ import {
 } from '@cpor/domain';
 import { amendRequestContext, currentTraceparent, inSpan, requestContext, type Clock } from '@cpor/kernel';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
+import { insertUnlessExists } from '../insert-unless-exists.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
 import { publishedEvent, relayBucketOf, storedTransition, transitionId, transitionsAfter, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
@@ -440,15 +441,7 @@ export class ClaimLedger {
    */
   private async writeSnapshot(base: ClaimRecord | null, next: ClaimRecord): Promise<boolean> {
     this.stats.roundTrips++;
-    if (!base) {
-      try {
-        await this.claims.collection.insertOne(next as never);
-        return true;
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-        return false;
-      }
-    }
+    if (!base) return insertUnlessExists(this.claims, next);
     const added = next.history.slice(base.history.length);
     const addedCommandIds = next.appliedCommandIds.slice(base.appliedCommandIds.length);
     const { matchedCount } = await this.claims

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '../errors.js';
+import { insertUnlessExists } from '../insert-unless-exists.js';
 
 export type ConsentRequestStatus = 'open' | 'declined' | 'elapsed';
 
@@ -57,11 +57,7 @@ export class ConsentRequestRepository {
     // Written without mongoose's casting: an invalid date would be stored as 1970 and never replaced.
     if (Number.isNaN(deadline.getTime())) throw new Error(`consent request of claim ${claimId} has no valid deadline`);
     const row: ConsentRequest = { _id: consentRequestId(claimId, epoch), claimId, epoch, deadline, tokenHash, status: 'open', createdAt };
-    try {
-      await this.requests.collection.insertOne(row as never);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await insertUnlessExists(this.requests, row);
   }
 
   async find(claimId: string, epoch: number): Promise<ConsentRequest | null> {

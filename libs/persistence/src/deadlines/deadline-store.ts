@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { type Clock, forEachConcurrently, isMovableClock, PollingLoop } from '@cpor/kernel';
 import { LeaseHolder, LeaseStore, leaseModel } from '../leases.js';
-import { isDuplicateKeyError } from '../errors.js';
+import { insertUnlessExists } from '../insert-unless-exists.js';
 import { op } from '../trusted.js';
 
 export type DeadlineStatus = 'pending' | 'fired' | 'cancelled';
@@ -92,11 +92,7 @@ export class DeadlineStore {
       attempts: 0,
       createdAt: this.clock.now(),
     };
-    try {
-      await this.deadlines.collection.insertOne(row as never);
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await insertUnlessExists(this.deadlines, row);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKeyError } from '../errors.js';
+import { insertUnlessExists } from '../insert-unless-exists.js';
 import { LeaseHolder, LeaseStore, leaseModel, type WorkLease } from '../leases.js';
 import { op } from '../trusted.js';
 import type { RecipientRole } from '@cpor/domain';
@@ -101,13 +101,8 @@ export class DeliveryRepository {
     const ref = deliveryRef(id);
     // createdAt is business time (the injectable clock); sending is due now in wall-clock time, like every retry.
     const doc: Delivery = { ...delivery, _id: id, ref, status: 'pending', attempts: 0, nextAttemptAt: new Date(), createdAt };
-    try {
-      await this.deliveries.collection.insertOne(stripUndefined(doc) as never);
-      return { created: true, id, ref };
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return { created: false, id, ref };
-      throw error;
-    }
+    const created = await insertUnlessExists(this.deliveries, stripUndefined(doc));
+    return { created, id, ref };
   }
 
   /**
@@ -186,6 +181,7 @@ export function dueDeliveriesQuery(now: Date): Record<string, unknown> {
 /** What the service and the sender need from the store (unit tests give an in-memory one). */
 export type DeliveryQueue = Pick<DeliveryRepository, 'insertPending' | 'anyDue' | 'due' | 'senderLease' | 'markSent' | 'markFailed'>;
 
-function stripUndefined<T extends object>(doc: T): Partial<T> {
-  return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The row without its undefined fields (the driver would store them as null); only optional fields are ever undefined. */
+function stripUndefined<T extends object>(doc: T): T {
+  return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as T;
 }

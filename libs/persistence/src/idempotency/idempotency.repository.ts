@@ -59,7 +59,9 @@ export class IdempotentAnswerRepository {
 
   /**
    * Keeps the first answer: an insert under the id (the store's own compare-and-set). When a
-   * concurrent repeat stored one first, that one is returned and this one is dropped.
+   * concurrent repeat stored one first, that one is returned and this one is dropped. Through
+   * mongoose (`create`), not insertUnlessExists: the schema validates and casts the answer, whose
+   * body is whatever a handler returned.
    */
   async remember(answer: IdempotentAnswer): Promise<IdempotentAnswer> {
     try {
