@@ -4,11 +4,12 @@ import { insertUnlessExists } from './insert-unless-exists.js';
 
 interface Row {
   _id: string;
+  dueAt?: Date;
 }
 
 /** A model whose collection's insertOne answers as given (the store's side is the integration tests'). */
 function modelInserting(insertOne: (row: Row) => Promise<unknown>): Model<Row> {
-  return { collection: { insertOne } } as unknown as Model<Row>;
+  return { collection: { collectionName: 'rows', insertOne } } as unknown as Model<Row>;
 }
 
 describe('insertUnlessExists', () => {
@@ -34,5 +35,13 @@ describe('insertUnlessExists', () => {
     });
 
     await expect(insertUnlessExists(model, { _id: 'a' })).rejects.toThrow('connection closed');
+  });
+
+  it('refuses a row with an invalid date before writing it (the driver would store 1970)', async () => {
+    const inserted: Row[] = [];
+    const model = modelInserting(async (row) => inserted.push(row));
+
+    await expect(insertUnlessExists(model, { _id: 'a', dueAt: new Date(Number.NaN) })).rejects.toThrow('rows row a: not a valid date: dueAt');
+    expect(inserted).toEqual([]);
   });
 });

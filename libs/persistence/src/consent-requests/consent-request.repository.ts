@@ -54,8 +54,6 @@ export class ConsentRequestRepository {
   /** Creates the request unless it exists (idempotent: a replayed approval changes nothing). An insert on the deterministic id, a duplicate key being the no-op: one statement on FerretDB, where an upsert is a read and an insert. */
   async open(request: Omit<ConsentRequest, '_id' | 'status' | 'usedAt' | 'elapsedAt'>): Promise<void> {
     const { claimId, epoch, deadline, tokenHash, createdAt } = request;
-    // Written without mongoose's casting: an invalid date would be stored as 1970 and never replaced.
-    if (Number.isNaN(deadline.getTime())) throw new Error(`consent request of claim ${claimId} has no valid deadline`);
     const row: ConsentRequest = { _id: consentRequestId(claimId, epoch), claimId, epoch, deadline, tokenHash, status: 'open', createdAt };
     await insertUnlessExists(this.requests, row);
   }

@@ -78,7 +78,6 @@ export class DeadlineStore {
 
   /** Idempotent: a replayed event schedules nothing new (an insert on the deterministic id; a duplicate key is the no-op). */
   async schedule(deadline: ScheduleDeadline): Promise<void> {
-    if (Number.isNaN(deadline.dueAt.getTime())) throw new Error(`deadline ${deadline.kind} of claim ${deadline.claimId} has no valid due time`);
     const row: Deadline = {
       _id: DeadlineStore.keyOf(this.owner, deadline.kind, deadline.claimId, deadline.epoch, deadline.ref),
       owner: this.owner,
