@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './mongo-connection.js';
 export * from './trusted.js';
 export * from './leases.js';
+export * from './insert-unless-exists.js';
 export * from './claim-ledger/claim-transition.js';
 export * from './claim-ledger/claim-dossier.js';
 export * from './consent-requests/consent-request.repository.js';

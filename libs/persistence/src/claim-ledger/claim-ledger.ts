@@ -286,10 +286,7 @@ export class ClaimLedger {
         // Every step was applied before (a duplicate or replay), by this call or an earlier one, or its condition does not hold.
         return result(toView(await this.catchUp(current)));
       }
-      try {
-        await this.insert(rows);
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
+      if (!(await this.insert(rows))) {
         this.stats.conflicts++;
         let reread: ClaimTransition[];
         if (latest) {
@@ -385,11 +382,21 @@ export class ClaimLedger {
     return transitionsAfter(this.transitions, claimId, version, () => this.stats.roundTrips++);
   }
 
-  /** One round trip: an ordered insert stops at its first duplicate key, so what got in is a prefix of `rows`. */
-  private async insert(rows: ClaimTransition[]): Promise<void> {
+  /**
+   * One round trip; false when a row's key is taken (a conflict). A single row goes in with other
+   * writers' rows when they coincide (insertUnlessExists); several rows of one commit go as one
+   * ordered insert, which stops at its first duplicate key, so what got in is a prefix of `rows`.
+   */
+  private async insert(rows: ClaimTransition[]): Promise<boolean> {
     this.stats.roundTrips++;
-    if (rows.length === 1) await this.transitions.collection.insertOne(storedTransition(rows[0]) as never);
-    else await this.transitions.collection.insertMany(rows.map(storedTransition) as never[], { ordered: true });
+    if (rows.length === 1) return insertUnlessExists(this.transitions as never, storedTransition(rows[0]) as never);
+    try {
+      await this.transitions.collection.insertMany(rows.map(storedTransition) as never[], { ordered: true });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
   }
 
   /**
