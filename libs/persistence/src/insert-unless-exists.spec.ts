@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
 import type { Model } from 'mongoose';
 import { insertUnlessExists } from './insert-unless-exists.js';
@@ -158,6 +159,25 @@ describe('insertUnlessExists', () => {
       await expect(insertUnlessExists(model, { _id: 'a' })).rejects.toThrow('connection closed');
       await expect(insertUnlessExists(model, { _id: 'b' })).resolves.toBe(true);
       expect(inserted).toEqual(['b']);
+    });
+
+    it("a combined insert runs in its first row's caller's context (its trace), not in that of the call that started writing", async () => {
+      const caller = new AsyncLocalStorage<string>();
+      const first = held();
+      const seen: string[] = [];
+      const model = modelWith({
+        insertOne: async () => {
+          seen.push(`insertOne in ${caller.getStore()}`);
+          await first.promise;
+        },
+        insertMany: async () => void seen.push(`insertMany in ${caller.getStore()}`),
+      });
+
+      const answers = ['a', 'b', 'c'].map((id) => caller.run(id, () => insertUnlessExists(model, { _id: id })));
+      first.release();
+      await Promise.all(answers);
+
+      expect(seen).toEqual(['insertOne in a', 'insertMany in b']);
     });
 
     it('two collections do not wait for each other', async () => {

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Model } from 'mongoose';
 import { isDuplicateKeyError } from './errors.js';
 
@@ -34,6 +35,8 @@ interface RowCollection {
 interface WaitingRow {
   row: object;
   settle: (outcome: { inserted: boolean } | { error: unknown }) => void;
+  /** Runs a function in the caller's async context (its trace and request context). */
+  inCallerContext: <R>(fn: () => R) => R;
 }
 
 /** One combiner per collection object, so every caller of a collection shares its batches. */
@@ -60,7 +63,11 @@ class InsertCombiner {
 
   insert(row: object): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.waiting.push({ row, settle: (outcome) => ('error' in outcome ? reject(outcome.error) : resolve(outcome.inserted)) });
+      this.waiting.push({
+        row,
+        settle: (outcome) => ('error' in outcome ? reject(outcome.error) : resolve(outcome.inserted)),
+        inCallerContext: AsyncResource.bind(<R>(fn: () => R) => fn()),
+      });
       if (!this.writing) void this.drain();
     });
   }
@@ -77,8 +84,10 @@ class InsertCombiner {
 
   private async write(batch: WaitingRow[]): Promise<void> {
     try {
-      if (batch.length === 1) await this.collection.insertOne(batch[0]!.row);
-      else await this.collection.insertMany(batch.map((waiting) => waiting.row), { ordered: false });
+      // In the context of the batch's first caller, whoever started the drain: its store span is in that trace.
+      await batch[0]!.inCallerContext(() =>
+        batch.length === 1 ? this.collection.insertOne(batch[0]!.row) : this.collection.insertMany(batch.map((waiting) => waiting.row), { ordered: false }),
+      );
       for (const waiting of batch) waiting.settle({ inserted: true });
     } catch (error) {
       const rowErrors = batch.length === 1 ? new Map([[0, error]]) : writeErrorsByIndex(error);
