@@ -31,9 +31,9 @@ function held(): { promise: Promise<void>; release: () => void; fail: (error: un
 
 const duplicate = () => Object.assign(new Error('E11000 duplicate key error'), { code: 11000 });
 
-/** An unordered insertMany refusing some rows, as the driver reports it (the others went in). */
-function bulkError(writeErrors: Array<{ index: number; code: number; errmsg: string }>): Error {
-  return Object.assign(new Error('bulk write error'), { name: 'MongoBulkWriteError', code: writeErrors[0]?.code, writeErrors });
+/** An unordered insertMany refusing some rows, as the driver reports it: the others went in (insertedCount). */
+function bulkError(writeErrors: Array<{ index: number; code: number; errmsg: string }>, insertedCount: number): Error {
+  return Object.assign(new Error('bulk write error'), { name: 'MongoBulkWriteError', code: writeErrors[0]?.code, writeErrors, insertedCount });
 }
 
 describe('insertUnlessExists', () => {
@@ -102,7 +102,7 @@ describe('insertUnlessExists', () => {
       const model = modelWith({
         insertOne: () => first.promise,
         insertMany: async () => {
-          throw bulkError([{ index: 1, code: 11000, errmsg: 'E11000 duplicate key error' }]);
+          throw bulkError([{ index: 1, code: 11000, errmsg: 'E11000 duplicate key error' }], 2);
         },
       });
 
@@ -117,7 +117,7 @@ describe('insertUnlessExists', () => {
       const model = modelWith({
         insertOne: () => first.promise,
         insertMany: async () => {
-          throw bulkError([{ index: 0, code: 2, errmsg: 'invalid document' }]);
+          throw bulkError([{ index: 0, code: 2, errmsg: 'invalid document' }], 1);
         },
       });
 
@@ -141,6 +141,40 @@ describe('insertUnlessExists', () => {
       first.fail(outage);
 
       await expect(Promise.all(answers)).resolves.toEqual([outage, outage, outage]);
+    });
+
+    it("a connection failure the driver wraps (a bulk write error without row errors) reaches every caller as the driver's own error", async () => {
+      const first = held();
+      const reset = Object.assign(new Error('connect ECONNRESET 127.0.0.1:27017'), { name: 'MongoNetworkError' });
+      const wrapped = Object.assign(new Error(reset.message), { name: 'MongoBulkWriteError', writeErrors: [], insertedCount: 0, errorResponse: reset });
+      const model = modelWith({
+        insertOne: () => first.promise,
+        insertMany: async () => {
+          throw wrapped;
+        },
+      });
+
+      const answers = ['a', 'b', 'c'].map((id) => insertUnlessExists(model, { _id: id }).catch((error: unknown) => error));
+      first.release();
+
+      await expect(Promise.all(answers)).resolves.toEqual([true, reset, reset]);
+    });
+
+    it('row errors whose counts do not add up to the batch answer no row on a guess: every caller gets the error', async () => {
+      const first = held();
+      // One row refused, but the store says it inserted none of the other two.
+      const partial = bulkError([{ index: 0, code: 11000, errmsg: 'E11000 duplicate key error' }], 0);
+      const model = modelWith({
+        insertOne: () => first.promise,
+        insertMany: async () => {
+          throw partial;
+        },
+      });
+
+      const answers = ['a', 'b', 'c', 'd'].map((id) => insertUnlessExists(model, { _id: id }).catch((error: unknown) => error));
+      first.release();
+
+      await expect(Promise.all(answers)).resolves.toEqual([true, partial, partial, partial]);
     });
 
     it('after a failed insert the next rows are written again: one failure does not stop the collection', async () => {

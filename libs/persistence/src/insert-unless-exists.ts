@@ -84,16 +84,21 @@ class InsertCombiner {
 
   private async write(batch: WaitingRow[]): Promise<void> {
     try {
-      // In the context of the batch's first caller, whoever started the drain: its store span is in that trace.
+      // In the async context of the batch's first row's caller: the store command's span is in its trace.
       await batch[0]!.inCallerContext(() =>
         batch.length === 1 ? this.collection.insertOne(batch[0]!.row) : this.collection.insertMany(batch.map((waiting) => waiting.row), { ordered: false }),
       );
       for (const waiting of batch) waiting.settle({ inserted: true });
     } catch (error) {
-      const rowErrors = batch.length === 1 ? new Map([[0, error]]) : writeErrorsByIndex(error);
+      const rowErrors = batch.length === 1 ? new Map([[0, error]]) : writeErrorsByIndex(error, batch.length);
+      if (!rowErrors) {
+        // An error of the whole command (an outage): any row may or may not be in, as after a failed insertOne.
+        const commandError = unwrapped(error);
+        for (const waiting of batch) waiting.settle({ error: commandError });
+        return;
+      }
       for (const [index, waiting] of batch.entries()) {
-        // An error for the whole command (an outage): any row may or may not be in, as after a failed insertOne.
-        const rowError = rowErrors ? rowErrors.get(index) : error;
+        const rowError = rowErrors.get(index);
         if (rowError === undefined) waiting.settle({ inserted: true });
         else if (isDuplicateKeyError(rowError)) waiting.settle({ inserted: false });
         else waiting.settle({ error: rowError === error ? error : rowWriteError(rowError) });
@@ -103,17 +108,29 @@ class InsertCombiner {
 }
 
 /**
- * The rows an unordered insert refused, by index, when the error is about rows only (the others
- * went in, on MongoDB as on FerretDB); undefined when it is about the whole command.
+ * The rows an unordered insert refused, by index, when the error is about rows only: the store
+ * says it inserted every other row of the batch (on MongoDB as on FerretDB). Undefined when it is
+ * about the whole command, or when the counts do not add up to the batch (then no row is
+ * answered as in or out on a guess).
  */
-function writeErrorsByIndex(error: unknown): Map<number, unknown> | undefined {
-  const bulk = error as { name?: unknown; writeErrors?: unknown; writeConcernError?: unknown; err?: unknown };
-  if (bulk?.name !== 'MongoBulkWriteError' || bulk.writeConcernError || bulk.err) return undefined;
+function writeErrorsByIndex(error: unknown, rows: number): Map<number, unknown> | undefined {
+  const bulk = error as { name?: unknown; writeErrors?: unknown; insertedCount?: unknown };
+  if (bulk?.name !== 'MongoBulkWriteError') return undefined;
   const writeErrors = (Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]).filter(
     (entry): entry is { index: number } => typeof (entry as { index?: unknown } | undefined)?.index === 'number',
   );
-  if (writeErrors.length === 0) return undefined;
+  if (writeErrors.length === 0 || typeof bulk.insertedCount !== 'number' || bulk.insertedCount + writeErrors.length !== rows) return undefined;
   return new Map(writeErrors.map((entry) => [entry.index, entry]));
+}
+
+/**
+ * The driver's own error behind a bulk write's wrapper: mongodb 7 wraps a connection failure of
+ * an `insertMany` in a MongoBulkWriteError that keeps its message but not its name or labels,
+ * which is what tells an outage from a fault (isTransient, libs/kernel).
+ */
+function unwrapped(error: unknown): unknown {
+  const wrapped = error as { name?: unknown; errorResponse?: unknown };
+  return wrapped?.name === 'MongoBulkWriteError' && wrapped.errorResponse instanceof Error ? wrapped.errorResponse : error;
 }
 
 /** A refused row's write error as an Error of its own, keeping the store's code. */
