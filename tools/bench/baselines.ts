@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand } from '@cpor/domain';
+import { BusinessCalendar, decide, getPolicy, type Actor, type ClaimCommand, type ClaimState, type Outcome } from '@cpor/domain';
 import { createKafka, messagingConfigFromEnv } from '@cpor/messaging';
 import { relayBucketOf, storedTransition, type StoredTransition } from '@cpor/persistence';
 import { postgresWorkPerClaim, type PostgresWork } from './postgres-work.js';
@@ -41,11 +41,47 @@ function sampleClaim() {
   return { state: outcome.state, history: outcome.history };
 }
 
+const reviewer: Actor = { kind: 'reviewer', id: 'bench-reviewer', roles: ['poe-reviewer'] };
+const system: Actor = { kind: 'system', id: 'bench' };
+const DAY_MS = 86_400_000;
+
+/**
+ * The transitions of one claim's life in the pipeline, decided by the domain's own decide: for
+ * each, the state after it, its history entry and its events. The store baseline writes these, so
+ * its rows and snapshots hold what the ledger's hold, entry by entry (the history entry of a
+ * creation carries the whole claim, the later ones little). Until 2026-12-05 it wrote the
+ * creation's state and history entry at every version: snapshots about twice as heavy as the
+ * ledger's by the last transition, which slowed the baseline (docs/performance.md).
+ */
+export function sampleLifecycle(claimId: string): Array<{ state: ClaimState; history: Outcome['history']; events: Outcome['events'] }> {
+  const calendar = new BusinessCalendar({ timeZone: 'UTC' });
+  const policy = getPolicy('cpor-2020-06');
+  const start = Date.now();
+  const steps: Array<{ command: ClaimCommand; actor: Actor; at: number }> = [
+    { command: createCommand(claimId), actor: partner, at: start },
+    { command: { type: 'addPoe', document: { documentId: randomUUID(), fileName: 'poe.pdf', contentType: 'application/pdf', size: 52_000, sha256: 'a'.repeat(64) } }, actor: partner, at: start },
+    { command: { type: 'submit' }, actor: partner, at: start },
+    { command: { type: 'startReview' }, actor: reviewer, at: start },
+    { command: { type: 'approve', comment: 'PoE is signed by the customer' }, actor: reviewer, at: start },
+    { command: { type: 'requestConsent' }, actor: system, at: start },
+    // The customer's window has passed (the pipeline moves its clock 8 days).
+    { command: { type: 'elapseConsent' }, actor: system, at: start + 30 * DAY_MS },
+    { command: { type: 'recordEligibility', assessmentId: randomUUID(), eligible: true }, actor: system, at: start + 30 * DAY_MS },
+  ];
+  let state: ClaimState | null = null;
+  return steps.map(({ command, actor, at }) => {
+    const outcome = decide(state, command, actor, { now: new Date(at), policy, calendar });
+    state = outcome.state;
+    return { state: outcome.state, history: outcome.history, events: outcome.events };
+  });
+}
+
 /**
  * (a) The ledger's write set with the raw driver: for each of a claim's `transitions`, a findOne
- * of the snapshot, an insert of the transition row (state, history entry and the event, as the
- * ledger's rows hold) and an update of the snapshot (an insert the first time); `parallel` claims
- * at once, each claim's transitions in order. Returns claims per second.
+ * of the snapshot, an insert of the transition row (state, history entry and events, as the
+ * ledger's rows hold them) and an update of the snapshot (an insert the first time), with the
+ * states and history entries of a real claim's life (sampleLifecycle); `parallel` claims at once,
+ * each claim's transitions in order. Returns claims per second.
  */
 export async function storeBaseline(claims: number, transitions: number, parallel: number): Promise<{ claimsPerS: number; seconds: number; postgresPerClaim: PostgresWork | null }> {
   const client = new MongoClient(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
@@ -53,7 +89,8 @@ export async function storeBaseline(claims: number, transitions: number, paralle
   const db = client.db(`cpor_bench_raw_${randomUUID().slice(0, 8)}`);
   const rows = db.collection<StoredTransition>('claim_transitions');
   const snapshots = db.collection<Record<string, unknown> & { _id: string }>('claims');
-  const { state, history } = sampleClaim();
+  const life = sampleLifecycle(randomUUID());
+  if (transitions > life.length) throw new Error(`the store baseline knows ${life.length} transitions of a claim's life, not ${transitions}`);
   try {
     // Create the collections first, as the services have by the time claims arrive.
     await rows.insertOne({ _id: 'warm-up' } as never);
@@ -61,12 +98,22 @@ export async function storeBaseline(claims: number, transitions: number, paralle
     const oneClaim = async (claimId: string) => {
       for (let version = 1; version <= transitions; version++) {
         await snapshots.findOne({ _id: claimId });
-        const event = { id: randomUUID(), type: 'cpor.claim.bench.v1', source: 'cpor/bench', subject: claimId, time: new Date().toISOString(), data: { claimId, status: state.status, actor: partner, claim: state } };
+        const { state, history, events } = life[version - 1];
+        const at = new Date();
+        const commandId = randomUUID();
+        // The events as the ledger stores them: without the claim, which the row holds once (publishedEvent).
+        const outbox = events.map((event) => ({
+          topic: 'cpor.claim-events.v1',
+          event: { id: randomUUID(), type: event.type, source: 'cpor/bench', subject: claimId, time: at.toISOString(), data: { ...event.data, claimId, status: state.status, actor: { kind: partner.kind, id: partner.id } }, claimVersion: version, correlationId: commandId },
+        }));
+        const entry = { ...history, version, eventIds: outbox.map((o) => o.event.id) };
         // Stored as the ledger stores a row (its content in one JSON text: storedTransition).
-        const row = { _id: `${claimId}:${version}`, claimId, version, at: new Date(), commandId: randomUUID(), state, history: { ...history, version, eventIds: [event.id] }, outbox: [{ topic: 'cpor.claim-events.v1', event }], pending: true as const, relayBucket: relayBucketOf(claimId) };
-        await rows.insertOne(storedTransition(row));
-        if (version === 1) await snapshots.insertOne({ _id: claimId, version, state, status: state.status, history: [history], appliedCommandIds: [] });
-        else await snapshots.updateOne({ _id: claimId, version: version - 1 }, { $set: { version, state, status: state.status }, $push: { history } } as never);
+        const row = { _id: `${claimId}:${version}`, claimId, version, at, commandId, state, history: entry, outbox, pending: true as const, relayBucket: relayBucketOf(claimId) };
+        await rows.insertOne(storedTransition(row as never));
+        // The snapshot's fields as the ledger writes them (claim-ledger.ts, writeSnapshot).
+        const fields = { version, state, status: state.status, customerTenantId: state.customer.tenantId, customerName: state.customer.name, updatedAt: at, reviewQueued: false, reviewQueuedAt: null };
+        if (version === 1) await snapshots.insertOne({ _id: claimId, ...fields, partnerId: state.partnerId, createdAt: at, history: [entry], appliedCommandIds: [commandId] });
+        else await snapshots.updateOne({ _id: claimId, version: version - 1 }, { $set: fields, $push: { history: { $each: [entry] }, appliedCommandIds: { $each: [commandId] } } } as never);
       }
     };
     const started = process.hrtime.bigint();
