@@ -81,11 +81,14 @@ function intEnv(name, fallback) {
   return n;
 }
 
+// PostgreSQL by default: parallel writers run several times faster than on SQLite (`npm run
+// bench` compares them), and with the GIN twins (infra/postgres) its filters use indexes
+// (docs/operations.md).
+export const DEFAULT_FERRETDB_BACKEND = 'postgresql';
+
 function ferretDbBackendEnv() {
   const raw = (process.env.FERRETDB_BACKEND ?? '').trim();
-  // PostgreSQL by default: parallel writers run several times faster than on SQLite, and with the
-  // GIN twins (infra/postgres) its filters use indexes (docs/operations.md).
-  if (raw === '') return 'postgresql';
+  if (raw === '') return DEFAULT_FERRETDB_BACKEND;
   if (!Object.hasOwn(FERRETDB_BACKENDS, raw.toLowerCase())) {
     throw new InfraError(`FERRETDB_BACKEND=${raw} is not one of ${Object.keys(FERRETDB_BACKENDS).join(', ')}`);
   }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as infra from './infra.mjs';
+import { otherBackend } from './other-backend.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
@@ -63,28 +64,11 @@ let passed = jest('jest (unit, integration, e2e)', resultsFile, jestArgs);
 
 // The integration tests again on FerretDB's other backend (SQLite when the default is
 // PostgreSQL): both must hold the same guarantees. A second FerretDB on its own port and cache
-// (sharing the built binaries), stopped afterwards. Skipped when a subset of tests was asked for.
+// (scripts/other-backend.mjs), stopped afterwards. Skipped when a subset of tests was asked for.
 const otherResultsFile = path.join(root, '.cache', 'jest-results-other-backend.json');
 fs.rmSync(otherResultsFile, { force: true });
 if (jestArgs.length === 0 && !process.env.MONGO_URL) {
-  const mainBackend = process.env.FERRETDB_BACKEND || 'postgresql';
-  const other = mainBackend === 'postgresql' ? 'sqlite' : 'postgresql';
-  const port = process.env.OTHER_BACKEND_MONGO_PORT || '27018';
-  const cache = path.join(root, '.cache', `infra-${other}`);
-  const mainBin = path.resolve(process.env.INFRA_CACHE_DIR || path.join(root, '.cache', 'infra'), 'bin');
-  fs.mkdirSync(cache, { recursive: true });
-  if (!fs.existsSync(path.join(cache, 'bin'))) fs.symlinkSync(mainBin, path.join(cache, 'bin'));
-  // Kafka is the main run's (reused): its CA file, which the SASL_SSL tests read, is in the main cache.
-  fs.mkdirSync(path.join(cache, 'kafka'), { recursive: true });
-  const mainTls = path.resolve(mainBin, '..', 'kafka', 'tls');
-  if (!fs.existsSync(path.join(cache, 'kafka', 'tls'))) fs.symlinkSync(mainTls, path.join(cache, 'kafka', 'tls'));
-  const env = {
-    FERRETDB_BACKEND: other,
-    MONGO_PORT: port,
-    POSTGRES_PORT: process.env.OTHER_BACKEND_POSTGRES_PORT || '5434',
-    INFRA_CACHE_DIR: cache,
-    MONGO_URL: `mongodb://127.0.0.1:${port}`,
-  };
+  const { other, env } = otherBackend(root);
   passed = jest(`jest (integration on FerretDB/${other})`, otherResultsFile, ['--selectProjects', 'integration'], env) && passed;
   run(`stopping FerretDB/${other}`, process.execPath, [path.join(root, 'scripts', 'infra.mjs'), 'down'], env);
 }

@@ -81,10 +81,15 @@ export function sampleLifecycle(claimId: string): Array<{ state: ClaimState; his
  * of the snapshot, an insert of the transition row (state, history entry and events, as the
  * ledger's rows hold them) and an update of the snapshot (an insert the first time), with the
  * states and history entries of a real claim's life (sampleLifecycle); `parallel` claims at once,
- * each claim's transitions in order. Returns claims per second.
+ * each claim's transitions in order, on the run's store or on `mongoUrl`. Returns claims per second.
  */
-export async function storeBaseline(claims: number, transitions: number, parallel: number): Promise<{ claimsPerS: number; seconds: number; postgresPerClaim: PostgresWork | null }> {
-  const client = new MongoClient(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
+export async function storeBaseline(
+  claims: number,
+  transitions: number,
+  parallel: number,
+  mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+): Promise<{ claimsPerS: number; seconds: number; postgresPerClaim: PostgresWork | null }> {
+  const client = new MongoClient(mongoUrl);
   await client.connect();
   const db = client.db(`cpor_bench_raw_${randomUUID().slice(0, 8)}`);
   const rows = db.collection<StoredTransition>('claim_transitions');

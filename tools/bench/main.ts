@@ -4,7 +4,8 @@
  *   1. publishing N lifecycle events: KafkaPublisher (envelope + one sendBatch) vs raw kafkajs sendBatch
  *   2. N claim transitions, 16 claims at once: ClaimLedger.execute (read snapshot, decide, insert the
  *      transition row, advance the snapshot) vs a raw updateOne; prints store round trips per transition
- *   3. end to end, at each of BENCH_SIZES (default 500 and BENCH_CLAIMS=5000): the pipeline from
+ *   3. FerretDB's two backends, a claim's write set one claim at a time and 16 at once on each (backends.ts)
+ *   4. end to end, at each of BENCH_SIZES (default 500 and BENCH_CLAIMS=5000): the pipeline from
  *      upstream request to assessment and emails (pipeline.ts), each size right after its two
  *      baselines (baselines.ts); writes reports/bench.json. See docs/performance.md.
  * Servers: the local ones (`npm run infra -- up`), or KAFKA_BROKERS (with KAFKA_SASL_* and KAFKA_TLS* for a
@@ -19,6 +20,7 @@ import { BusinessCalendar } from '@cpor/domain';
 import { createKafka, KafkaPublisher, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } from '@cpor/persistence';
 import { SystemClock } from '@cpor/kernel';
+import { backendOf, compareBackends, printBackendComparison, type BackendComparison } from './backends.js';
 import { chainBaseline, createCommand, partner, storeBaseline } from './baselines.js';
 import { runPipeline, type PipelineFigures } from './pipeline.js';
 import { describePostgresWork, type PostgresWork } from './postgres-work.js';
@@ -202,6 +204,17 @@ function printSummary(f: SizeFigures): void {
 
 // BENCH_SEAMS=0 skips the seam benchmarks (quick tries of the pipeline).
 const seams = process.env.BENCH_SEAMS === '0' ? {} : { kafka_ratio: round(await benchPublishing(), 3), ...(({ ratio, roundTripsPerTransition }) => ({ ledger_ratio: round(ratio, 3), ledger_round_trips_per_transition: round(roundTripsPerTransition, 2) }))(await benchLedger()) };
+// BENCH_BACKENDS=0 skips the comparison of FerretDB's backends; BENCH_BACKEND_CLAIMS sizes it.
+const storeDescription = ferretDbBackend();
+let backends: BackendComparison | { skipped: string } = { skipped: 'BENCH_BACKENDS=0' };
+if (process.env.BENCH_BACKENDS !== '0') {
+  const runBackend = backendOf(storeDescription);
+  backends = runBackend
+    ? await compareBackends(runBackend, Number(process.env.BENCH_BACKEND_CLAIMS ?? 64), TRANSITIONS_PER_CLAIM, PARALLEL)
+    : { skipped: `the store is not the local FerretDB (${storeDescription})` };
+  if ('skipped' in backends) console.log(`\nFerretDB backends not compared: ${backends.skipped}`);
+  else printBackendComparison(backends);
+}
 const sizes: Record<string, SizeFigures> = {};
 for (const claims of SIZES) {
   sizes[claims] = await benchSize(claims);
@@ -211,9 +224,10 @@ const largest = sizes[Math.max(...SIZES)];
 const report = {
   generated_at: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', total_memory_mb: Math.round(os.totalmem() / 2 ** 20), os: `${os.type()} ${os.release()}`, node: process.version },
-  ferretdb_backend: ferretDbBackend(),
+  ferretdb_backend: storeDescription,
   settings: { sizes: SIZES, reviewers: REVIEWERS, topic_hops: TOPIC_HOPS, transitions_per_claim: TRANSITIONS_PER_CLAIM, parallel_store_claims: PARALLEL },
   seams,
+  backends,
   pipeline_claims_per_s: largest.pipeline_claims_per_s,
   store_claims_per_s: largest.store_claims_per_s,
   chain_claims_per_s: largest.chain_claims_per_s,
