@@ -39,15 +39,22 @@ interface OtherBackend {
   env: Record<string, string>;
 }
 
-/** The backend of the run's store, from `infra.mjs status`'s "FerretDB on PostgreSQL"; null when the store is not the local FerretDB. */
-export function backendOf(description: string): Backend | null {
-  const name = /^FerretDB on (\w+)$/.exec(description)?.[1]?.toLowerCase();
+/**
+ * The backend of the run's store, from `infra.mjs status`: its FerretDB line must say it is up,
+ * at the host and port MONGO_URL names. Null otherwise (MongoDB, a store elsewhere, FerretDB down).
+ */
+export function runStoreBackend(status: string, mongoUrl: string): Backend | null {
+  const line = status.split('\n').find((l) => l.startsWith('mongodb '));
+  const match = line === undefined ? null : /^mongodb\s+up\s.*?(mongodb:\/\/\S+)\s+\(FerretDB on (\w+)\)/.exec(line);
+  if (!match || new URL(match[1]).host !== new URL(mongoUrl).host) return null;
+  const name = match[2].toLowerCase();
   return name === 'postgresql' || name === 'sqlite' ? name : null;
 }
 
-async function measure(mongoUrl: string, claims: number, transitions: number, parallel: number): Promise<BackendFigures> {
-  const one = await storeBaseline(claims, transitions, 1, mongoUrl);
-  const many = await storeBaseline(claims, transitions, parallel, mongoUrl);
+async function measure(mongoUrl: string | undefined, claims: number, transitions: number, parallel: number): Promise<BackendFigures> {
+  const options = { mongoUrl, postgresWork: false };
+  const one = await storeBaseline(claims, transitions, 1, options);
+  const many = await storeBaseline(claims, transitions, parallel, options);
   return {
     one_at_a_time_claims_per_s: round(one.claimsPerS, 1),
     parallel_claims_per_s: round(many.claimsPerS, 1),
@@ -74,13 +81,22 @@ export async function compareBackends(main: Backend, claims: number, transitions
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   const backends: BackendComparison['backends'] = {};
-  backends[main] = await measure(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', claims, transitions, parallel);
-  infra('up');
+  backends[main] = await measure(undefined, claims, transitions, parallel);
+  // Stopped also after a start that failed halfway (PostgreSQL up, FerretDB not); the first
+  // failure is the one reported.
+  let failure: unknown;
   try {
+    infra('up');
     backends[other.other] = await measure(other.env.MONGO_URL, claims, transitions, parallel);
-  } finally {
-    infra('down');
+  } catch (error) {
+    failure = error;
   }
+  try {
+    infra('down');
+  } catch (error) {
+    failure ??= error;
+  }
+  if (failure !== undefined) throw failure;
   return { claims, parallel, run_backend: main, default_backend: other.defaultBackend, backends, faster_under_concurrency: fasterUnderConcurrency(backends) };
 }
 

@@ -81,15 +81,16 @@ export function sampleLifecycle(claimId: string): Array<{ state: ClaimState; his
  * of the snapshot, an insert of the transition row (state, history entry and events, as the
  * ledger's rows hold them) and an update of the snapshot (an insert the first time), with the
  * states and history entries of a real claim's life (sampleLifecycle); `parallel` claims at once,
- * each claim's transitions in order, on the run's store or on `mongoUrl`. Returns claims per second.
+ * each claim's transitions in order, on the run's store or on `mongoUrl`. Returns claims per
+ * second and, unless `postgresWork` is false, what PostgreSQL did per claim.
  */
 export async function storeBaseline(
   claims: number,
   transitions: number,
   parallel: number,
-  mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017',
+  { mongoUrl, postgresWork = true }: { mongoUrl?: string; postgresWork?: boolean } = {},
 ): Promise<{ claimsPerS: number; seconds: number; postgresPerClaim: PostgresWork | null }> {
-  const client = new MongoClient(mongoUrl);
+  const client = new MongoClient(mongoUrl ?? process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
   await client.connect();
   const db = client.db(`cpor_bench_raw_${randomUUID().slice(0, 8)}`);
   const rows = db.collection<StoredTransition>('claim_transitions');
@@ -131,7 +132,7 @@ export async function storeBaseline(
     };
     await Promise.all(Array.from({ length: parallel }, lane));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { claimsPerS: claims / seconds, seconds, postgresPerClaim: await postgresWorkPerClaim(db.databaseName, claims) };
+    return { claimsPerS: claims / seconds, seconds, postgresPerClaim: postgresWork ? await postgresWorkPerClaim(db.databaseName, claims) : null };
   } finally {
     await db.dropDatabase().catch(() => undefined);
     await client.close();

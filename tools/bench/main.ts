@@ -20,7 +20,7 @@ import { BusinessCalendar } from '@cpor/domain';
 import { createKafka, KafkaPublisher, MessagingAdmin, messagingConfigFromEnv } from '@cpor/messaging';
 import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection } from '@cpor/persistence';
 import { SystemClock } from '@cpor/kernel';
-import { backendOf, compareBackends, printBackendComparison, type BackendComparison } from './backends.js';
+import { compareBackends, printBackendComparison, runStoreBackend, type BackendComparison } from './backends.js';
 import { chainBaseline, createCommand, partner, storeBaseline } from './baselines.js';
 import { runPipeline, type PipelineFigures } from './pipeline.js';
 import { describePostgresWork, type PostgresWork } from './postgres-work.js';
@@ -152,14 +152,19 @@ interface SizeFigures extends PipelineFigures {
   p99_ms: Record<string, number>;
 }
 
-/** FerretDB's backend as `npm run infra -- status` reports it (else the env's choice). */
-function ferretDbBackend(): string {
+/** What `npm run infra -- status` says of the local servers; null when it cannot say. */
+function infraStatus(): string | null {
   try {
-    const status = execFileSync(process.execPath, ['scripts/infra.mjs', 'status'], { encoding: 'utf8' });
-    return /\((FerretDB on \w+)/.exec(status)?.[1] ?? 'unknown';
+    return execFileSync(process.execPath, ['scripts/infra.mjs', 'status'], { encoding: 'utf8' });
   } catch {
-    return `FerretDB on ${process.env.FERRETDB_BACKEND ?? 'postgresql'} (not checked)`;
+    return null;
   }
+}
+
+/** FerretDB's backend as `npm run infra -- status` reports it (else the env's choice). */
+function ferretDbBackend(status: string | null): string {
+  if (status === null) return `FerretDB on ${process.env.FERRETDB_BACKEND ?? 'postgresql'} (not checked)`;
+  return /\((FerretDB on \w+)/.exec(status)?.[1] ?? 'unknown';
 }
 
 async function benchSize(claims: number): Promise<SizeFigures> {
@@ -205,13 +210,16 @@ function printSummary(f: SizeFigures): void {
 // BENCH_SEAMS=0 skips the seam benchmarks (quick tries of the pipeline).
 const seams = process.env.BENCH_SEAMS === '0' ? {} : { kafka_ratio: round(await benchPublishing(), 3), ...(({ ratio, roundTripsPerTransition }) => ({ ledger_ratio: round(ratio, 3), ledger_round_trips_per_transition: round(roundTripsPerTransition, 2) }))(await benchLedger()) };
 // BENCH_BACKENDS=0 skips the comparison of FerretDB's backends; BENCH_BACKEND_CLAIMS sizes it.
-const storeDescription = ferretDbBackend();
+const status = infraStatus();
+const storeDescription = ferretDbBackend(status);
 let backends: BackendComparison | { skipped: string } = { skipped: 'BENCH_BACKENDS=0' };
 if (process.env.BENCH_BACKENDS !== '0') {
-  const runBackend = backendOf(storeDescription);
+  const runBackend = status === null ? null : runStoreBackend(status, process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
   backends = runBackend
-    ? await compareBackends(runBackend, Number(process.env.BENCH_BACKEND_CLAIMS ?? 64), TRANSITIONS_PER_CLAIM, PARALLEL)
-    : { skipped: `the store is not the local FerretDB (${storeDescription})` };
+    ? await compareBackends(runBackend, Number(process.env.BENCH_BACKEND_CLAIMS ?? 64), TRANSITIONS_PER_CLAIM, PARALLEL).catch((error: unknown) => ({
+        skipped: `the comparison failed: ${error instanceof Error ? error.message : String(error)}`,
+      }))
+    : { skipped: "the run's store (MONGO_URL) is not a FerretDB that `npm run infra` runs here" };
   if ('skipped' in backends) console.log(`\nFerretDB backends not compared: ${backends.skipped}`);
   else printBackendComparison(backends);
 }
