@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Backend } from '../faults/stack.js';
 import { storeBaseline } from './baselines.js';
 import { round } from './processes.js';
 
@@ -11,8 +12,6 @@ import { round } from './processes.js';
  * `parallel` claims at once: the default backend is the one that is faster under concurrency
  * (docs/operations.md, "FerretDB's backend"), and this shows whether it still is.
  */
-
-export type Backend = 'postgresql' | 'sqlite';
 
 export interface BackendFigures {
   one_at_a_time_claims_per_s: number;

@@ -118,7 +118,7 @@ export async function storeBaseline(
         const entry = { ...history, version, eventIds: outbox.map((o) => o.event.id) };
         // Stored as the ledger stores a row (its content in one JSON text: storedTransition).
         const row = { _id: `${claimId}:${version}`, claimId, version, at, commandId, state, history: entry, outbox, pending: true as const, relayBucket: relayBucketOf(claimId) };
-        await rows.insertOne(storedTransition(row as never));
+        await rows.insertOne(storedTransition(row));
         // The snapshot's fields as the ledger writes them (claim-ledger.ts, writeSnapshot).
         const fields = { version, state, status: state.status, customerTenantId: state.customer.tenantId, customerName: state.customer.name, updatedAt: at, reviewQueued: false, reviewQueuedAt: null };
         if (version === 1) await snapshots.insertOne({ _id: claimId, ...fields, partnerId: state.partnerId, createdAt: at, history: [entry], appliedCommandIds: [commandId] });
