@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { daysFrom, deadlineModel, DeadlinePoller, DeadlineStore, openMongoConnection, pollDayOf, type Deadline } from '@cpor/persistence';
 import { SystemClock } from '@cpor/kernel';
+import { BusinessCalendar, EVENT_TYPES, POLICIES, type ClaimState } from '@cpor/domain';
+import { planReviewDeadlines } from '../../apps/review/src/deadlines/review-deadline-plan.js';
+import { applyDeadlinePlan } from '../../apps/review/src/deadlines/review-deadlines.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -122,6 +125,42 @@ describe('deadline poller on the real MongoDB-wire server', () => {
     // The event of epoch 3 or later that makes it moot cancels it.
     await store.cancel('c1', ['partner-response'], 3);
     expect(await store.pendingFor('c1')).toEqual([]);
+  });
+
+  it("review's deadlines under a replay: an old event of the epoch leaves a later dispute's answer timer running; the dispute's decision ends it for good", async () => {
+    const store = new DeadlineStore(deadlineModel(connection), 'review', new ManualClock());
+    const calendar = new BusinessCalendar({ timeZone: 'UTC' });
+    const claimId = `claim-${randomUUID().slice(0, 8)}`;
+    const at = new Date().toISOString();
+    const rejected = {
+      id: claimId,
+      policyId: Object.keys(POLICIES)[0],
+      status: 'Rejected',
+      statusEpoch: 5,
+      statusChangedAt: at,
+      rejection: { reason: 'insufficient-poe', rejectedAt: at, disputeUntil: new Date(Date.now() + 30 * 24 * HOUR_MS).toISOString() },
+      disputes: [],
+    } as unknown as ClaimState;
+    const dispute = { id: 'd1', openedAt: at, poeDocumentIds: [], dueAt: new Date(Date.now() + 5 * 24 * HOUR_MS).toISOString() };
+    const disputed = { ...rejected, disputes: [dispute] } as ClaimState;
+    const sustained = { ...rejected, disputes: [{ ...dispute, decision: 'sustained', decidedAt: at }] } as ClaimState;
+    const apply = (type: string, claim: ClaimState) => applyDeadlinePlan(store, planReviewDeadlines(type, claim, calendar), claim);
+    const pending = async () => (await store.pendingFor(claimId)).map((deadline) => deadline._id);
+    const timer = DeadlineStore.keyOf('review', 'dispute-answer', claimId, 5, 'd1');
+
+    await apply(EVENT_TYPES.rejected, rejected);
+    await apply(EVENT_TYPES.disputed, disputed);
+    expect(await pending()).toEqual([timer]);
+    // The review group replayed: the rejection (its claim had no dispute yet), then the dispute.
+    await apply(EVENT_TYPES.rejected, rejected);
+    await apply(EVENT_TYPES.disputed, disputed);
+    expect(await pending()).toEqual([timer]);
+    // Sustained: the claim stays Rejected in epoch 5, and the dispute's timer ends; replays do not revive it.
+    await apply(EVENT_TYPES.disputeDecided, sustained);
+    expect(await pending()).toEqual([]);
+    await apply(EVENT_TYPES.disputed, disputed);
+    await apply(EVENT_TYPES.rejected, rejected);
+    expect(await pending()).toEqual([]);
   });
 
   it('a round that could not take the lease is not counted as a poll: the sweep runs again once the lease is free', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, cancellableDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, pendingTransitionsInBucket, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
+import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, cancellableDeadlinesQuery, exactDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, pendingTransitionsInBucket, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
 
 /**
  * Every query on a hot path (relay, deadline poller, mail sender, review queue, claim list, the
@@ -55,6 +55,7 @@ describe('hot queries are pushed down to the store', () => {
       ['lease lookup', leaseModel(connection), { key: 'outbox-relay' }],
       ['metrics: pending deadlines of an owner', deadlineModel(connection), pendingDeadlinesQuery('review')],
       ['deadlines: cancelling the pending ones of a claim', deadlineModel(connection), cancellableDeadlinesQuery('review', 'claim-1', ['x'], 3)],
+      ['deadlines: cancelling the ones a decided dispute ended', deadlineModel(connection), exactDeadlinesQuery('claim-1', ['review:dispute-answer:claim-1:3:d1'])],
       ['metrics: queued emails', deliveryModel(connection), QUEUED_DELIVERIES],
     ];
     const notPushedDown: string[] = [];
@@ -99,6 +100,7 @@ describe('hot queries are pushed down to the store', () => {
       ['lease lookup', leaseModel(connection), { key: 'delivery:7' }],
       ['metrics: pending deadlines of an owner', deadlineModel(connection), pendingDeadlinesQuery('review')],
       ['deadlines: cancelling the pending ones of a claim', deadlineModel(connection), cancellableDeadlinesQuery('review', 'claim-1', ['x'], 3)],
+      ['deadlines: cancelling the ones a decided dispute ended', deadlineModel(connection), exactDeadlinesQuery('claim-1', ['review:dispute-answer:claim-1:3:d1'])],
       ['metrics: queued emails', deliveryModel(connection), QUEUED_DELIVERIES],
     ];
     const scanned: string[] = [];

@@ -27,10 +27,35 @@ describe('which review deadlines a lifecycle event schedules and cancels', () =>
     expect(started.schedule.map((deadline) => deadline.kind)).toEqual(['decision']);
     expect(started.cancel).toEqual(['review-start', 'partner-response', 'dispute-answer']);
     const approved = planReviewDeadlines(EVENT_TYPES.approved, claim({ status: 'Approved', statusEpoch: 4 }), calendar);
-    expect(approved).toEqual({ cancel: ['review-start', 'decision', 'partner-response', 'dispute-answer'], schedule: [] });
+    expect(approved).toEqual({ cancel: ['review-start', 'decision', 'partner-response', 'dispute-answer'], ended: [], schedule: [] });
   });
 
   it('events review does not plan on change nothing', () => {
-    expect(planReviewDeadlines(EVENT_TYPES.commented, claim({ status: 'Submitted', statusEpoch: 2 }), calendar)).toEqual({ cancel: [], schedule: [] });
+    expect(planReviewDeadlines(EVENT_TYPES.commented, claim({ status: 'Submitted', statusEpoch: 2 }), calendar)).toEqual({ cancel: [], ended: [], schedule: [] });
+  });
+
+  describe('disputes: the running deadline changes within one status epoch (Rejected)', () => {
+    const rejection = { reason: 'insufficient-poe', rejectedAt: at, disputeUntil: '2026-07-01T14:00:00.000Z' } as ClaimState['rejection'];
+    const d1 = { id: 'd1', openedAt: at, poeDocumentIds: [], dueAt: '2026-06-08T14:00:00.000Z' };
+
+    it('a dispute opened starts its answer timer; nothing of the epoch is ended', () => {
+      const plan = planReviewDeadlines(EVENT_TYPES.disputed, claim({ status: 'Rejected', statusEpoch: 5, rejection, disputes: [d1] }), calendar);
+      expect(plan.schedule).toEqual([{ kind: 'dispute-answer', dueAt: new Date(d1.dueAt), ref: 'd1' }]);
+      expect(plan.ended).toEqual([]);
+    });
+
+    it('a sustained dispute ends its own answer timer by key (the claim stays Rejected, in the same epoch)', () => {
+      const decided = { ...d1, decision: 'sustained' as const, decidedAt: at };
+      const plan = planReviewDeadlines(EVENT_TYPES.disputeDecided, claim({ status: 'Rejected', statusEpoch: 5, rejection, disputes: [decided] }), calendar);
+      expect(plan.ended).toEqual([{ kind: 'dispute-answer', ref: 'd1' }]);
+      expect(plan.schedule).toEqual([]);
+    });
+
+    it('an overturned dispute changes the status: its timer is one of the earlier epoch, cancelled by kind', () => {
+      const decided = { ...d1, decision: 'overturned' as const, decidedAt: at };
+      const plan = planReviewDeadlines(EVENT_TYPES.disputeDecided, claim({ status: 'UnderReview', statusEpoch: 6, disputes: [decided] }), calendar);
+      expect(plan.ended).toEqual([]);
+      expect(plan.cancel).toContain('dispute-answer');
+    });
   });
 });

@@ -2,11 +2,11 @@ import { Controller, Inject, Injectable, Logger, type BeforeApplicationShutdown,
 import { Payload } from '@nestjs/microservices';
 import { type StoreConnection, ClaimLedger, DeadlinePoller, DeadlineStore, deadlineModel, type Deadline } from '@cpor/persistence';
 import { type CloudEvent, type LifecycleEventData, assertLifecycleEvent, TOPICS, typesOn } from '@cpor/contracts';
-import { BusinessCalendar, DomainError, type Actor, type ClaimCommand } from '@cpor/domain';
+import { BusinessCalendar, DomainError, type Actor, type ClaimCommand, type ClaimState } from '@cpor/domain';
 import { DEFAULT_RETRY_POLICY, OnEvent } from '@cpor/messaging';
 import { MONGO_CONNECTION, SERVICE_CONFIG, ServiceMetrics, type ServiceConfig } from '@cpor/platform';
 import { CLOCK, type Clock } from '@cpor/kernel';
-import { planReviewDeadlines, REVIEW_DEADLINES, type ReviewDeadlineKind } from './review-deadline-plan.js';
+import { planReviewDeadlines, REVIEW_DEADLINES, type DeadlinePlan, type ReviewDeadlineKind } from './review-deadline-plan.js';
 
 const SYSTEM: Actor = { kind: 'system', id: 'review-deadlines' };
 
@@ -46,11 +46,7 @@ export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async apply(type: string, claim: LifecycleEventData['claim']): Promise<void> {
-    const plan = planReviewDeadlines(type, claim, this.calendar);
-    if (plan.cancel.length > 0) await this.store.cancel(claim.id, plan.cancel, claim.statusEpoch);
-    for (const deadline of plan.schedule) {
-      await this.store.schedule({ kind: deadline.kind, claimId: claim.id, epoch: claim.statusEpoch, dueAt: deadline.dueAt, ref: deadline.ref });
-    }
+    await applyDeadlinePlan(this.store, planReviewDeadlines(type, claim, this.calendar), claim);
   }
 
   private async fire(deadline: Deadline): Promise<void> {
@@ -61,6 +57,19 @@ export class ReviewDeadlines implements OnApplicationBootstrap, BeforeApplicatio
       if (!(error instanceof DomainError)) throw error;
       this.logger.log(`deadline ${deadline.kind} of claim ${deadline.claimId} is moot (${error.code})`);
     }
+  }
+}
+
+/**
+ * Writes an event's deadline plan for the claim as it stood after the event. By kind, it cancels
+ * only deadlines of earlier status epochs: the event's own epoch may hold timers started after
+ * it (a dispute opened later), which a replay of the event must leave running.
+ */
+export async function applyDeadlinePlan(store: DeadlineStore, plan: DeadlinePlan, claim: Pick<ClaimState, 'id' | 'statusEpoch'>): Promise<void> {
+  if (plan.cancel.length > 0) await store.cancel(claim.id, plan.cancel, claim.statusEpoch - 1);
+  if (plan.ended.length > 0) await store.cancelExact(claim.id, plan.ended.map((deadline) => ({ ...deadline, epoch: claim.statusEpoch })));
+  for (const deadline of plan.schedule) {
+    await store.schedule({ kind: deadline.kind, claimId: claim.id, epoch: claim.statusEpoch, dueAt: deadline.dueAt, ref: deadline.ref });
   }
 }
 

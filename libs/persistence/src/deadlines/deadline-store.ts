@@ -105,6 +105,16 @@ export class DeadlineStore {
     await this.deadlines.updateMany(cancellableDeadlinesQuery(this.owner, claimId, kinds, upToEpoch), { $set: { status: 'cancelled' } }).exec();
   }
 
+  /**
+   * Cancels these deadlines of the claim, by their keys, if still pending: what an event ended
+   * within its own status epoch (a sustained dispute's answer timer). A deadline once ended stays
+   * ended, so no replay can wrongly cancel by key.
+   */
+  async cancelExact(claimId: string, deadlines: ReadonlyArray<Omit<ScheduleDeadline, 'claimId' | 'dueAt'>>): Promise<void> {
+    const ids = deadlines.map((deadline) => DeadlineStore.keyOf(this.owner, deadline.kind, claimId, deadline.epoch, deadline.ref));
+    await this.deadlines.updateMany(exactDeadlinesQuery(claimId, ids), { $set: { status: 'cancelled' } }).exec();
+  }
+
   async pendingFor(claimId: string): Promise<Deadline[]> {
     return this.deadlines.find({ owner: this.owner, claimId, status: 'pending' }).sort({ dueAt: 1 }).lean<Deadline[]>().exec();
   }
@@ -219,6 +229,11 @@ export function dueDeadlinesQuery(owner: string, now: Date, wallClock: Date, pol
  */
 export function cancellableDeadlinesQuery(owner: string, claimId: string, kinds: readonly string[], upToEpoch: number): Record<string, unknown> {
   return { claimId, owner: op({ $in: [owner] }), status: op({ $in: ['pending'] }), kind: op({ $in: [...kinds] }), epoch: op({ $lte: upToEpoch }) };
+}
+
+/** These pending deadlines of a claim, by key: `claimId` is the equality pushed down (as in cancellableDeadlinesQuery). */
+export function exactDeadlinesQuery(claimId: string, ids: readonly string[]): Record<string, unknown> {
+  return { claimId, _id: op({ $in: ids.map(String) }), status: op({ $in: ['pending'] }) };
 }
 
 /** The owner's pending deadlines (equalities the store pushes down): what metrics read. */
