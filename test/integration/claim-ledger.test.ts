@@ -579,6 +579,41 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     expect(new Set(eventIds).size).toBe(eventIds.length);
   });
 
+  it("a log insert whose answer is lost (the store slower than the driver's health probe, which then fails what is in flight) is sent again and answered as applied, once", async () => {
+    const [intake] = ledgers;
+    proxy.delayReplies(0);
+    const claimIds = Array.from({ length: 6 }, () => randomUUID());
+    for (const claimId of claimIds) {
+      await intake.create(createCommand(claimId), partner, { commandId: claimId }, [
+        { command: { type: 'addPoe', document: poe }, options: { commandId: `${claimId}:poe` } },
+        { command: { type: 'submit' }, options: { commandId: `${claimId}:submit` } },
+      ]);
+    }
+    // Snapshots read and written at full speed, the log through the proxy: the inserts reach the
+    // store and are applied, their answers are held longer than the driver's probe waits (3 s:
+    // connectTimeoutMS), and the driver fails the operations in flight.
+    const direct = await openMongoConnection(MONGO_URL, dbName);
+    const unsure = new ClaimLedger(claimModel(direct), claimTransitionModel(connections[1]), clock, calendar, 'cpor/unsure');
+    try {
+      proxy.delayReplies(6_000);
+      // Partner HTTP comments without an Idempotency-Key or If-Match: nothing would tell a retry from a new command.
+      const settled = Promise.allSettled(claimIds.map((claimId) => unsure.execute(claimId, { type: 'comment', text: `lost answer ${claimId}` }, partner)));
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      proxy.delayReplies(0);
+      const outcomes = await settled;
+      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      expect(unsure.stats.resentInserts).toBeGreaterThan(0);
+      for (const claimId of claimIds) {
+        const claim = (await intake.get(claimId))!;
+        expect(claim.history.filter((entry) => entry.action === 'comment')).toHaveLength(1);
+        expect(claim.version).toBe(4);
+      }
+    } finally {
+      proxy.delayReplies(0);
+      await direct.close();
+    }
+  });
+
   it('a store outage during commands committed together is an outage (retried), never a fault of the request; the retry applies each once', async () => {
     const [intake] = ledgers;
     proxy.delayReplies(0);

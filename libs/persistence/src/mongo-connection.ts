@@ -90,8 +90,10 @@ export async function openMongoConnection(url: string, dbName: string, serverSel
     // Poll the server's state: the streaming monitor (awaitable hello) was seen not to notice,
     // for minutes, that a store which had dropped its connections was back.
     serverMonitoringMode: 'poll',
-    // Bounds connecting and the monitor's probe (not operations: a slow store is waited for,
-    // never timed out, so an applied write is never answered as failed).
+    // Bounds connecting and the monitor's probe. Operations have no timeout: a slow store is
+    // waited for. But when the probe times out the driver fails the operations in flight
+    // (PoolClearedOnNetworkError), applied or not: the claim ledger sends such a log insert again
+    // until the store says whether it is in (ClaimLedger, UNSURE_INSERT_RETRY_MS).
     connectTimeoutMS: 3_000,
     autoIndex: true,
   });

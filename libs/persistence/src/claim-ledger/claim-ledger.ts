@@ -12,7 +12,7 @@ import {
   type ClaimState,
   type ClaimStatus,
 } from '@cpor/domain';
-import { amendRequestContext, currentTraceparent, inSpan, requestContext, type Clock } from '@cpor/kernel';
+import { amendRequestContext, currentTraceparent, inSpan, isTransient, requestContext, type Clock } from '@cpor/kernel';
 import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
 import { insertUnlessExists } from '../insert-unless-exists.js';
 import { op } from '../trusted.js';
@@ -96,6 +96,8 @@ export interface LedgerStats {
   transitions: number;
   roundTrips: number;
   conflicts: number;
+  /** Inserts of the log sent again, unchanged, after an answer that did not say whether they were applied. */
+  resentInserts: number;
 }
 
 /** The reviewers' queue: an equality the store pushes down (FerretDB on PostgreSQL) or answers from an index. */
@@ -141,6 +143,15 @@ interface Current {
 const SNAPSHOT_CATCH_UP_ROUNDS = 5;
 
 /**
+ * How long a log insert whose answer was lost (a transient error: the connection dropped, or
+ * the driver gave up on a store slower than its health probe and failed the operations in
+ * flight) is sent again, unchanged, until the store says whether it is in. Past this, the
+ * store is taken to be down and the caller gets the outage (HTTP 503); a keyed retry then
+ * finds the command applied or not.
+ */
+const UNSURE_INSERT_RETRY_MS = 30_000;
+
+/**
  * The only way any service changes a claim. A transition is three store round trips:
  *   1. read the claim's snapshot (`claims`);
  *   2. insert its row `<claimId>:<version>` into the transition log (`claim_transitions`): the
@@ -154,7 +165,7 @@ const SNAPSHOT_CATCH_UP_ROUNDS = 5;
  * after its insert conflicts, decides again on them and repairs the snapshot.
  */
 export class ClaimLedger {
-  readonly stats: LedgerStats = { transitions: 0, roundTrips: 0, conflicts: 0 };
+  readonly stats: LedgerStats = { transitions: 0, roundTrips: 0, conflicts: 0, resentInserts: 0 };
   private readonly logger = new Logger(ClaimLedger.name);
 
   constructor(
@@ -298,7 +309,14 @@ export class ClaimLedger {
           reread = found.tail;
           Object.assign(current, found);
         }
-        committed.push(...rows.filter((row) => reread.some((logged) => sameTransition(logged, row))));
+        const ours = rows.filter((row) => reread.some((logged) => sameTransition(logged, row)));
+        committed.push(...ours);
+        if (ours.length === rows.length && ours.length > 0) {
+          // Every row is ours: an insert sent again after a lost answer had got in the first time.
+          const claim = await this.advanceAfterCommit(current, rows.length);
+          if (refusal) throw refusal;
+          return result(claim);
+        }
         const first = planned[0];
         // The first step is in after all (a duplicate racing this one), or a creation found the
         // claim: decide the rest again on the log.
@@ -388,6 +406,22 @@ export class ClaimLedger {
    * ordered insert, which stops at its first duplicate key, so what got in is a prefix of `rows`.
    */
   private async insert(rows: ClaimTransition[]): Promise<boolean> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.insertOnce(rows);
+      } catch (error) {
+        // The rows may be in or not: send the same rows again (same keys, same event ids) until
+        // the store answers. In, they come back as a duplicate key, which commit() recognises as
+        // its own rows (sameTransition); so an applied transition is never answered as failed.
+        if (!isTransient(error) || Date.now() - started >= UNSURE_INSERT_RETRY_MS) throw error;
+        this.stats.resentInserts++;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
+      }
+    }
+  }
+
+  private async insertOnce(rows: ClaimTransition[]): Promise<boolean> {
     this.stats.roundTrips++;
     if (rows.length === 1) return insertUnlessExists(this.transitions as never, storedTransition(rows[0]) as never);
     try {
