@@ -167,6 +167,29 @@ describe('consent requests (R7)', () => {
     expect(await deadlines.pendingFor(claimId)).toEqual([]);
   });
 
+  it('a decline applied before the store failed answers the decline, not an outage; the next use of the link finishes the bookkeeping', async () => {
+    const approved = await approvedClaim();
+    const claimId = approved.data.claimId;
+    await consent.onApproved(approved);
+    const { token, epoch } = await linkOf(claimId);
+    // The store goes away right after the ledger took the decline: marking the link used fails once.
+    let failures = 1;
+    const flaky = Object.create(requests) as ConsentRequestRepository;
+    flaky.markDeclined = async (...args: Parameters<ConsentRequestRepository['markDeclined']>) => {
+      if (failures-- > 0) throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
+      return requests.markDeclined(...args);
+    };
+    const service = new ConsentService(ledger, flaky, deadlines, signer, clock);
+
+    expect((await service.decline(token)).ok).toBe(true);
+    expect((await ledger.get(claimId))!.state.status).toBe('Rejected');
+    expect((await requests.find(claimId, epoch))!.status).toBe('open');
+    expect(await service.decline(token)).toEqual({ ok: false, refusal: 'used' });
+    expect((await requests.find(claimId, epoch))!.status).toBe('declined');
+    expect(await deadlines.pendingFor(claimId)).toEqual([]);
+    expect((await record(claimId)).history.filter((h) => h.action === 'declineConsent')).toHaveLength(1);
+  });
+
   it('refuses tampered, foreign-epoch and moved-on links and changes nothing', async () => {
     const approved = await approvedClaim();
     const claimId = approved.data.claimId;

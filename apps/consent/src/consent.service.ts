@@ -110,7 +110,11 @@ export class ConsentService {
         if (error instanceof DomainError && error.code === 'window-closed') return { ok: false, refusal: 'expired' };
         throw error;
       }
-      await this.recordDecline(claimId, epoch);
+      // The decline is applied: bookkeeping that fails now is finished by the link's next use
+      // (linkState) and the window's deadline finds the claim declined (moot); never a 503 here.
+      await this.recordDecline(claimId, epoch).catch((error: unknown) =>
+        this.logger.warn(`claim ${claimId}: decline applied, its link not yet marked used (${error instanceof Error ? error.name : 'unknown error'}); finished on the link's next use`),
+      );
       this.logger.log(`claim ${claimId}: customer declined consent (epoch ${epoch})`);
       return { ok: true, claim: state.claim, deadline: state.request.deadline.toISOString() };
     }

@@ -1,10 +1,10 @@
-import { applyDecorators, BadRequestException, createParamDecorator, HttpException, HttpStatus, Inject, Injectable, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { applyDecorators, BadRequestException, createParamDecorator, HttpException, HttpStatus, Inject, Injectable, Logger, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { from, mergeMap, of, type Observable } from 'rxjs';
-import { CLOCK, type Clock } from '@cpor/kernel';
+import { CLOCK, MAX_JSON_DEPTH, valueTooDeep, type Clock } from '@cpor/kernel';
 import { IdempotentAnswerRepository } from '@cpor/persistence';
 import type { Principal } from '../auth/principal.js';
 import { SERVICE_CONFIG, type ServiceConfig } from '../service-config.js';
@@ -43,6 +43,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   private lastSweep = 0;
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<IdempotentRequest>();
@@ -64,7 +65,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
           (async () => {
             const now = this.clock.now();
             this.sweepNowAndThen(now);
-            const first = await this.answers.remember({ _id: id, fingerprint, status, body, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS) });
+            let first: { fingerprint: string; body: unknown };
+            try {
+              first = await this.answers.remember({ _id: id, fingerprint, status, body, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS) });
+            } catch (error) {
+              // The request is applied: its answer must not become an error. A repeat of the key
+              // is then not answered from the store but applied again under the same command id,
+              // which the claim ledger applies once.
+              this.logger.warn(`the answer to an Idempotency-Key was not kept (${error instanceof Error ? error.name : 'unknown error'}); a repeat is applied once by its command id`);
+              return body;
+            }
             return first.fingerprint === fingerprint && first.body === body ? body : this.replay(first.fingerprint, fingerprint, first.body, response);
           })(),
         ),
@@ -90,6 +100,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
 /** What makes two requests "the same": method, path, If-Match, the JSON body (keys sorted) and the files' bytes. */
 function requestFingerprint(request: IdempotentRequest): string {
+  // Before canonical() recurses into the body (the depth pipe runs only after interceptors).
+  if (valueTooDeep(request.body ?? null)) throw new BadRequestException([`body nests deeper than ${MAX_JSON_DEPTH} levels`]);
   const files = (request.files ?? []).map((file) => `${file.originalname}:${sha256(file.buffer)}`);
   return sha256(JSON.stringify([request.method, request.path, request.header('if-match') ?? null, canonical(request.body ?? null), files]));
 }
