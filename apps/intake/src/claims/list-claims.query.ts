@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CLAIM_STATUSES, type ClaimStatus } from '@cpor/domain';
-import { OneOrMoreOf } from '@cpor/contracts';
+import { IsInstant, OneOrMoreOf } from '@cpor/contracts';
 
 export const LIST_SORTS = ['-createdAt', 'createdAt', '-updatedAt', 'updatedAt'] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
@@ -15,10 +15,10 @@ export class ListClaimsQuery {
   status?: ClaimStatus[];
 
   @ApiPropertyOptional({ description: 'Customer tenant ID or exact customer name' }) @IsOptional() @IsString() @MaxLength(300) customer?: string;
-  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)' }) @IsOptional() @IsDateString() createdFrom?: string;
-  @ApiPropertyOptional({ description: 'Created at or before (ISO 8601)' }) @IsOptional() @IsDateString() createdTo?: string;
-  @ApiPropertyOptional({ description: 'Changed strictly after (ISO 8601): what changed since your last synchronisation' }) @IsOptional() @IsDateString() updatedAfter?: string;
-  @ApiPropertyOptional({ description: 'Changed at or before (ISO 8601)' }) @IsOptional() @IsDateString() updatedBefore?: string;
+  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)' }) @IsOptional() @IsInstant() createdFrom?: string;
+  @ApiPropertyOptional({ description: 'Created at or before (ISO 8601)' }) @IsOptional() @IsInstant() createdTo?: string;
+  @ApiPropertyOptional({ description: 'Changed strictly after (ISO 8601): what changed since your last synchronisation' }) @IsOptional() @IsInstant() updatedAfter?: string;
+  @ApiPropertyOptional({ description: 'Changed at or before (ISO 8601)' }) @IsOptional() @IsInstant() updatedBefore?: string;
 
   @ApiPropertyOptional({ enum: LIST_SORTS, default: '-createdAt', description: 'Sort by creation or last change; a leading "-" means newest first' })
   @IsOptional()

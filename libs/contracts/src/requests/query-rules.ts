@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, isISO8601, ValidateBy } from 'class-validator';
 
 /**
  * A query parameter taking one or more of `values`: `?status=A&status=B` and `?status=A,B` both
@@ -13,4 +13,19 @@ export function OneOrMoreOf(values: readonly string[]): PropertyDecorator {
     IsIn(values, { each: true }),
   ];
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+/**
+ * A query parameter naming an instant in ISO 8601 that a JavaScript Date can hold. IsDateString
+ * alone also passes week and ordinal dates (`2024-W01-1`), which become an Invalid Date and would
+ * fail the store query instead of being refused, with the other problems, as a 400.
+ */
+export function IsInstant(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isInstant',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isISO8601(value) && Number.isFinite(Date.parse(value)),
+      defaultMessage: (args) => `${args?.property ?? 'value'} must be an ISO 8601 date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
+    },
+  });
 }
