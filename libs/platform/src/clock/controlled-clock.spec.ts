@@ -42,6 +42,18 @@ describe('the controlled business clock', () => {
     expect(clock.plan({})).toEqual({ ok: false, problem: expect.stringContaining('exactly one') });
   });
 
+  it('refuses a move so far ahead that no Date could hold the business time, and ignores one recorded before', async () => {
+    const store = fakeStore();
+    const clock = new ControlledClock(store);
+    expect(clock.plan({ by: 'P999999Y' })).toEqual({ ok: false, problem: 'the business clock runs at most 10 years ahead of the wall clock' });
+    expect(clock.plan({ to: '+275760-09-13T00:00:00Z' })).toEqual({ ok: false, problem: 'the business clock runs at most 10 years ahead of the wall clock' });
+    expect(clock.plan({ by: 'P5Y' }).ok).toBe(true);
+    store.offsets.push(999_999 * 366 * 86_400_000);
+    await clock.refresh();
+    expect(clock.offsetMs).toBe(0);
+    expect(Number.isNaN(clock.now().getTime())).toBe(false);
+  });
+
   it('takes a larger offset another service recorded, and ignores a smaller one (concurrent moves cannot set it back)', async () => {
     const store = fakeStore();
     const here = new ControlledClock(store);

@@ -6,6 +6,13 @@ import type { BusinessClockRepository } from '@cpor/persistence';
 /** How often each service reads the clock's offset from the store. */
 const REFRESH_MS = 250;
 
+/**
+ * The furthest the business clock may run ahead of the wall clock. Far beyond any deadline of the
+ * rules (days to weeks); it keeps every business time a valid Date (a move of P999999Y would make
+ * `now()` an Invalid Date in every service, with no way back).
+ */
+export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 86_400_000;
+
 /** Why a requested move is refused, or the offset it sets. */
 export type ClockMove = { ok: true; offsetMs: number } | { ok: false; problem: string };
 
@@ -27,7 +34,9 @@ export function planClockMove(businessNow: Date, wallNow: Date, move: { by?: str
     if (Number.isNaN(target)) return { ok: false, problem: `to must be an ISO 8601 instant (got ${JSON.stringify(String(move.to).slice(0, 40))})` };
   }
   if (target <= now) return { ok: false, problem: `the business clock only moves forward: it is ${new Date(now).toISOString()}` };
-  return { ok: true, offsetMs: target - wallNow.getTime() };
+  const offsetMs = target - wallNow.getTime();
+  if (!Number.isFinite(offsetMs) || offsetMs > MAX_CLOCK_OFFSET_MS) return { ok: false, problem: 'the business clock runs at most 10 years ahead of the wall clock' };
+  return { ok: true, offsetMs };
 }
 
 /**
@@ -92,6 +101,11 @@ export class ControlledClock implements MovableClock {
 
   private apply(offsetMs: number): void {
     if (offsetMs <= this.offset) return;
+    if (!Number.isFinite(offsetMs) || offsetMs > MAX_CLOCK_OFFSET_MS) {
+      // Recorded before moves were bounded: taking it would stop every service's clock.
+      this.logger.warn(`ignored a recorded business clock offset beyond ${MAX_CLOCK_OFFSET_MS} ms`);
+      return;
+    }
     this.offset = offsetMs;
     this.logger.log(`business clock now ${this.now().toISOString()} (offset ${Math.round(offsetMs / 1000)} s)`);
     for (const listener of this.listeners) listener();
