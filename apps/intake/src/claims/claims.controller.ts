@@ -4,7 +4,7 @@ import { FilesInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { ClaimDto, ClaimHistoryDto, ClaimPageDto, claimIdForRequest, CommentDto, CreateClaimDto, EditClaimDto } from '@cpor/contracts';
-import { PARTNER_ROLES } from '@cpor/domain';
+import { PARTNER_ROLES, type ClaimCommand } from '@cpor/domain';
 import { ApiIfMatch, ApiProblems, ClaimETagInterceptor, CurrentPrincipal, Idempotent, IdempotencyCommandId, IfMatchVersion, partnerActor, RequireRoles, type Principal } from '@cpor/platform';
 import { POE_MAX_BYTES } from '../poe/poe-file-type.js';
 import { DisputeClaimDto, WithdrawClaimDto } from './claim-commands.dto.js';
@@ -188,15 +188,13 @@ export class ClaimsController {
     const actor = partnerActor(principal);
     // Ownership first: another organisation's claim must answer exactly like a missing one.
     await this.claims.get(actor, claimId);
-    // Updated PoE is added to the claim first, then named by the dispute (R9).
-    const { documents } = files.length > 0 ? await this.claims.attachPoe(actor, claimId, files, commandId) : { documents: [] };
-    const result = await this.claims.execute(
-      actor,
-      claimId,
-      { type: 'dispute', disputeId: randomUUID(), justification: body.justification, poeDocumentIds: documents.map((document) => document.documentId) },
-      { commandId },
-    );
-    return toClaimResponse(result.claim);
+    const dispute = (poeDocumentIds: string[]): ClaimCommand => ({ type: 'dispute', disputeId: randomUUID(), justification: body.justification, poeDocumentIds });
+    if (files.length === 0) return toClaimResponse((await this.claims.execute(actor, claimId, dispute([]), { commandId })).claim);
+    // Updated PoE is added to the claim, then named by the dispute (R9): one commit, so a failure leaves neither.
+    const { claim } = await this.claims.attachPoe(actor, claimId, files, commandId, (documents) => [
+      { command: dispute(documents.map((document) => document.documentId)), options: { commandId: commandId ?? `dispute:${randomUUID()}` } },
+    ]);
+    return toClaimResponse(claim);
   }
 
   private async run(principal: Principal, claimId: string, command: Parameters<ClaimsService['execute']>[2], options: { expectedVersion?: number; commandId?: string } = {}) {

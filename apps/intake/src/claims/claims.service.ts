@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateClaimDto } from '@cpor/contracts';
 import { DomainError, hasReviewerRole, type Actor, type ClaimCommand, type PoeDocument } from '@cpor/domain';
-import { ClaimLedger, PoeStore, type LedgerCommandOptions, type LedgerStep, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
+import { ClaimLedger, PoeStore, VersionConflictError, type LedgerCommandOptions, type LedgerStep, type ClaimFilter, type ClaimPage, type ClaimSort, type ClaimView, type LedgerResult } from '@cpor/persistence';
 import { SERVICE_CONFIG, type ServiceConfig } from '@cpor/platform';
 import { docxProblem } from '../poe/docx-package.js';
 import { detectPoeContentType, POE_CONTENT_TYPES, POE_MAX_BYTES } from '../poe/poe-file-type.js';
@@ -71,41 +71,60 @@ export class ClaimsService {
   }
 
   /**
-   * Stores the files and adds each to the claim as PoE. An upload carries no If-Match, so a
-   * concurrent change of the claim is no reason to refuse it: the ledger decides again on the
-   * newer state. A file the claim refuses (wrong state, closed window) is deleted again; if even
-   * that fails (the store went away), the PoE sweep deletes it later: no stored document is left
-   * without a claim pointing to it.
+   * Stores the files and adds each to the claim as PoE, with `then` (a dispute naming them) after
+   * them: every command its own transition, all committed in one ordered insert
+   * (ClaimLedger.executeInOrder), so a failure leaves the claim without any of them rather than
+   * with some. An upload carries no If-Match, so a concurrent change of the claim is no reason to
+   * refuse it: the ledger decides again on the newer state.
+   *
+   * A file the claim does not record is deleted again once that is certain (the claim refused the
+   * command, or a keyed repeat found the first attempt's files recorded). After an outage it is
+   * not certain (the insert may be in): the files are left to the PoE sweep, which deletes those
+   * the claim does not record. No stored document is left without a claim pointing to it, and none
+   * a claim points to is deleted.
    */
   async attachPoe(
     actor: Actor,
     claimId: string,
     files: UploadedPoe[],
     commandId?: string,
+    then: (documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>>) => LedgerStep[] = () => [],
   ): Promise<{ claim: ClaimView; documents: Array<Omit<PoeDocument, 'addedAt' | 'addedBy'>> }> {
     const documents = await this.storePoe(actor, claimId, files);
-    let claim: ClaimView | undefined;
-    for (const [index, document] of documents.entries()) {
-      try {
-        const result = await this.ledger.execute(claimId, { type: 'addPoe', document }, actor, { retryOnConflict: true, commandId: commandId && `${commandId}:poe:${index}` });
-        claim = result.claim;
-        // A keyed repeat racing its first attempt: the first one's file is the claim's, this copy is not.
-        if (!result.applied) await this.poeStore.delete(document.documentId).catch(() => undefined);
-      } catch (error) {
-        await Promise.all(documents.slice(index).map((unused) => this.poeStore.delete(unused.documentId))).catch(() => undefined);
-        throw error;
+    // Commands applied together each need an id (how a retry tells which got in); a keyed request's repeat has the same ones.
+    const prefix = commandId ?? `poe:${randomUUID()}`;
+    const steps: LedgerStep[] = [
+      ...documents.map((document, index) => ({ command: { type: 'addPoe', document } as ClaimCommand, options: { retryOnConflict: true, commandId: `${prefix}:poe:${index}` } })),
+      ...then(documents),
+    ];
+    let claim: ClaimView;
+    try {
+      ({ claim } = await this.ledger.executeInOrder(claimId, steps, actor));
+    } catch (error) {
+      if (error instanceof DomainError || error instanceof VersionConflictError) {
+        // Certain: the claim refused (the files before a refused command are in). Delete the rest.
+        const recorded = await this.ledger.get(claimId).catch(() => undefined);
+        if (recorded) await this.deleteUnrecorded(recorded, documents);
       }
+      throw error;
     }
-    await this.poeStore.confirm(documents.map((document) => document.documentId)).catch(() => undefined);
-    // storePoe refuses an upload without files, so the loop ran at least once.
-    return { claim: claim!, documents };
+    // A keyed repeat racing or following its first attempt: the claim records that attempt's files, not these copies.
+    await this.deleteUnrecorded(claim, documents);
+    await this.poeStore.confirm(documents.filter((document) => recordsDocument(claim, document.documentId)).map((document) => document.documentId)).catch(() => undefined);
+    return { claim, documents };
+  }
+
+  /** Deletes the stored files the claim does not record; a failed delete is left to the sweep. */
+  private async deleteUnrecorded(claim: ClaimView, documents: Array<Pick<PoeDocument, 'documentId'>>): Promise<void> {
+    const unrecorded = documents.filter((document) => !recordsDocument(claim, document.documentId));
+    await Promise.all(unrecorded.map((document) => this.poeStore.delete(document.documentId))).catch(() => undefined);
   }
 
   /** Deletes stored PoE files their claim never recorded (an upload cut short by a failure). */
   sweepUnrecordedPoe(olderThanMs: number): Promise<number> {
     return this.poeStore.sweepUnconfirmed(olderThanMs, async (claimId, documentId) => {
       const claim = await this.ledger.get(claimId);
-      return Boolean(claim?.state.poe.some((document) => document.documentId === documentId));
+      return claim !== null && recordsDocument(claim, documentId);
     });
   }
 
@@ -141,4 +160,9 @@ export class ClaimsService {
 function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? 'document';
   return base.replace(/[^\w.\- ()]/g, '_').slice(0, 200) || 'document';
+}
+
+/** Whether the claim's PoE list holds this document. */
+function recordsDocument(claim: ClaimView, documentId: string): boolean {
+  return claim.state.poe.some((document) => document.documentId === documentId);
 }
