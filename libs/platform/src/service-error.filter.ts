@@ -45,16 +45,23 @@ export class ServiceErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const request = host.switchToHttp().getRequest<Request>();
-    const response = host.switchToHttp().getResponse<Response>();
-    const body = toProblem(exception, request.originalUrl?.split('?')[0]);
-    if (body.code === 'unavailable') {
-      // The store or broker is unreachable (or the claim is busy): the request may simply be retried.
-      this.logger.warn(`dependency unavailable: ${(exception as Error).name}`);
-      response.setHeader('Retry-After', '5');
-    } else if (body.code === 'internal') {
-      this.logger.error(`unhandled error: ${(exception as Error)?.message ?? String(exception)}`, (exception as Error)?.stack);
-    }
-    response.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
-    response.status(body.status).json(body);
+    sendProblem(host.switchToHttp().getResponse<Response>(), exception, request.originalUrl?.split('?')[0], this.logger);
   }
+}
+
+/**
+ * Answers `exception` as its problem: Retry-After for an outage, the error logged when it is a
+ * fault. The filter's answer, and a file download's when its stream fails before the first byte.
+ */
+export function sendProblem(response: Response, exception: unknown, instance: string | undefined, logger: Logger): void {
+  const body = toProblem(exception, instance);
+  if (body.code === 'unavailable') {
+    // The store or broker is unreachable (or the claim is busy): the request may simply be retried.
+    logger.warn(`dependency unavailable: ${(exception as Error).name}`);
+    response.setHeader('Retry-After', '5');
+  } else if (body.code === 'internal') {
+    logger.error(`unhandled error: ${(exception as Error)?.message ?? String(exception)}`, (exception as Error)?.stack);
+  }
+  response.setHeader('Content-Type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+  response.status(body.status).json(body);
 }

@@ -1,8 +1,8 @@
-import { Controller, Get, Param, ParseUUIDPipe, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Logger, Param, ParseUUIDPipe, Res, StreamableFile } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PARTNER_ROLES, REVIEWER_ROLE } from '@cpor/domain';
-import { ApiProblems, CurrentPrincipal, partnerActor, RequireRoles, reviewerActor, type Principal } from '@cpor/platform';
+import { ApiProblems, CurrentPrincipal, partnerActor, RequireRoles, reviewerActor, sendProblem, type Principal } from '@cpor/platform';
 import { POE_CONTENT_TYPES } from '../poe/poe-file-type.js';
 import { ClaimsService } from './claims.service.js';
 
@@ -47,6 +47,24 @@ export class PoeDownloadController {
     response.attachment(document.fileName);
     response.setHeader('Content-Type', document.contentType);
     response.setHeader('X-Content-Type-Options', 'nosniff');
-    return new StreamableFile(content, { length: document.size });
+    return new StreamableFile(content, { length: document.size }).setErrorHandler((error, res) => answerStreamFailure(error, res as Response));
   }
+}
+
+const logger = new Logger('PoeDownload');
+
+/**
+ * A stored file that fails while it is read (the store went away between finding the file and
+ * reading its chunks): before the first byte, the problem it is (503 with Retry-After for an
+ * outage), not Nest's default 400; after it, the connection is cut so the truncated file cannot
+ * pass for whole.
+ */
+export function answerStreamFailure(error: Error, response: Response): void {
+  if (response.destroyed) return;
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  for (const header of ['Content-Disposition', 'Content-Length', 'X-Content-Type-Options']) response.removeHeader(header);
+  sendProblem(response, error, response.req?.originalUrl?.split('?')[0], logger);
 }
