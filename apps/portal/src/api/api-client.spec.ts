@@ -61,4 +61,17 @@ describe("the portal's API client", () => {
     next = { status: 200, type: 'text/html', body: '<html>Sign in to the proxy</html>' };
     await expect(client.call('GET', '/v1/claims', 'token')).rejects.toBeInstanceOf(ApiUnavailable);
   });
+
+  it('gives up on a read that does not answer in time (the API is unavailable), never on a write, which may be applied late', async () => {
+    const slow = createServer((_request, response) => void setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 300));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const impatient = new ApiClient(`http://127.0.0.1:${(slow.address() as AddressInfo).port}`, 100);
+      await expect(impatient.call('GET', '/v1/claims', 'token')).rejects.toBeInstanceOf(ApiUnavailable);
+      expect((await impatient.call('POST', '/v1/claims/x/submit', 'token')).body).toEqual({ ok: true });
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
 });

@@ -40,7 +40,11 @@ export interface ApiAnswer<T> {
   version?: number;
 }
 
-const TIMEOUT_MS = 15_000;
+/**
+ * How long a read waits for its API. Writes wait as long as it takes, as the APIs do: a write cut
+ * short could be applied after the person was told it failed.
+ */
+export const READ_TIMEOUT_MS = 15_000;
 
 /**
  * One of our HTTP APIs, called with the signed-in person's access token (the APIs authorise by
@@ -48,7 +52,10 @@ const TIMEOUT_MS = 15_000;
  * portal's log lines and the services' share it.
  */
 export class ApiClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly readTimeoutMs = READ_TIMEOUT_MS,
+  ) {}
 
   async call<T>(method: string, path: string, accessToken: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
     const response = await this.send(method, path, accessToken, options);
@@ -84,7 +91,7 @@ export class ApiClient {
     }
     const url = `${this.baseUrl}${path}${options.query?.size ? `?${options.query}` : ''}`;
     try {
-      return await fetch(url, { method, headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      return await fetch(url, { method, headers, body, ...(method === 'GET' ? { signal: AbortSignal.timeout(this.readTimeoutMs) } : {}) });
     } catch {
       throw new ApiUnavailable(`${new URL(this.baseUrl).host} did not answer`);
     }

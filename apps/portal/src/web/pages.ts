@@ -45,6 +45,8 @@ export class Pages {
       deadlineOf: (claim: Parameters<typeof nextDeadline>[0]) => nextDeadline(claim, this.calendar),
     });
     response.status(status).type('html').setHeader('Cache-Control', 'no-store');
+    // As the APIs answer an outage (a service or the identity provider away): ask again shortly.
+    if (status === 503) response.setHeader('Retry-After', '5');
     response.send(html);
   }
 }
