@@ -49,6 +49,25 @@ describe('DeliverySender', () => {
     expect(queue.rows.get(id)).toMatchObject({ status: 'sent', attempts: 1, text: undefined, html: undefined });
   });
 
+  it('an email sent while the store failed to record it is marked when the store is back, never sent a second time', async () => {
+    const { queue, mailer, sender } = setup();
+    await queue.insertPending(delivery('e1'), new Date('2020-06-01T00:00:00.000Z'));
+    const markSent = queue.markSent.bind(queue);
+    let storeDown = true;
+    queue.markSent = async (...args) => {
+      if (storeDown) throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
+      return markSent(...args);
+    };
+    await expect(sender.sendDue()).rejects.toThrow('connection reset');
+    expect(mailer.sent).toHaveLength(1);
+    await expect(sender.sendDue()).rejects.toThrow('connection reset'); // still away: nothing sent meanwhile
+    expect(mailer.sent).toHaveLength(1);
+    storeDown = false;
+    expect(await sender.sendDue()).toEqual({ sent: 0, failed: 0 });
+    expect(mailer.sent).toHaveLength(1);
+    expect(queue.rows.get(deliveryId('e1', 'claim-submitted', 'ada@contoso.example'))).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
   it('keeps failed deliveries pending with backoff and a lastError without addresses, then sends them', async () => {
     const { queue, mailer, sender, advance } = setup();
     await queue.insertPending(delivery('e1'), new Date('2020-06-01T00:00:00.000Z'));

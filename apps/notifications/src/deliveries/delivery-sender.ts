@@ -24,6 +24,11 @@ export class DeliverySender {
   private readonly loop: PollingLoop;
   private readonly lease: WorkLease;
   private readonly sendBudgetMs: number;
+  /**
+   * Sent, but the store failed to record it (an outage right after the SMTP server took the
+   * email): marked first in the next rounds, and never sent again by this instance meanwhile.
+   */
+  private readonly sentUnmarked = new Map<string, { delivery: Delivery; sentAt: Date; messageId: string }>();
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -63,6 +68,11 @@ export class DeliverySender {
    * time over the pooled SMTP connections. Returns what went out.
    */
   async sendDue(): Promise<{ sent: number; failed: number }> {
+    // An email already sent waits for its mark before anything else: the store is back, or still away.
+    for (const [id, { delivery, sentAt, messageId }] of this.sentUnmarked) {
+      await this.deliveries.markSent(delivery, sentAt, messageId);
+      this.sentUnmarked.delete(id);
+    }
     if (!(await this.deliveries.anyDue(this.now()))) return { sent: 0, failed: 0 };
     let sent = 0;
     let failed = 0;
@@ -107,7 +117,14 @@ export class DeliverySender {
       return false;
     }
     // If we crash before this write, the email is sent again (after the lease expires) with the same Message-ID.
-    await this.deliveries.markSent(delivery, this.now(), messageId);
+    const sentAt = this.now();
+    try {
+      await this.deliveries.markSent(delivery, sentAt, messageId);
+    } catch (error) {
+      // Sent all the same: remembered, so this instance marks it later instead of sending it again.
+      this.sentUnmarked.set(delivery._id, { delivery, sentAt, messageId });
+      throw error;
+    }
     notificationMetrics.sent.inc({ template: delivery.template });
     this.logger.log(`delivery ${delivery.ref} (event ${delivery.eventId}, template ${delivery.template}) sent`);
     return true;
