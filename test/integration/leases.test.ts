@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
+import { insertUnlessExists, LeaseStore, leaseModel, openMongoConnection } from '@cpor/persistence';
 import { waitFor } from '../support/wait-for.js';
 
 // FerretDB applies conditional updates as read-modify-write, so leases must not rely on them.
@@ -42,5 +42,27 @@ describe('leases on the real MongoDB-wire server', () => {
     // The dead holder coming back and releasing does not free the new holder's lease.
     await dead.release('takeover');
     expect(await new LeaseStore(leaseModel(connection)).tryAcquire('takeover', 10_000)).toBe(false);
+  });
+
+  it('a holder renewing late races a taker for the same next generation: never two holders, never a generation used twice', async () => {
+    const model = leaseModel(connection);
+    for (let round = 0; round < 5; round++) {
+      const key = `renew-${round}`;
+      const stalled = new LeaseStore(model);
+      expect(await stalled.tryAcquire(key, 50)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      // A taker reads the newest generation, expired, and is about to insert the next one...
+      const newest = (await model.findOne({ key }).sort({ generation: -1 }).lean().exec())!;
+      expect(newest.until.getTime()).toBeLessThan(Date.now());
+      // ...when the stalled holder renews.
+      const renewed = await stalled.renew(key, 10_000);
+      const takerId = `${key}#${newest.generation + 1}`;
+      const taken = await insertUnlessExists(model, { _id: takerId, key, generation: newest.generation + 1, until: new Date(Date.now() + 10_000) });
+      expect([renewed, taken].filter(Boolean)).toHaveLength(1);
+      // Released, the row stays (expired): the next taker takes a new generation.
+      await stalled.release(key);
+      const generations = (await model.find({ key }).lean().exec()).map((row) => row.generation);
+      expect(new Set(generations).size).toBe(generations.length);
+    }
   });
 });

@@ -29,8 +29,10 @@ export function leaseModel(connection: Connection): Model<Lease> {
  * `${key}#${generation}`: a unique `_id` is the one write even FerretDB (whose updates are
  * read-modify-write, not atomic) applies atomically, so only one taker can win a generation.
  * An expired lease (its holder died) is taken over by inserting the next generation, so a
- * takeover can race no more than a first acquisition can. Releasing deletes the holder's own
- * generation. Wall-clock time: leases are about process liveness, not business time.
+ * takeover can race no more than a first acquisition can. A generation is never used twice: the
+ * newest row stays (a release expires it; a renewal inserts the next generation before it
+ * deletes its own), so a taker that read the newest one races every other taker for the same
+ * next one. Wall-clock time: leases are about process liveness, not business time.
  */
 export class LeaseStore {
   /** The generation this instance holds, per key. */
@@ -49,11 +51,29 @@ export class LeaseStore {
     return true;
   }
 
+  /**
+   * Keeps a held lease for `ttlMs` more: inserts the next generation while this one still stands
+   * (a taker racing for it, having found this one expired, loses or wins the same insert), then
+   * deletes this one. False when another instance took the lease meanwhile.
+   */
+  async renew(key: string, ttlMs: number): Promise<boolean> {
+    const id = this.held.get(key);
+    if (!id) return this.tryAcquire(key, ttlMs);
+    this.held.delete(key);
+    const generation = Number(id.slice(id.lastIndexOf('#') + 1)) + 1;
+    const next: Lease = { _id: `${key}#${generation}`, key, generation, until: new Date(Date.now() + ttlMs) };
+    const renewed = await insertUnlessExists(this.leases, next);
+    if (renewed) this.held.set(key, next._id);
+    await this.leases.deleteOne({ _id: id }).exec();
+    return renewed;
+  }
+
+  /** Ends the held lease at once: its row stays, expired, so the next taker takes the next generation. */
   async release(key: string): Promise<void> {
     const id = this.held.get(key);
     if (!id) return;
     this.held.delete(key);
-    await this.leases.deleteOne({ _id: id }).exec();
+    await this.leases.updateOne({ _id: id }, { $set: { until: new Date(0) } }).exec();
   }
 }
 
@@ -86,16 +106,16 @@ export class LeaseHolder {
 
   /**
    * True while this instance holds the lease (taking or renewing it when needed). Call it only
-   * between pieces of work: a renewal is a release and a new acquisition. After the lease was
+   * between pieces of work: a renewal inserts the next generation (LeaseStore.renew). After the lease was
    * found taken, false without asking the store for `standbyRecheckMs`.
    */
   async hold(): Promise<boolean> {
     const now = Date.now();
     if (this.heldUntil - now > this.renewBelowMs) return true;
     if (this.heldUntil === 0 && now < this.standbyUntil) return false;
-    if (this.heldUntil > 0) await this.leases.release(this.key);
+    const held = this.heldUntil > 0;
     this.heldUntil = 0;
-    if (!(await this.leases.tryAcquire(this.key, this.ttlMs))) {
+    if (!(await (held ? this.leases.renew(this.key, this.ttlMs) : this.leases.tryAcquire(this.key, this.ttlMs)))) {
       this.standbyUntil = now + this.standbyRecheckMs;
       return false;
     }
