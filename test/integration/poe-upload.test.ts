@@ -7,6 +7,7 @@ import { BusinessCalendar, DomainError, type Actor } from '@cpor/domain';
 import { ClaimLedger, claimModel, claimTransitionModel, openMongoConnection, PoeStore } from '@cpor/persistence';
 import type { ServiceConfig } from '@cpor/platform';
 import { ClaimsService } from '../../apps/intake/src/claims/claims.service.js';
+import { claimFields } from '../support/lifecycle-driver.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 const partner: Actor = { kind: 'partner', id: 'user-1', partnerId: 'p-1', roles: ['incentives-admin'] };
@@ -31,15 +32,7 @@ describe('PoE upload on the real MongoDB-wire server', () => {
   });
 
   async function newClaim(): Promise<string> {
-    const { claim } = await claims.create(partner, {
-      mpnId: '1234567',
-      customer: { tenantId: randomUUID(), name: 'Contoso', domain: 'contoso.example' },
-      customerContact: { name: 'Casey', email: 'casey@contoso.example' },
-      partnerContact: { name: 'Pat', email: 'pat@fabrikam.example' },
-      products: ['microsoft-365'],
-      activity: 'deployment',
-      subscriptionOrTenantId: randomUUID(),
-    } as never);
+    const { claim } = await claims.create(partner, claimFields('upload') as never);
     return claim._id;
   }
 
