@@ -19,6 +19,7 @@ import {
 } from '@cpor/persistence';
 import { ManualClock } from '../support/manual-clock.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait-for.js';
 
 const MONGO_URL = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const partner: Actor = { kind: 'partner', id: 'user-1', partnerId: 'p-1', roles: ['incentives-admin'] };
@@ -597,7 +598,8 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     try {
       proxy.delayReplies(6_000);
       // Partner HTTP comments without an Idempotency-Key or If-Match: nothing would tell a retry from a new command.
-      const settled = Promise.allSettled(claimIds.map((claimId) => unsure.execute(claimId, { type: 'comment', text: `lost answer ${claimId}` }, partner)));
+      const http = (work: () => Promise<LedgerResult>) => runInRequestContext({ origin: 'http', correlationId: randomUUID() }, work);
+      const settled = Promise.allSettled(claimIds.map((claimId) => http(() => unsure.execute(claimId, { type: 'comment', text: `lost answer ${claimId}` }, partner))));
       await new Promise((resolve) => setTimeout(resolve, 8_000));
       proxy.delayReplies(0);
       const outcomes = await settled;
@@ -608,6 +610,36 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
         expect(claim.history.filter((entry) => entry.action === 'comment')).toHaveLength(1);
         expect(claim.version).toBe(4);
       }
+    } finally {
+      proxy.delayReplies(0);
+      await direct.close();
+    }
+  });
+
+  it("a consumed record's command whose insert answer is lost fails at once (not held: its handler retries), and its retry under the same command id applies it once", async () => {
+    const [intake] = ledgers;
+    proxy.delayReplies(0);
+    const claimId = randomUUID();
+    await intake.create(createCommand(claimId), partner, { commandId: claimId }, [
+      { command: { type: 'addPoe', document: poe }, options: { commandId: `${claimId}:poe` } },
+      { command: { type: 'submit' }, options: { commandId: `${claimId}:submit` } },
+    ]);
+    const direct = await openMongoConnection(MONGO_URL, dbName);
+    const unsure = new ClaimLedger(claimModel(direct), claimTransitionModel(connections[1]), clock, calendar, 'cpor/unsure-record');
+    const record = (work: () => Promise<LedgerResult>) => runInRequestContext({ origin: 'record', topic: 'cpor.claim-requests.v1', correlationId: randomUUID() }, work);
+    const command = () => record(() => unsure.execute(claimId, { type: 'comment', text: 'from a record' }, partner, { commandId: `record:${claimId}`, retryOnConflict: true }));
+    try {
+      proxy.delayReplies(6_000);
+      const failure = await command().catch((error: unknown) => error);
+      expect(isTransient(failure)).toBe(true);
+      expect(unsure.stats.resentInserts).toBe(0);
+      proxy.delayReplies(0);
+      // The handler's retry: the first attempt's row is in (its answer was lost), so nothing is applied twice.
+      const retried = await waitFor(() => command().catch((error: unknown) => (isTransient(error) ? undefined : Promise.reject(error))), {
+        timeoutMs: 15_000,
+        message: 'the retried command answered once the store is fast again',
+      });
+      expect(retried.claim.history.filter((entry) => entry.action === 'comment')).toHaveLength(1);
     } finally {
       proxy.delayReplies(0);
       await direct.close();

@@ -10,6 +10,12 @@ import { activeTraceparent, outsideTraceContext } from './trace-context.js';
  * loop (libs/messaging). Background work (outbox relay, pollers, mail sender) runs outside any.
  */
 export interface RequestContext {
+  /**
+   * Where the work came from. A consumed record and a poller's firing are retried under the same
+   * command id by their own loop; an HTTP caller without an Idempotency-Key cannot be, so the
+   * claim ledger settles an unsure write itself before it answers one (ClaimLedger).
+   */
+  origin?: 'http' | 'record';
   /** The service doing the work (one per process in production; several in an in-process test run). */
   service?: string;
   /** The chain of work this belongs to: `X-Correlation-Id` of a request, `ce_correlationid` of a record. */

@@ -176,6 +176,7 @@ describe('KafkaTransport consumer loop', () => {
     await consume([asRecord(traced, 5), asRecord(plain, 6)]);
     expect(seen).toEqual([
       {
+        origin: 'record',
         service: 'notifications',
         correlationId: 'corr-1',
         traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -188,7 +189,7 @@ describe('KafkaTransport consumer loop', () => {
         claimId,
       },
       // No ce_correlationid: the record starts the chain; a claimId that is not one is not taken.
-      { service: 'notifications', correlationId: 'evt-2', eventId: 'evt-2', topic: LOGICAL, partition: 2, offset: '6' },
+      { origin: 'record', service: 'notifications', correlationId: 'evt-2', eventId: 'evt-2', topic: LOGICAL, partition: 2, offset: '6' },
     ]);
     expect(requestContext()).toBeUndefined();
   });

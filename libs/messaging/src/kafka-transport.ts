@@ -631,6 +631,7 @@ export function recordContext(service: string, topic: string, partition: number,
   const traceparent = acceptedTraceparent(headers['traceparent']);
   const traceId = traceIdFrom(traceparent);
   return {
+    origin: 'record',
     service,
     correlationId: acceptedCorrelationId(headers['ce_correlationid']) ?? eventId,
     ...(traceId ? { traceId, traceparent } : {}),

@@ -13,7 +13,7 @@ import {
   type ClaimStatus,
 } from '@cpor/domain';
 import { amendRequestContext, currentTraceparent, inSpan, isTransient, requestContext, type Clock } from '@cpor/kernel';
-import { isDuplicateKeyError, VersionConflictError } from '../errors.js';
+import { isDuplicateKeyError, mayHaveBeenApplied, VersionConflictError } from '../errors.js';
 import { insertUnlessExists } from '../insert-unless-exists.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
@@ -143,13 +143,13 @@ interface Current {
 const SNAPSHOT_CATCH_UP_ROUNDS = 5;
 
 /**
- * How long a log insert whose answer was lost (a transient error: the connection dropped, or
- * the driver gave up on a store slower than its health probe and failed the operations in
- * flight) is sent again, unchanged, until the store says whether it is in. Past this, the
- * store is taken to be down and the caller gets the outage (HTTP 503); a keyed retry then
- * finds the command applied or not.
+ * How long a log insert whose answer is lost (its connection broke after it was sent, or the
+ * driver gave up on a store slower than its health probe and failed the operations in flight:
+ * mayHaveBeenApplied) is sent again, unchanged, until the store says whether it is in. Past
+ * this, the store is taken to be down and the caller gets the outage (HTTP 503); a keyed retry
+ * then finds the command applied or not. Only for an HTTP request (see insert).
  */
-const UNSURE_INSERT_RETRY_MS = 30_000;
+const UNSURE_INSERT_RETRY_MS = 10_000;
 
 /**
  * The only way any service changes a claim. A transition is three store round trips:
@@ -406,15 +406,19 @@ export class ClaimLedger {
    * ordered insert, which stops at its first duplicate key, so what got in is a prefix of `rows`.
    */
   private async insert(rows: ClaimTransition[]): Promise<boolean> {
-    const started = Date.now();
+    let unsureSince: number | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.insertOnce(rows);
       } catch (error) {
-        // The rows may be in or not: send the same rows again (same keys, same event ids) until
-        // the store answers. In, they come back as a duplicate key, which commit() recognises as
-        // its own rows (sameTransition); so an applied transition is never answered as failed.
-        if (!isTransient(error) || Date.now() - started >= UNSURE_INSERT_RETRY_MS) throw error;
+        // The rows may be in: send the same rows again (same keys, same event ids) until the
+        // store answers. In, they come back as a duplicate key, which commit() recognises as its
+        // own rows (sameTransition); so an applied transition is never answered as failed. Only
+        // for an HTTP request: a record's handler and a poller retry the command under its id
+        // themselves, and must not be held (a Kafka handler past its group's session timeout).
+        // An insert the store never got (or refused) is the caller's failure at once.
+        if (unsureSince === undefined && isTransient(error) && mayHaveBeenApplied(error) && requestContext()?.origin === 'http') unsureSince = Date.now();
+        if (unsureSince === undefined || !isTransient(error) || Date.now() - unsureSince >= UNSURE_INSERT_RETRY_MS) throw error;
         this.stats.resentInserts++;
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
       }

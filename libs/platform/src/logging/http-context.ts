@@ -28,7 +28,7 @@ export function requestContextMiddleware(service: string) {
     const correlationId = correlationIdFor(request);
     const traceparent = acceptedTraceparent(request.headers['traceparent']);
     const traceId = activeTraceIds()?.traceId ?? traceIdFrom(traceparent);
-    const context: RequestContext = { service, correlationId, ...(traceId ? { traceId } : {}), ...(traceparent ? { traceparent } : {}) };
+    const context: RequestContext = { origin: 'http', service, correlationId, ...(traceId ? { traceId } : {}), ...(traceparent ? { traceparent } : {}) };
     (request as WithContext)[CONTEXT] = context;
     response.setHeader(CORRELATION_ID_HEADER, correlationId);
     runInRequestContext(context, next);

@@ -109,7 +109,7 @@ describe('service logs (pino through nestjs-pino)', () => {
     const correlationId = 'order-42:retry/1';
     const response = await fetch(`${base}/v1/claims/${CLAIM_ID}?customer=Northwind`, { headers: { 'x-correlation-id': correlationId } });
     expect(response.headers.get('x-correlation-id')).toBe(correlationId);
-    expect(((await response.json()) as { context: unknown }).context).toEqual({ service: 'intake', correlationId, claimId: CLAIM_ID });
+    expect(((await response.json()) as { context: unknown }).context).toEqual({ origin: 'http', service: 'intake', correlationId, claimId: CLAIM_ID });
 
     const access = await accessLine(correlationId);
     expect(access).toMatchObject({
@@ -135,12 +135,12 @@ describe('service logs (pino through nestjs-pino)', () => {
       headers: { 'x-correlation-id': 'with-body-1', 'content-type': 'application/json' },
       body: JSON.stringify({ text: 'x'.repeat(90_000) }),
     });
-    expect(((await json.json()) as { context: unknown }).context).toEqual({ service: 'intake', correlationId: 'with-body-1', claimId: CLAIM_ID });
+    expect(((await json.json()) as { context: unknown }).context).toEqual({ origin: 'http', service: 'intake', correlationId: 'with-body-1', claimId: CLAIM_ID });
     expect(await accessLine('with-body-1')).toMatchObject({ claimId: CLAIM_ID, status: 200, req: { method: 'POST' } });
     const form = new FormData();
     form.append('files', new Blob([new Uint8Array(300_000)], { type: 'application/pdf' }), 'sow.pdf');
     const multipart = await fetch(`${base}/v1/claims/${CLAIM_ID}/poe`, { method: 'POST', headers: { 'x-correlation-id': 'with-body-2' }, body: form });
-    expect(await multipart.json()).toEqual({ context: { service: 'intake', correlationId: 'with-body-2' }, files: ['sow.pdf'] });
+    expect(await multipart.json()).toEqual({ context: { origin: 'http', service: 'intake', correlationId: 'with-body-2' }, files: ['sow.pdf'] });
   });
 
   it('makes up a correlation id when none or an unusable one comes along', async () => {
