@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { insertUnlessExists } from './insert-unless-exists.js';
+import { op } from './trusted.js';
 
 interface Lease {
   /** `${key}#${generation}` */
@@ -29,10 +30,14 @@ export function leaseModel(connection: Connection): Model<Lease> {
  * `${key}#${generation}`: a unique `_id` is the one write even FerretDB (whose updates are
  * read-modify-write, not atomic) applies atomically, so only one taker can win a generation.
  * An expired lease (its holder died) is taken over by inserting the next generation, so a
- * takeover can race no more than a first acquisition can. A generation is never used twice: the
- * newest row stays (a release expires it; a renewal inserts the next generation before it
- * deletes its own), so a taker that read the newest one races every other taker for the same
- * next one. Wall-clock time: leases are about process liveness, not business time.
+ * takeover can race no more than a first acquisition can.
+ *
+ * The holder is the newest generation. A taker or renewer keeps what it inserted only if it is
+ * then the newest: one working from a stale read (a holder renewing after it stalled past its
+ * lease, into a generation a newer holder has since deleted) finds a newer row and gives up.
+ * The winner then deletes the older rows, and a release expires its own row rather than deleting
+ * it, so a key keeps one or two rows and generations only grow. Wall-clock time: leases are about
+ * process liveness, not business time.
  */
 export class LeaseStore {
   /** The generation this instance holds, per key. */
@@ -41,31 +46,17 @@ export class LeaseStore {
   constructor(private readonly leases: Model<Lease>) {}
 
   async tryAcquire(key: string, ttlMs: number): Promise<boolean> {
-    const latest = await this.leases.findOne({ key }).sort({ generation: -1 }).lean<Lease>().exec();
+    const latest = await this.newest(key);
     if (latest && latest.until.getTime() > Date.now()) return false;
-    const generation = (latest?.generation ?? 0) + 1;
-    const id = `${key}#${generation}`;
-    const lease: Lease = { _id: id, key, generation, until: new Date(Date.now() + ttlMs) };
-    if (!(await insertUnlessExists(this.leases, lease))) return false;
-    this.held.set(key, id);
-    return true;
+    return this.take(key, (latest?.generation ?? 0) + 1, ttlMs);
   }
 
-  /**
-   * Keeps a held lease for `ttlMs` more: inserts the next generation while this one still stands
-   * (a taker racing for it, having found this one expired, loses or wins the same insert), then
-   * deletes this one. False when another instance took the lease meanwhile.
-   */
+  /** Keeps a held lease for `ttlMs` more, as its next generation; false when another instance took the lease meanwhile. */
   async renew(key: string, ttlMs: number): Promise<boolean> {
     const id = this.held.get(key);
     if (!id) return this.tryAcquire(key, ttlMs);
     this.held.delete(key);
-    const generation = Number(id.slice(id.lastIndexOf('#') + 1)) + 1;
-    const next: Lease = { _id: `${key}#${generation}`, key, generation, until: new Date(Date.now() + ttlMs) };
-    const renewed = await insertUnlessExists(this.leases, next);
-    if (renewed) this.held.set(key, next._id);
-    await this.leases.deleteOne({ _id: id }).exec();
-    return renewed;
+    return this.take(key, Number(id.slice(id.lastIndexOf('#') + 1)) + 1, ttlMs);
   }
 
   /** Ends the held lease at once: its row stays, expired, so the next taker takes the next generation. */
@@ -74,6 +65,23 @@ export class LeaseStore {
     if (!id) return;
     this.held.delete(key);
     await this.leases.updateOne({ _id: id }, { $set: { until: new Date(0) } }).exec();
+  }
+
+  private newest(key: string): Promise<Lease | null> {
+    return this.leases.findOne({ key }).sort({ generation: -1 }).lean<Lease>().exec();
+  }
+
+  /** Inserts `generation` and holds it if it is then the newest; clears the older rows. */
+  private async take(key: string, generation: number, ttlMs: number): Promise<boolean> {
+    const lease: Lease = { _id: `${key}#${generation}`, key, generation, until: new Date(Date.now() + ttlMs) };
+    if (!(await insertUnlessExists(this.leases, lease))) return false;
+    if ((await this.newest(key))?.generation !== generation) {
+      await this.leases.deleteOne({ _id: lease._id }).exec();
+      return false;
+    }
+    this.held.set(key, lease._id);
+    await this.leases.deleteMany({ key, generation: op({ $lt: generation }) }).exec();
+    return true;
   }
 }
 
