@@ -23,3 +23,10 @@ export class SystemClock implements Clock {
     return new Date();
   }
 }
+
+/**
+ * The furthest a controlled business clock may run ahead of the wall clock. Far beyond any
+ * deadline of the rules (days to weeks); it keeps every business time a valid Date (a move of
+ * P999999Y would make `now()` an Invalid Date in every service, with no way back).
+ */
+export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 86_400_000;

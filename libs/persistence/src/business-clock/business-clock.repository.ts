@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { MAX_CLOCK_OFFSET_MS } from '@cpor/kernel';
+import { op } from '../trusted.js';
 
 /**
  * One move of the controlled business clock: the offset from the wall clock it set, when, and by
@@ -33,9 +35,17 @@ export function businessClockMoveModel(connection: Connection): Model<BusinessCl
 export class BusinessClockRepository {
   constructor(private readonly moves: Model<BusinessClockMove>) {}
 
-  /** The offset every service's business clock runs at (0 before the first move). */
+  /**
+   * The offset every service's business clock runs at (0 before the first move): the largest
+   * recorded within MAX_CLOCK_OFFSET_MS (a move beyond it, recorded before moves were bounded,
+   * is left out rather than hiding every later move).
+   */
   async offsetMs(): Promise<number> {
-    const latest = await this.moves.findOne({}, { offsetMs: 1 }).sort({ offsetMs: -1 }).lean<{ offsetMs: number }>().exec();
+    const latest = await this.moves
+      .findOne({ offsetMs: op({ $lte: MAX_CLOCK_OFFSET_MS }) }, { offsetMs: 1 })
+      .sort({ offsetMs: -1 })
+      .lean<{ offsetMs: number }>()
+      .exec();
     return latest?.offsetMs ?? 0;
   }
 

@@ -48,7 +48,7 @@ describe('the controlled business clock', () => {
     expect(clock.plan({ by: 'P999999Y' })).toEqual({ ok: false, problem: 'the business clock runs at most 10 years ahead of the wall clock' });
     expect(clock.plan({ to: '+275760-09-13T00:00:00Z' })).toEqual({ ok: false, problem: 'the business clock runs at most 10 years ahead of the wall clock' });
     expect(clock.plan({ by: 'P5Y' }).ok).toBe(true);
-    store.offsets.push(999_999 * 366 * 86_400_000);
+    store.offsets.push(Number.MAX_VALUE);
     await clock.refresh();
     expect(clock.offsetMs).toBe(0);
     expect(Number.isNaN(clock.now().getTime())).toBe(false);

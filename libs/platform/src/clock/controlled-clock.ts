@@ -1,17 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Duration } from 'luxon';
-import type { MovableClock } from '@cpor/kernel';
+import { MAX_CLOCK_OFFSET_MS, type MovableClock } from '@cpor/kernel';
 import type { BusinessClockRepository } from '@cpor/persistence';
 
 /** How often each service reads the clock's offset from the store. */
 const REFRESH_MS = 250;
-
-/**
- * The furthest the business clock may run ahead of the wall clock. Far beyond any deadline of the
- * rules (days to weeks); it keeps every business time a valid Date (a move of P999999Y would make
- * `now()` an Invalid Date in every service, with no way back).
- */
-export const MAX_CLOCK_OFFSET_MS = 10 * 366 * 86_400_000;
 
 /** Why a requested move is refused, or the offset it sets. */
 export type ClockMove = { ok: true; offsetMs: number } | { ok: false; problem: string };
@@ -101,11 +94,8 @@ export class ControlledClock implements MovableClock {
 
   private apply(offsetMs: number): void {
     if (offsetMs <= this.offset) return;
-    if (!Number.isFinite(offsetMs) || offsetMs > MAX_CLOCK_OFFSET_MS) {
-      // Recorded before moves were bounded: taking it would stop every service's clock.
-      this.logger.warn(`ignored a recorded business clock offset beyond ${MAX_CLOCK_OFFSET_MS} ms`);
-      return;
-    }
+    // Not a time a Date can hold (the store leaves out rows beyond the bound; this is the last guard).
+    if (!Number.isFinite(offsetMs) || offsetMs > MAX_CLOCK_OFFSET_MS) return;
     this.offset = offsetMs;
     this.logger.log(`business clock now ${this.now().toISOString()} (offset ${Math.round(offsetMs / 1000)} s)`);
     for (const listener of this.listeners) listener();
