@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { forEachConcurrently, PollingLoop } from '@cpor/kernel';
+import { forEachConcurrently, isTransient, PollingLoop } from '@cpor/kernel';
 import { describeMailError, type MailSender } from '@cpor/mail';
 import { notificationMetrics } from '../notifications.metrics.js';
 import type { SenderOptions } from '../notifications.settings.js';
@@ -121,8 +121,10 @@ export class DeliverySender {
     try {
       await this.deliveries.markSent(delivery, sentAt, messageId);
     } catch (error) {
-      // Sent all the same: remembered, so this instance marks it later instead of sending it again.
-      this.sentUnmarked.set(delivery._id, { delivery, sentAt, messageId });
+      // Sent all the same: in an outage, remembered, so this instance marks it once the store is
+      // back instead of sending it again. Any other failure is not retried here (it would stop
+      // every round): the row stays pending and the email may go out again.
+      if (isTransient(error)) this.sentUnmarked.set(delivery._id, { delivery, sentAt, messageId });
       throw error;
     }
     notificationMetrics.sent.inc({ template: delivery.template });

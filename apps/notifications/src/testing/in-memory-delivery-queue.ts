@@ -48,7 +48,7 @@ export class InMemoryDeliveryQueue implements DeliveryQueue {
   async markSent(delivery: Delivery, sentAt: Date, messageId: string): Promise<void> {
     const row = this.rows.get(delivery._id);
     if (!row) return;
-    Object.assign(row, { status: 'sent', sentAt, messageId, attempts: row.attempts + 1, text: undefined, html: undefined });
+    Object.assign(row, { status: 'sent', sentAt, messageId, attempts: delivery.attempts + 1, text: undefined, html: undefined });
   }
 
   async markFailed(delivery: Delivery, nextAttemptAt: Date, lastError: string): Promise<void> {

@@ -136,13 +136,14 @@ export class DeliveryRepository {
    * Filtered by `_id` alone: with `status` beside it, PostgreSQL (under FerretDB) combined the
    * `_id` index with the status index and read every pending row's entry for each email sent. A
    * row already sent (sent again after its sender's lease lapsed) is marked again, with the same
-   * Message-ID.
+   * Message-ID. Idempotent (the attempt count is set, not incremented): a mark repeated after an
+   * answer lost in an outage changes nothing twice.
    */
   async markSent(delivery: Delivery, sentAt: Date, messageId: string): Promise<void> {
     await this.deliveries
       .updateOne(
         { _id: delivery._id },
-        { $set: { status: 'sent', sentAt, messageId }, $inc: { attempts: 1 }, $unset: { text: 1, html: 1 } },
+        { $set: { status: 'sent', sentAt, messageId, attempts: delivery.attempts + 1 }, $unset: { text: 1, html: 1 } },
       )
       .exec();
   }
