@@ -1,5 +1,5 @@
-import { runningDeadlines, runningReviewSla } from './running-deadlines.js';
-import { bd, calendar, partner, Scenario, T0 } from './testing/fixtures.js';
+import { answeredDisputes, runningDeadlines, runningReviewSla } from './running-deadlines.js';
+import { bd, calendar, partner, reviewer, Scenario, T0 } from './testing/fixtures.js';
 
 describe('which deadline runs in which status, and when it is due (R3, R4, R6, R9)', () => {
   it('R3: while Submitted, the review-start SLA runs, 5 business days from submission', () => {
@@ -26,6 +26,19 @@ describe('which deadline runs in which status, and when it is due (R3, R4, R6, R
     const sla = runningReviewSla(scenario.claim, calendar);
     expect(sla).toMatchObject({ kind: 'dispute-answer', ref: 'd-1' });
     expect(sla!.dueAt.toISOString()).toBe(scenario.claim.disputes[0]!.dueAt);
+  });
+
+  it('R9: a sustained dispute is answered within the epoch (the claim stays Rejected); an overturned one leaves Rejected', () => {
+    const sustained = new Scenario().rejected();
+    sustained.run({ type: 'dispute', disputeId: 'd-1', justification: 'We did the work' }, partner, T0);
+    expect(answeredDisputes(sustained.claim)).toEqual([]);
+    sustained.run({ type: 'decideDispute', decision: 'sustained', comment: 'The PoE is still missing' }, reviewer, T0);
+    expect(sustained.claim.status).toBe('Rejected');
+    expect(answeredDisputes(sustained.claim)).toEqual(['d-1']);
+    const overturned = new Scenario().rejected();
+    overturned.run({ type: 'dispute', disputeId: 'd-2', justification: 'We did the work' }, partner, T0);
+    overturned.run({ type: 'decideDispute', decision: 'overturned', comment: 'Fair point' }, reviewer, T0);
+    expect(answeredDisputes(overturned.claim)).toEqual([]);
   });
 
   it('approved and withdrawn claims run no deadline', () => {

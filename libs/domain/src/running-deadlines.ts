@@ -47,3 +47,13 @@ export function runningDeadlines(claim: ClaimState, calendar: BusinessCalendar):
   if (claim.status === 'PartnerActionRequired' && claim.infoRequest) return [{ kind: 'partner-response', dueAt: new Date(claim.infoRequest.dueAt) }];
   return [];
 }
+
+/**
+ * The disputes answered while the claim stays in the dispute's status (sustained): their answer
+ * deadlines (R9) no longer run, within the same status epoch. An overturned dispute changes the
+ * status, which ends every deadline of the epoch anyway.
+ */
+export function answeredDisputes(claim: ClaimState): string[] {
+  if (claim.status !== SLA_STATUS['dispute-answer']) return [];
+  return claim.disputes.filter((dispute) => dispute.decision !== undefined).map((dispute) => dispute.id);
+}

@@ -1,4 +1,6 @@
-import { answerStreamFailure } from './poe-download.controller.js';
+import { Readable } from 'node:stream';
+import type { ClaimsService } from './claims.service.js';
+import { answerStreamFailure, PoeDownloadController } from './poe-download.controller.js';
 
 /** Just enough of an express response to see what is answered. */
 function response(headersSent = false) {
@@ -42,5 +44,15 @@ describe('a PoE file whose stream fails', () => {
     answerStreamFailure(new Error('chunk missing'), res);
     expect(answer.destroyed).toBe(true);
     expect(answer.status).toBe(0);
+  });
+
+  it('is what the download answers with: the file it returns carries this handler', async () => {
+    const claims = { openPoe: async () => ({ document: { fileName: 'sow.pdf', contentType: 'application/pdf', size: 10 }, content: Readable.from(['x']) }) };
+    const { res, answer } = response();
+    const attachment = Object.assign(res as Record<string, unknown>, { attachment: () => undefined });
+    const principal = { sub: 'user-1', partnerId: 'p-1', roles: ['incentives-admin'] };
+    const file = await new PoeDownloadController(claims as unknown as ClaimsService).download(principal as never, 'c-1', 'd-1', attachment as never);
+    file.errorHandler(Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' }), res);
+    expect(answer.status).toBe(503);
   });
 });

@@ -1,4 +1,4 @@
-import { CREATED_STATUS_EPOCH, EVENT_TYPES, runningDeadlines, SLA_STATUS, type BusinessCalendar, type ClaimState } from '@cpor/domain';
+import { answeredDisputes, CREATED_STATUS_EPOCH, EVENT_TYPES, runningDeadlines, type BusinessCalendar, type ClaimState } from '@cpor/domain';
 import { TOPICS, typesOn } from '@cpor/contracts';
 
 export const REVIEW_DEADLINES = ['review-start', 'decision', 'partner-response', 'dispute-answer'] as const;
@@ -44,8 +44,8 @@ export function planReviewDeadlines(type: string, claim: ClaimState, calendar: B
 
 /** A sustained dispute: the claim stays Rejected, in the same epoch, and the dispute's answer timer ends. */
 function decidedDisputesKeepingTheStatus(type: string, claim: ClaimState): DeadlinePlan['ended'] {
-  if (type !== EVENT_TYPES.disputeDecided || claim.status !== SLA_STATUS['dispute-answer']) return [];
-  return claim.disputes.filter((dispute) => dispute.decision !== undefined).map((dispute) => ({ kind: 'dispute-answer', ref: dispute.id }));
+  if (type !== EVENT_TYPES.disputeDecided) return [];
+  return answeredDisputes(claim).map((ref) => ({ kind: 'dispute-answer', ref }));
 }
 
 /**

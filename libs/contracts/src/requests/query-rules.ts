@@ -24,7 +24,7 @@ export function IsInstant(): PropertyDecorator {
   return ValidateBy({
     name: 'isInstant',
     validator: {
-      validate: (value: unknown) => typeof value === 'string' && isISO8601(value) && Number.isFinite(Date.parse(value)),
+      validate: (value: unknown) => typeof value === 'string' && isISO8601(value, { strict: true }) && Number.isFinite(Date.parse(value)),
       defaultMessage: (args) => `${args?.property ?? 'value'} must be an ISO 8601 date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
     },
   });
