@@ -75,12 +75,21 @@ export class LeaseStore {
   private async take(key: string, generation: number, ttlMs: number): Promise<boolean> {
     const lease: Lease = { _id: `${key}#${generation}`, key, generation, until: new Date(Date.now() + ttlMs) };
     if (!(await insertUnlessExists(this.leases, lease))) return false;
-    if ((await this.newest(key))?.generation !== generation) {
+    let newest: Lease | null;
+    try {
+      newest = await this.newest(key);
+    } catch (error) {
+      // Not known to be held: take the row back (best effort), or every instance waits out a lease nobody holds.
+      await this.leases.deleteOne({ _id: lease._id }).exec().catch(() => undefined);
+      throw error;
+    }
+    if (newest?.generation !== generation) {
       await this.leases.deleteOne({ _id: lease._id }).exec();
       return false;
     }
     this.held.set(key, lease._id);
-    await this.leases.deleteMany({ key, generation: op({ $lt: generation }) }).exec();
+    // Housekeeping only: a row left behind is older than the newest, so it decides nothing.
+    await this.leases.deleteMany({ key, generation: op({ $lt: generation }) }).exec().catch(() => undefined);
     return true;
   }
 }

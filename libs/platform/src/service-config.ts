@@ -164,7 +164,7 @@ export const serviceConfigSchema = configSchema(
       default: 2_000,
     }),
     HTTP_READ_TIMEOUT_MS: setting.milliseconds({
-      description: 'a read (GET) without an answer by then answers 503 with Retry-After (writes are bounded by the store timeouts, never answered 5xx once they may have applied)',
+      description: "a read (GET) without an answer by then answers 503 with Retry-After (writes are not cut short: bounded by the store's server selection timeout, and by the ledger's settling of an insert whose answer was lost, about 10 s)",
       default: 15_000,
     }),
     CLOCK_CONTROL: setting.oneOf(['on', 'off'], {

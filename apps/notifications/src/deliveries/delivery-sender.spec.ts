@@ -49,18 +49,21 @@ describe('DeliverySender', () => {
     expect(queue.rows.get(id)).toMatchObject({ status: 'sent', attempts: 1, text: undefined, html: undefined });
   });
 
-  it('an email sent while the store failed to record it is marked when the store is back, never sent a second time', async () => {
+  it.each([
+    ['away', Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' })],
+    ['refusing writes (disk full)', Object.assign(new Error('could not extend file: No space left on device (SQLSTATE 53100)'), { name: 'MongoServerError' })],
+  ])('an email sent while the store was %s is marked once it takes writes, never sent a second time', async (_what, failure) => {
     const { queue, mailer, sender } = setup();
     await queue.insertPending(delivery('e1'), new Date('2020-06-01T00:00:00.000Z'));
     const markSent = queue.markSent.bind(queue);
     let storeDown = true;
     queue.markSent = async (...args) => {
-      if (storeDown) throw Object.assign(new Error('connection reset'), { name: 'MongoNetworkError' });
+      if (storeDown) throw failure;
       return markSent(...args);
     };
-    await expect(sender.sendDue()).rejects.toThrow('connection reset');
+    await expect(sender.sendDue()).rejects.toThrow(failure.message);
     expect(mailer.sent).toHaveLength(1);
-    await expect(sender.sendDue()).rejects.toThrow('connection reset'); // still away: nothing sent meanwhile
+    await expect(sender.sendDue()).rejects.toThrow(failure.message); // still failing: nothing sent meanwhile
     expect(mailer.sent).toHaveLength(1);
     storeDown = false;
     expect(await sender.sendDue()).toEqual({ sent: 0, failed: 0 });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { forEachConcurrently, isTransient, PollingLoop } from '@cpor/kernel';
+import { forEachConcurrently, PollingLoop } from '@cpor/kernel';
 import { describeMailError, type MailSender } from '@cpor/mail';
 import { notificationMetrics } from '../notifications.metrics.js';
 import type { SenderOptions } from '../notifications.settings.js';
@@ -83,7 +83,7 @@ export class DeliverySender {
     };
     try {
       while (!this.loop.stopping && failed === 0 && (await this.lease.hold())) {
-        const [first, ...rest] = await this.deliveries.due(this.now(), this.options.batchSize);
+        const [first, ...rest] = (await this.deliveries.due(this.now(), this.options.batchSize)).filter((delivery) => !this.sentUnmarked.has(delivery._id));
         if (!first) break;
         await send(first);
         await forEachConcurrently(rest, this.options.concurrency, send);
@@ -121,10 +121,9 @@ export class DeliverySender {
     try {
       await this.deliveries.markSent(delivery, sentAt, messageId);
     } catch (error) {
-      // Sent all the same: in an outage, remembered, so this instance marks it once the store is
-      // back instead of sending it again. Any other failure is not retried here (it would stop
-      // every round): the row stays pending and the email may go out again.
-      if (isTransient(error)) this.sentUnmarked.set(delivery._id, { delivery, sentAt, messageId });
+      // Sent all the same: remembered, so this instance marks it once the store takes writes
+      // again instead of sending it again (and sends nothing new until then).
+      this.sentUnmarked.set(delivery._id, { delivery, sentAt, messageId });
       throw error;
     }
     notificationMetrics.sent.inc({ template: delivery.template });
