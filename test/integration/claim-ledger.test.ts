@@ -596,11 +596,11 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     const direct = await openMongoConnection(MONGO_URL, dbName);
     const unsure = new ClaimLedger(claimModel(direct), claimTransitionModel(connections[1]), clock, calendar, 'cpor/unsure');
     try {
-      proxy.delayReplies(6_000);
+      proxy.delayReplies(8_000);
       // Partner HTTP comments without an Idempotency-Key or If-Match: nothing would tell a retry from a new command.
       const http = (work: () => Promise<LedgerResult>) => runInRequestContext({ origin: 'http', correlationId: randomUUID() }, work);
       const settled = Promise.allSettled(claimIds.map((claimId) => http(() => unsure.execute(claimId, { type: 'comment', text: `lost answer ${claimId}` }, partner))));
-      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await new Promise((resolve) => setTimeout(resolve, 9_000));
       proxy.delayReplies(0);
       const outcomes = await settled;
       expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
@@ -629,7 +629,7 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     const record = (work: () => Promise<LedgerResult>) => runInRequestContext({ origin: 'record', topic: 'cpor.claim-requests.v1', correlationId: randomUUID() }, work);
     const command = () => record(() => unsure.execute(claimId, { type: 'comment', text: 'from a record' }, partner, { commandId: `record:${claimId}`, retryOnConflict: true }));
     try {
-      proxy.delayReplies(6_000);
+      proxy.delayReplies(8_000);
       const failure = await command().catch((error: unknown) => error);
       expect(isTransient(failure)).toBe(true);
       expect(unsure.stats.resentInserts).toBe(0);
