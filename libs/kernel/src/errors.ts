@@ -24,7 +24,7 @@ export function isNonRetryable(error: unknown): boolean {
 }
 
 const TRANSIENT_ERROR_NAMES =
-  /^(Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed)Error|MongooseServerSelectionError|KafkaJS(Connection|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|Timeout)Error)$/;
+  /^(Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|TopologyClosed)Error|PoolClearedOnNetworkError|MongooseServerSelectionError|KafkaJS(Connection|RequestTimeout|BrokerNotFound|NumberOfRetriesExceeded|Timeout)Error)$/;
 const TRANSIENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 /**
  * The store is there but busy or cut off from its own backend. FerretDB reports its backend's
@@ -42,7 +42,7 @@ const TRANSIENT_STORE_MESSAGES =
  * ("MongoBulkWriteError: connect ECONNREFUSED 127.0.0.1:27017"; found by the fault suite's store
  * outage, where it dead-lettered an upstream request).
  */
-const TRANSIENT_DRIVER_MESSAGES = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)\b|connection (\d+|<monitor>) to \S+ (closed|timed out)|Server selection timed out|Topology is closed|Connection pool for \S+ was cleared/i;
+const TRANSIENT_DRIVER_MESSAGES = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)\b|connection (\d+|<monitor>) to \S+ (closed|timed out)|Server selection timed out|Topology is closed|Connection pool for \S+ was cleared|interrupted due to server monitor timeout/i;
 /**
  * MongoDB's own codes for a server that is stepping down, shutting down or unreachable
  * (HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,

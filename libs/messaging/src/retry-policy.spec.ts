@@ -182,6 +182,9 @@ describe('isTransient', () => {
     expect(isTransient(bulk('connect ECONNREFUSED 127.0.0.1:27017'))).toBe(true);
     expect(isTransient(bulk('connection 12 to 127.0.0.1:27017 closed'))).toBe(true);
     expect(isTransient(bulk('Server selection timed out after 30000 ms'))).toBe(true);
+    // The driver failing operations in flight when its health probe timed out (a slow store).
+    expect(isTransient(bulk('Connection to 127.0.0.1:27017 interrupted due to server monitor timeout'))).toBe(true);
+    expect(isTransient(Object.assign(new Error('Connection to 127.0.0.1:27017 interrupted due to server monitor timeout'), { name: 'PoolClearedOnNetworkError' }))).toBe(true);
     expect(isTransient(bulk('Document failed validation'))).toBe(false);
   });
 

@@ -128,7 +128,7 @@ function writeErrorsByIndex(error: unknown, rows: number): Map<number, unknown> 
  * an `insertMany` in a MongoBulkWriteError that keeps its message but not its name or labels,
  * which is what tells an outage from a fault (isTransient, libs/kernel).
  */
-function unwrapped(error: unknown): unknown {
+export function unwrapped(error: unknown): unknown {
   const wrapped = error as { name?: unknown; errorResponse?: unknown };
   return wrapped?.name === 'MongoBulkWriteError' && wrapped.errorResponse instanceof Error ? wrapped.errorResponse : error;
 }

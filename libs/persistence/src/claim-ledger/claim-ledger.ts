@@ -14,7 +14,7 @@ import {
 } from '@cpor/domain';
 import { amendRequestContext, currentTraceparent, inSpan, isTransient, requestContext, type Clock } from '@cpor/kernel';
 import { isDuplicateKeyError, mayHaveBeenApplied, VersionConflictError } from '../errors.js';
-import { insertUnlessExists } from '../insert-unless-exists.js';
+import { insertUnlessExists, unwrapped } from '../insert-unless-exists.js';
 import { op } from '../trusted.js';
 import type { ClaimModel, ClaimRecord, HistoryRecord, OutboxEntry } from './claim-record.js';
 import { publishedEvent, relayBucketOf, storedTransition, transitionId, transitionsAfter, type ClaimTransition, type ClaimTransitionModel } from './claim-transition.js';
@@ -433,7 +433,8 @@ export class ClaimLedger {
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
-      throw error;
+      // The driver's own error, not the bulk wrapper that hides its name and labels (an outage must read as one).
+      throw unwrapped(error);
     }
   }
 
