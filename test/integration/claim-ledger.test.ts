@@ -495,6 +495,23 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     await proxy.close();
   });
 
+  /** A claim created with one PoE file and submitted (version 3). */
+  const createSubmitted = (claimId: string) =>
+    ledgers[0].create(createCommand(claimId), partner, { commandId: claimId }, [
+      { command: { type: 'addPoe', document: poe }, options: { commandId: `${claimId}:poe` } },
+      { command: { type: 'submit' }, options: { commandId: `${claimId}:submit` } },
+    ]);
+
+  /**
+   * A ledger whose snapshots are read and written at full speed and whose log goes through the
+   * proxy: with replies held longer than the driver's probe waits (3 s: connectTimeoutMS), its
+   * inserts reach the store and are applied, and the driver fails the operations in flight.
+   */
+  const ledgerWithLogThroughProxy = async (name: string) => {
+    const direct = await openMongoConnection(MONGO_URL, dbName);
+    return { direct, unsure: new ClaimLedger(claimModel(direct), claimTransitionModel(connections[1]), clock, calendar, name) };
+  };
+
   it('every acknowledged command is in the history exactly once; no version twice; one id per event', async () => {
     const [intake, review, consent] = ledgers;
     const claimId = randomUUID();
@@ -584,17 +601,8 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
     const [intake] = ledgers;
     proxy.delayReplies(0);
     const claimIds = Array.from({ length: 6 }, () => randomUUID());
-    for (const claimId of claimIds) {
-      await intake.create(createCommand(claimId), partner, { commandId: claimId }, [
-        { command: { type: 'addPoe', document: poe }, options: { commandId: `${claimId}:poe` } },
-        { command: { type: 'submit' }, options: { commandId: `${claimId}:submit` } },
-      ]);
-    }
-    // Snapshots read and written at full speed, the log through the proxy: the inserts reach the
-    // store and are applied, their answers are held longer than the driver's probe waits (3 s:
-    // connectTimeoutMS), and the driver fails the operations in flight.
-    const direct = await openMongoConnection(MONGO_URL, dbName);
-    const unsure = new ClaimLedger(claimModel(direct), claimTransitionModel(connections[1]), clock, calendar, 'cpor/unsure');
+    for (const claimId of claimIds) await createSubmitted(claimId);
+    const { unsure, direct } = await ledgerWithLogThroughProxy('cpor/unsure');
     // Connections made before the store slows down, so the inserts go out at once (a connection
     // made while replies are held fails its handshake: nothing sent, an outage like any other).
     await Promise.all(Array.from({ length: 8 }, () => claimTransitionModel(connections[1]).findById(`warm-${randomUUID()}`).exec()));
@@ -637,15 +645,10 @@ describe('claim ledger with concurrent writers on a slow and paused store', () =
   });
 
   it("a consumed record's command whose insert answer is lost fails at once (not held: its handler retries), and its retry under the same command id applies it once", async () => {
-    const [intake] = ledgers;
     proxy.delayReplies(0);
     const claimId = randomUUID();
-    await intake.create(createCommand(claimId), partner, { commandId: claimId }, [
-      { command: { type: 'addPoe', document: poe }, options: { commandId: `${claimId}:poe` } },
-      { command: { type: 'submit' }, options: { commandId: `${claimId}:submit` } },
-    ]);
-    const direct = await openMongoConnection(MONGO_URL, dbName);
-    const unsure = new ClaimLedger(claimModel(direct), claimTransitionModel(connections[1]), clock, calendar, 'cpor/unsure-record');
+    await createSubmitted(claimId);
+    const { unsure, direct } = await ledgerWithLogThroughProxy('cpor/unsure-record');
     const record = (work: () => Promise<LedgerResult>) => runInRequestContext({ origin: 'record', topic: 'cpor.claim-requests.v1', correlationId: randomUUID() }, work);
     const command = () => record(() => unsure.execute(claimId, { type: 'comment', text: 'from a record' }, partner, { commandId: `record:${claimId}`, retryOnConflict: true }));
     try {

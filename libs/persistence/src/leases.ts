@@ -21,6 +21,10 @@ const leaseSchema = new Schema<Lease>(
 );
 leaseSchema.index({ key: 1, generation: -1 });
 
+function leaseId(key: string, generation: number): string {
+  return `${key}#${generation}`;
+}
+
 export function leaseModel(connection: Connection): Model<Lease> {
   return (connection.models.Lease as Model<Lease> | undefined) ?? connection.model<Lease>('Lease', leaseSchema);
 }
@@ -41,7 +45,7 @@ export function leaseModel(connection: Connection): Model<Lease> {
  */
 export class LeaseStore {
   /** The generation this instance holds, per key. */
-  private readonly held = new Map<string, string>();
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly leases: Model<Lease>) {}
 
@@ -53,18 +57,18 @@ export class LeaseStore {
 
   /** Keeps a held lease for `ttlMs` more, as its next generation; false when another instance took the lease meanwhile. */
   async renew(key: string, ttlMs: number): Promise<boolean> {
-    const id = this.held.get(key);
-    if (!id) return this.tryAcquire(key, ttlMs);
+    const generation = this.held.get(key);
+    if (generation === undefined) return this.tryAcquire(key, ttlMs);
     this.held.delete(key);
-    return this.take(key, Number(id.slice(id.lastIndexOf('#') + 1)) + 1, ttlMs);
+    return this.take(key, generation + 1, ttlMs);
   }
 
   /** Ends the held lease at once: its row stays, expired, so the next taker takes the next generation. */
   async release(key: string): Promise<void> {
-    const id = this.held.get(key);
-    if (!id) return;
+    const generation = this.held.get(key);
+    if (generation === undefined) return;
     this.held.delete(key);
-    await this.leases.updateOne({ _id: id }, { $set: { until: new Date(0) } }).exec();
+    await this.leases.updateOne({ _id: leaseId(key, generation) }, { $set: { until: new Date(0) } }).exec();
   }
 
   private newest(key: string): Promise<Lease | null> {
@@ -73,7 +77,7 @@ export class LeaseStore {
 
   /** Inserts `generation` and holds it if it is then the newest; clears the older rows. */
   private async take(key: string, generation: number, ttlMs: number): Promise<boolean> {
-    const lease: Lease = { _id: `${key}#${generation}`, key, generation, until: new Date(Date.now() + ttlMs) };
+    const lease: Lease = { _id: leaseId(key, generation), key, generation, until: new Date(Date.now() + ttlMs) };
     if (!(await insertUnlessExists(this.leases, lease))) return false;
     let newest: Lease | null;
     try {
@@ -87,7 +91,7 @@ export class LeaseStore {
       await this.leases.deleteOne({ _id: lease._id }).exec();
       return false;
     }
-    this.held.set(key, lease._id);
+    this.held.set(key, generation);
     // Housekeeping only: a row left behind is older than the newest, so it decides nothing.
     await this.leases.deleteMany({ key, generation: op({ $lt: generation }) }).exec().catch(() => undefined);
     return true;

@@ -83,7 +83,9 @@ export class DeliverySender {
     };
     try {
       while (!this.loop.stopping && failed === 0 && (await this.lease.hold())) {
-        const [first, ...rest] = (await this.deliveries.due(this.now(), this.options.batchSize)).filter((delivery) => !this.sentUnmarked.has(delivery._id));
+        // None of these is remembered as sent: a failed mark ends the round, and the next one marks
+        // every remembered email before it lists anything.
+        const [first, ...rest] = await this.deliveries.due(this.now(), this.options.batchSize);
         if (!first) break;
         await send(first);
         await forEachConcurrently(rest, this.options.concurrency, send);

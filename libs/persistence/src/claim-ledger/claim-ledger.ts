@@ -297,7 +297,10 @@ export class ClaimLedger {
         // Every step was applied before (a duplicate or replay), by this call or an earlier one, or its condition does not hold.
         return result(toView(await this.catchUp(current)));
       }
-      if (!(await this.insert(rows))) {
+      if (await this.insert(rows)) {
+        committed.push(...rows);
+        current.tail.push(...rows);
+      } else {
         this.stats.conflicts++;
         let reread: ClaimTransition[];
         if (latest) {
@@ -311,31 +314,27 @@ export class ClaimLedger {
         }
         const ours = rows.filter((row) => reread.some((logged) => sameTransition(logged, row)));
         committed.push(...ours);
-        if (ours.length === rows.length && ours.length > 0) {
-          // Every row is ours: an insert sent again after a lost answer had got in the first time.
-          const claim = await this.advanceAfterCommit(current, rows.length);
-          if (refusal) throw refusal;
-          return result(claim);
+        // Every row ours: an insert sent again after a lost answer had got in the first time. It
+        // is applied, like an insert answered at once. Otherwise this call lost (some or all).
+        if (ours.length < rows.length) {
+          const first = planned[0];
+          // The first step is in after all (a duplicate racing this one), or a creation found the
+          // claim: decide the rest again on the log.
+          if (first.command.type === 'create' || (first.options.commandId && commandApplied(current, first.options.commandId))) continue;
+          if (!first.options.retryOnConflict || first.options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
+            // The row we lost to may be one the snapshot lacks (its writer's snapshot write failed in
+            // a store outage): repair the snapshot, or the caller's retry decides on the same stale
+            // version and loses again, for as long as nobody reads the claim.
+            await this.catchUp(current);
+            const precondition = first.options.expectedVersion !== undefined;
+            const base = latest?.version ?? 0;
+            throw new VersionConflictError(claimId, first.options.expectedVersion ?? base, latestOf(current)?.version ?? base + 1, precondition);
+          }
+          // A little jitter so that writers which lost together do not collide again in lockstep.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
+          continue;
         }
-        const first = planned[0];
-        // The first step is in after all (a duplicate racing this one), or a creation found the
-        // claim: decide the rest again on the log.
-        if (first.command.type === 'create' || (first.options.commandId && commandApplied(current, first.options.commandId))) continue;
-        if (!first.options.retryOnConflict || first.options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
-          // The row we lost to may be one the snapshot lacks (its writer's snapshot write failed in
-          // a store outage): repair the snapshot, or the caller's retry decides on the same stale
-          // version and loses again, for as long as nobody reads the claim.
-          await this.catchUp(current);
-          const precondition = first.options.expectedVersion !== undefined;
-          const base = latest?.version ?? 0;
-          throw new VersionConflictError(claimId, first.options.expectedVersion ?? base, latestOf(current)?.version ?? base + 1, precondition);
-        }
-        // A little jitter so that writers which lost together do not collide again in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 20)));
-        continue;
       }
-      committed.push(...rows);
-      current.tail.push(...rows);
       const claim = await this.advanceAfterCommit(current, rows.length);
       if (refusal) throw refusal;
       return result(claim);
