@@ -25,11 +25,11 @@ function claimFields(tag: string) {
 
 async function sign(
   payload: Record<string, unknown>,
-  options: { secret?: string; alg?: string; sub?: string | null; exp?: number | string } = {},
+  options: { secret?: string; alg?: string; sub?: string | null; exp?: number | string | null } = {},
 ): Promise<string> {
   let jwt = new SignJWT(payload).setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' }).setIssuedAt();
   if (options.sub !== null) jwt = jwt.setSubject(options.sub ?? 'someone');
-  jwt = jwt.setExpirationTime(options.exp ?? '1h');
+  if (options.exp !== null) jwt = jwt.setExpirationTime(options.exp ?? '1h');
   return jwt.sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
 }
 
@@ -161,6 +161,8 @@ describe('authentication and authorisation of the partner and reviewer APIs', ()
         return `${header}.${payload}.${signature}`;
       })(),
       'no subject': await sign(partnerClaims, { sub: null }),
+      // Valid forever otherwise: a leaked token must run out.
+      'no expiry': await sign(partnerClaims, { sub: 'owner-admin', exp: null }),
       garbage: 'not.a.jwt',
     };
     for (const [kind, token] of Object.entries(forged)) {

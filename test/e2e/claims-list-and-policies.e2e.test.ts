@@ -1,3 +1,4 @@
+import { MAX_PAGE_OFFSET } from '@cpor/contracts';
 import { http } from '../support/http.js';
 import { claimFields, LifecycleDriver } from '../support/lifecycle-driver.js';
 import { startSystem, type RunningSystem } from '../support/system.js';
@@ -42,6 +43,18 @@ describe('partner claim list: filters and paging', () => {
     expect(page1.items).toHaveLength(2);
     expect(page2.items).toHaveLength(1);
     expect([...page1.items, ...page2.items].map((claim) => claim.id)).toEqual([third.id, second.id, first.id]);
+    // The deepest offset allowed reaches the store as an empty page, not a store error.
+    const deepest = await list(`offset=${MAX_PAGE_OFFSET}`);
+    expect(deepest).toMatchObject({ items: [], total: 3 });
+  });
+
+  it('answers an offset beyond the deepest page (an integer the store would refuse) with 400, here and in the review queue', async () => {
+    const claims = await http('GET', `${system.urls.intake}/v1/claims?offset=1e20`, { token: await driver.partner() });
+    const queue = await http('GET', `${system.urls.review}/v1/reviews/queue?offset=100000000000000000000`, { token: await driver.reviewer() });
+    for (const response of [claims, queue]) {
+      expect(response.status).toBe(400);
+      expect(response.body.errors.join('\n')).toMatch(/offset must not be greater than 1000000000/);
+    }
   });
 
   it('answers bad filters with 400 listing every problem', async () => {

@@ -36,14 +36,14 @@ describe('PoE upload on the real MongoDB-wire server', () => {
     return claim._id;
   }
 
-  const stored = async (documentId: string) => (await poeStore.openDownload(documentId)) !== undefined;
+  const stored = async (claimId: string, documentId: string) => (await poeStore.openDownload(claimId, documentId)) !== undefined;
 
   it('several files are one commit: all recorded, each file kept', async () => {
     const claimId = await newClaim();
     const { claim, documents } = await claims.attachPoe(partner, claimId, [pdf('a'), pdf('b'), pdf('c')]);
     expect(claim.state.poe.map((document) => document.documentId)).toEqual(documents.map((document) => document.documentId));
     expect(claim.history.filter((entry) => entry.action === 'addPoe')).toHaveLength(3);
-    for (const document of documents) expect(await stored(document.documentId)).toBe(true);
+    for (const document of documents) expect(await stored(claimId, document.documentId)).toBe(true);
   });
 
   it('refused by the claim: the stored files are deleted again, nothing is recorded', async () => {
@@ -66,7 +66,7 @@ describe('PoE upload on the real MongoDB-wire server', () => {
       spy.mockRestore();
     }
     expect(saved).toHaveLength(1);
-    expect(await stored(saved[0])).toBe(false);
+    expect(await stored(claimId, saved[0])).toBe(false);
     expect(new Set((await ledger.get(claimId))!.state.poe.map((document) => document.documentId))).toEqual(before);
   });
 
@@ -84,6 +84,18 @@ describe('PoE upload on the real MongoDB-wire server', () => {
     }
     const recorded = (await ledger.get(claimId))!.state.poe;
     expect(recorded).toHaveLength(2);
-    for (const document of recorded) expect(await stored(document.documentId)).toBe(true);
+    for (const document of recorded) expect(await stored(claimId, document.documentId)).toBe(true);
+  });
+
+  it("a claim naming another claim's file (an upstream reference is only a name) does not get that file", async () => {
+    const claimId = await newClaim();
+    const { documents } = await claims.attachPoe(partner, claimId, [pdf('evidence')]);
+    const other: Actor = { kind: 'partner', id: 'user-2', partnerId: 'p-2', roles: ['incentives-admin'] };
+    const { claim: otherClaim } = await claims.create(other, claimFields('other') as never);
+    await ledger.execute(otherClaim._id, { type: 'addPoe', document: documents[0] }, other);
+    await expect(claims.openPoe(other, otherClaim._id, documents[0].documentId)).rejects.toMatchObject({ code: 'not-found' });
+    const own = await claims.openPoe(partner, claimId, documents[0].documentId);
+    own.content.destroy();
+    expect(own.document.documentId).toBe(documents[0].documentId);
   });
 });

@@ -52,7 +52,7 @@ export class ClaimsService {
     const claim = await this.ledger.get(claimId);
     const visible = claim !== null && (hasReviewerRole(actor) || claim.partnerId === actor.partnerId);
     const document = visible ? claim.state.poe.find((candidate) => candidate.documentId === documentId) : undefined;
-    const content = document ? await this.poeStore.openDownload(document.documentId) : undefined;
+    const content = document ? await this.poeStore.openDownload(claimId, document.documentId) : undefined;
     if (!document || !content) throw new DomainError('not-found', 'PoE document not found', {});
     return { document, content };
   }

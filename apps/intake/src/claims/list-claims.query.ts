@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CLAIM_STATUSES, type ClaimStatus } from '@cpor/domain';
-import { IsInstant, OneOrMoreOf } from '@cpor/contracts';
+import { IsInstant, MAX_PAGE_OFFSET, OneOrMoreOf, PageOffset } from '@cpor/contracts';
 
 export const LIST_SORTS = ['-createdAt', 'createdAt', '-updatedAt', 'updatedAt'] as const;
 export type ListSort = (typeof LIST_SORTS)[number];
@@ -34,10 +34,8 @@ export class ListClaimsQuery {
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be the `next` value of a previous page' })
   cursor?: string;
 
-  @ApiPropertyOptional({ default: 0, description: 'Offset paging, for existing clients (ignored with a cursor; prefer the cursor)' })
+  @ApiPropertyOptional({ default: 0, maximum: MAX_PAGE_OFFSET, description: 'Offset paging, for existing clients (ignored with a cursor; prefer the cursor)' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @PageOffset()
   offset?: number;
 }

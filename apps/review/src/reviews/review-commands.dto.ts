@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { INFO_REQUEST_REASONS, REVIEW_QUEUE_STATUSES, REVIEWER_REJECTION_REASONS, type ClaimStatus, type InfoRequestReason, type RejectionReason } from '@cpor/domain';
-import { IsLongText, OneOrMoreOf } from '@cpor/contracts';
+import { IsLongText, MAX_PAGE_OFFSET, OneOrMoreOf, PageOffset } from '@cpor/contracts';
 
 export class RequestInfoDto {
   @ApiProperty({ enum: INFO_REQUEST_REASONS, isArray: true })
@@ -29,7 +29,7 @@ export class DisputeDecisionDto {
 
 export class QueueQuery {
   @ApiPropertyOptional({ default: 50, maximum: 200 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
-  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional({ default: 0, maximum: MAX_PAGE_OFFSET }) @IsOptional() @PageOffset() offset?: number;
 
   // Only statuses a queued claim can have.
   @ApiPropertyOptional({ enum: REVIEW_QUEUE_STATUSES, isArray: true, description: 'Only claims in one of these statuses (repeat the parameter or separate with commas)' })

@@ -1,5 +1,5 @@
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, isISO8601, ValidateBy } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, isISO8601, Max, Min, ValidateBy } from 'class-validator';
 
 /**
  * A query parameter taking one or more of `values`: `?status=A&status=B` and `?status=A,B` both
@@ -28,4 +28,17 @@ export function IsInstant(): PropertyDecorator {
       defaultMessage: (args) => `${args?.property ?? 'value'} must be an ISO 8601 date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`,
     },
   });
+}
+
+/** The deepest offset a page may start at (the portal's queue links stay below it). */
+export const MAX_PAGE_OFFSET = 1_000_000_000;
+
+/**
+ * An offset-paging query parameter: a whole number from 0 to MAX_PAGE_OFFSET. Unbounded, `1e20`
+ * passed as an integer and reached the store as a skip beyond 64 bits, which MongoDB refuses (a
+ * 500 instead of a 400; FerretDB answered an empty page).
+ */
+export function PageOffset(): PropertyDecorator {
+  const decorators = [Type(() => Number), IsInt(), Min(0), Max(MAX_PAGE_OFFSET)];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }

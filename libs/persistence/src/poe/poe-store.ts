@@ -57,11 +57,13 @@ export class PoeStore {
   }
 
   /**
-   * A stored document as a stream, or undefined when there is none. The file row is read first
-   * so that a missing file is a clean "not found" before anything is sent, not a broken stream.
+   * A document stored for `claimId`, as a stream, or undefined when there is none. The file row
+   * is read first so that a missing file is a clean "not found" before anything is sent, not a
+   * broken stream. A file uploaded for another claim is none: a claim can name any document id
+   * (an upstream system's reference is only a name), and must not reach another claim's file by it.
    */
-  async openDownload(documentId: string): Promise<Readable | undefined> {
-    const [file] = await this.bucket.find({ _id: String(documentId) as never }, { limit: 1 }).toArray();
+  async openDownload(claimId: string, documentId: string): Promise<Readable | undefined> {
+    const [file] = await this.bucket.find({ _id: String(documentId) as never, 'metadata.claimId': String(claimId) }, { limit: 1 }).toArray();
     return file ? this.bucket.openDownloadStream(String(documentId) as never) : undefined;
   }
 

@@ -11,6 +11,8 @@ export interface TokenVerifierOptions {
 export class InvalidTokenError extends Error {}
 
 const JWKS_ALGORITHMS = ['RS256', 'ES256', 'PS256'];
+/** A token without an expiry would be valid forever (jose checks `exp` only when it is there). */
+const REQUIRED_CLAIMS = ['exp'];
 
 /**
  * Verifies bearer JWTs: HS256 with a shared secret, RS256/ES256/PS256 with the keys of a JWKS URL,
@@ -50,10 +52,10 @@ export class TokenVerifier {
     const { issuer, audience } = this.options;
     if (this.secret && decodeProtectedHeader(token).alg === 'HS256') {
       const checks = this.jwks ? {} : { issuer, audience };
-      return (await jwtVerify(token, this.secret, { algorithms: ['HS256'], ...checks })).payload;
+      return (await jwtVerify(token, this.secret, { algorithms: ['HS256'], requiredClaims: REQUIRED_CLAIMS, ...checks })).payload;
     }
     if (!this.jwks) throw new InvalidTokenError('invalid token');
-    return (await jwtVerify(token, this.jwks as JWTVerifyGetKey, { algorithms: JWKS_ALGORITHMS, issuer, audience })).payload;
+    return (await jwtVerify(token, this.jwks as JWTVerifyGetKey, { algorithms: JWKS_ALGORITHMS, requiredClaims: REQUIRED_CLAIMS, issuer, audience })).payload;
   }
 }
 
