@@ -753,7 +753,9 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
 
       const requestId = randomUUID();
       const request = { partnerId: other.partnerId, requestedBy: 'crm-sync', claimId: claim.id, changes: { mpnId: '9999999' } };
-      await kafka.sendEvent(TOPICS.claimRequests, { id: requestId, type: REQUEST_TYPES.edit, subject: claim.id, data: request });
+      // Formatted as some upstream systems send it: the rejection carries this text as it came.
+      const value = JSON.stringify(request, null, 2);
+      await kafka.sendEvent(TOPICS.claimRequests, { id: requestId, type: REQUEST_TYPES.edit, subject: claim.id, data: request, value });
 
       const rejection = await waitFor(() => kafka.on(TOPICS.claimRequestsRejected).find((record) => record.json().requestId === requestId), {
         message: 'rejection of the foreign edit',
@@ -761,7 +763,7 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
       });
       const body = rejection.json();
       expect(body.requestType).toBe(REQUEST_TYPES.edit);
-      expect(JSON.parse(body.originalPayload)).toEqual(request);
+      expect(body.originalPayload).toBe(value);
       expect(body.errors[0]).toMatch(/^not-found: /);
       // Nothing about the claim leaks to the other organisation.
       expect(body.errors.join(' ')).not.toContain(owner.partnerId);
@@ -800,6 +802,19 @@ describe('partner and reviewer sides over HTTP and Kafka', () => {
 
       const after = await http('GET', `${intake}/v1/claims/${claim.id}`, { token });
       expect(after.body).toMatchObject({ status: 'Editing', version: 1 });
+
+      // The claim gets its PoE; then the refused request arrives again (an upstream duplicate, a
+      // replay). It was refused: it is answered with the same rejection, not decided again.
+      expect((await uploadPoe(token, claim.id)).status).toBe(200);
+      await kafka.sendEvent(TOPICS.claimRequests, { id: requestId, type: REQUEST_TYPES.submit, subject: claim.id, data: request });
+      const answers = await waitFor(() => {
+        const found = kafka.on(TOPICS.claimRequestsRejected).filter((record) => record.json().requestId === requestId);
+        return found.length >= 2 ? found : undefined;
+      }, { message: 'the repeated request answered again', timeoutMs: 30_000 });
+      expect(answers.map((record) => record.headers.ce_id)).toEqual([rejection.headers.ce_id, rejection.headers.ce_id]);
+      expect(answers[1].json()).toEqual(body);
+      const again = await http('GET', `${intake}/v1/claims/${claim.id}`, { token });
+      expect(again.body).toMatchObject({ status: 'Editing', version: 2 });
     });
   });
 });

@@ -35,10 +35,11 @@ export class TestKafkaClient {
   }
 
   /** Publishes a CloudEvent in Kafka binary mode, as an upstream system would. */
-  async sendEvent(topic: string, event: { id: string; type: string; source?: string; subject: string; data: unknown }): Promise<void> {
+  async sendEvent(topic: string, event: { id: string; type: string; source?: string; subject: string; data: unknown; value?: string }): Promise<void> {
     await this.send(topic, {
       key: event.subject,
-      value: JSON.stringify(event.data),
+      // `value`: the data as this exact text (formatting and all), else its JSON.
+      value: event.value ?? JSON.stringify(event.data),
       headers: {
         ce_specversion: '1.0',
         ce_id: event.id,

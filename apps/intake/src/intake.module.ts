@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { type StoreConnection, PoeStore } from '@cpor/persistence';
+import { type StoreConnection, PoeStore, RefusedRequestRepository, refusedRequestModel } from '@cpor/persistence';
 import { MONGO_CONNECTION, ServiceCoreModule } from '@cpor/platform';
 import { ClaimsController } from './claims/claims.controller.js';
 import { ClaimsService } from './claims/claims.service.js';
@@ -16,6 +16,11 @@ import { RequestRejections } from './requests/request-rejections.js';
     RequestRejections,
     PoeSweep,
     { provide: PoeStore, useFactory: (connection: StoreConnection) => new PoeStore(connection), inject: [MONGO_CONNECTION] },
+    {
+      provide: RefusedRequestRepository,
+      useFactory: (connection: StoreConnection) => new RefusedRequestRepository(refusedRequestModel(connection)),
+      inject: [MONGO_CONNECTION],
+    },
   ],
 })
 export class IntakeModule {}

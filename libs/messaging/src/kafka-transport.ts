@@ -543,6 +543,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       timestamp: message.timestamp,
       key: message.key?.toString('utf8') ?? null,
       headers,
+      value: () => message.value?.toString('utf8') ?? '',
       attempt,
       groupId: this.groupId,
       heartbeat: () => payload.heartbeat(),

@@ -14,3 +14,4 @@ export * from './consent-requests/consent-request.repository.js';
 export * from './deliveries/delivery.repository.js';
 export * from './idempotency/idempotency.repository.js';
 export * from './business-clock/business-clock.repository.js';
+export * from './refused-requests/refused-request.repository.js';

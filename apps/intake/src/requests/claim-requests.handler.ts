@@ -122,12 +122,15 @@ export class ClaimRequestsHandler {
   ): Promise<void> {
     // The events a request causes carry its id as their correlation id (docs/topics.md): so do its log lines.
     amendRequestContext({ correlationId: event.id });
-    const raw = JSON.stringify(event.data);
+    // The value as received: parsed and written again, numbers, escapes and duplicate keys would change.
+    const raw = context.info.value();
     const validated = await validateContract(type, event.data);
     if (!validated.ok) {
       await this.rejections.reject(context.info, raw, validated.errors, { id: event.id, type: event.type });
       return;
     }
+    // Refused before: answered the same again, not decided again on a claim that has changed since.
+    if (await this.rejections.repeatIfRefused(event.id)) return;
     try {
       await apply(validated.value, upstreamActor(event, validated.value));
     } catch (error) {
