@@ -175,4 +175,24 @@ describe('walking skeleton: one claim through all five services on the real serv
     expect(rejected.json().originalPayload).toBe(deep);
     expect(rejected.json().errors).toEqual(['value nests deeper than 32 levels']);
   });
+
+  it('answers a request near the broker\'s size limit on the rejected topic at the first attempt, its payload cut to fit', async () => {
+    // 900,000 control bytes: as JSON text six times that, more than the broker takes in one record.
+    const value = '\u0001'.repeat(900_000);
+    const hugeId = randomUUID();
+    await kafka.send(TOPICS.claimRequests, {
+      key: 'huge',
+      value,
+      headers: { ce_specversion: '1.0', ce_id: hugeId, ce_type: REQUEST_TYPES.create, ce_source: 'urn:test', ce_subject: 'huge', ce_time: new Date().toISOString() },
+    });
+    const rejected = await waitFor(() => kafka.on(TOPICS.claimRequestsRejected).find((record) => record.json().requestId === hugeId), {
+      message: 'huge request rejected',
+      timeoutMs: 30_000,
+    });
+    const rejection = rejected.json();
+    expect(rejection).toMatchObject({ originalPayloadTruncated: true, originalPayloadBytes: 900_000, errors: ['value is not valid JSON'] });
+    expect(rejection.originalPayload.length).toBeGreaterThan(50_000);
+    expect(value.startsWith(rejection.originalPayload)).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(rejection))).toBeLessThanOrEqual(512 * 1024);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { deadLetterDepth } from './dead-letters.js';
+import { DeadLetterQueue, deadLetterDepth, VALUE_DROPPED_HEADER } from './dead-letters.js';
 import type { PartitionOffsets } from './kafka-admin.js';
 
 // The depth of a DLQ from offsets only, against a fake broker.
@@ -42,5 +42,18 @@ describe('deadLetterDepth', () => {
       't.g.dlq.actions': [{ partition: 0, low: '0', high: '5' }],
     });
     expect(await deadLetterDepth(log, 't', 'g')).toEqual({ letters: 1, decisions: 5, unhandled: 0 });
+  });
+});
+
+describe('DeadLetterQueue.redrive', () => {
+  it('refuses letters written without their value (redriven, each would be an empty record), and sends nothing', async () => {
+    const sent: unknown[] = [];
+    const log = { topicName: (topic: string) => topic, ensureTopics: async () => undefined, publishRaw: async (records: unknown[]) => void sent.push(...records) };
+    const queue = new DeadLetterQueue(log as never, 'cpor.claim-requests.v1', 'intake');
+    const letter = (offset: string, headers: Record<string, string>) =>
+      ({ summary: { partition: 0, offset }, record: { topic: queue.deadLetterTopic, partition: 0, offset, timestamp: '0', key: null, value: headers[VALUE_DROPPED_HEADER] ? null : Buffer.from('{}'), headers } }) as never;
+    const letters = [letter('4', { ce_id: 'a' }), letter('5', { ce_id: 'b', [VALUE_DROPPED_HEADER]: 'too large' })];
+    await expect(queue.redrive(letters, { by: 'ops' })).rejects.toThrow(/carry no value .*0@5.*replay/);
+    expect(sent).toEqual([]);
   });
 });

@@ -97,6 +97,9 @@ export type DeadLetterLog = Pick<MessagingAdmin, 'topicName' | 'topicOffsets' | 
 /** Records per produce request when redriving or recording actions. */
 const BATCH = 100;
 
+/** Set on a letter written without its value (the record was too large with the dead-letter headers). */
+export const VALUE_DROPPED_HEADER = `${DLQ_HEADER_PREFIX}value_dropped`;
+
 export function withoutDlqHeaders(headers: RawHeaders): RawHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)));
 }
@@ -170,6 +173,13 @@ export class DeadLetterQueue {
       onProgress?: (done: number) => void;
     },
   ): Promise<RedriveResult> {
+    const valueless = letters.filter(({ record }) => record.headers[VALUE_DROPPED_HEADER] !== undefined);
+    if (valueless.length > 0) {
+      // Redriven, it would be an empty record: the service would answer it as undecodable.
+      throw new Error(
+        `${valueless.length} of the chosen dead letters carry no value (too large for the dead-letter topic: ${valueless.map(({ summary }) => letterPosition(summary)).join(', ')}); replay each from its source offset instead (ops replay --topic <t> --to-topic <t>), then discard it`,
+      );
+    }
     const result: RedriveResult = { deadLetterTopic: this.log.topicName(this.deadLetterTopic), targetTopic: this.log.topicName(this.sourceTopic), redriven: 0 };
     if (letters.length > 0) await this.log.ensureTopics([this.actionsTopic], { partitions: 1 });
     const size = Math.max(1, options.batch ?? BATCH);

@@ -3,10 +3,10 @@ import { Logger } from '@nestjs/common';
 import { toKafkaMessage, type CloudEvent } from '@cpor/contracts';
 import type { RawPublishRecord } from './kafka-publisher.js';
 import { KafkaEventContext } from './kafka-event-context.js';
-import { KafkaTransport } from './kafka-transport.js';
+import { isRecordTooLarge, KafkaTransport } from './kafka-transport.js';
 import { messagingMetrics } from './messaging.metrics.js';
 import { NonRetryableError, requestContext, type RequestContext } from '@cpor/kernel';
-import { logLevel } from 'kafkajs';
+import { KafkaJSNonRetriableError, KafkaJSProtocolError, logLevel } from 'kafkajs';
 import { kafkajsLogCreator } from './kafka-client.js';
 import { unmatchedOn, type UnmatchedRecord } from './routing.js';
 
@@ -101,6 +101,25 @@ describe('KafkaTransport consumer loop', () => {
     await consume([record(0, 'bad.v1')]);
     expect(attempts).toBe(1);
     expect(published[0].headers).toMatchObject({ dlq_attempts: '1', dlq_error: 'NonRetryableError: never valid' });
+  });
+
+  it('writes a dead letter the broker refuses as too large again without its value (marked), rather than failing the batch on it for good', async () => {
+    const { transport, resolved, consume, published } = setUp();
+    // What kafkajs throws when the broker refuses the record: its protocol error, wrapped.
+    const tooLarge = new KafkaJSProtocolError({ message: 'The request included a message larger than the max message size the server will accept', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false } as never);
+    Reflect.set(transport, 'publisher', {
+      publishRaw: async (records: RawPublishRecord[]) => {
+        if (records.some((letter) => letter.value !== null)) throw Object.assign(new KafkaJSNonRetriableError(tooLarge), { cause: tooLarge });
+        published.push(...records);
+      },
+    });
+    handle(transport, 'poison.v1', () => Promise.reject(new NonRetryableError('never valid')));
+    await consume([record(3, 'poison.v1')]);
+    expect(resolved).toEqual(['3']);
+    expect(published).toHaveLength(1);
+    expect(published[0].value).toBeNull();
+    expect(published[0].headers).toMatchObject({ dlq_source_offset: '3', dlq_value_dropped: expect.stringMatching(/source offset/) });
+    expect(isRecordTooLarge(new Error('broker down'))).toBe(false);
   });
 
   it('leaves a failing record unresolved when the consumer stops during its retries', async () => {

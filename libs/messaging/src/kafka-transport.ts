@@ -17,6 +17,7 @@ import {
   type TraceSpan,
 } from '@cpor/kernel';
 import { decodeRecord, deadLetterTopic, recordView, type RecordView } from '@cpor/contracts';
+import { VALUE_DROPPED_HEADER } from './dead-letters.js';
 import { MessagingAdmin } from './kafka-admin.js';
 import { createKafka, createMissingTopics, topicCreationOptions } from './kafka-client.js';
 import { KafkaEventContext } from './kafka-event-context.js';
@@ -585,24 +586,31 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   ): Promise<void> {
     const { batch } = payload;
     const dlq = deadLetterTopic(logicalTopic, this.groupId);
-    await this.publisher!.publishRaw([
-      {
-        topic: dlq,
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          dlq_source_topic: batch.topic,
-          dlq_source_partition: String(batch.partition),
-          dlq_source_offset: message.offset,
-          dlq_source_timestamp: message.timestamp,
-          dlq_error: describeError(error, 1_000),
-          dlq_failed_at: this.now().toISOString(),
-          dlq_attempts: String(attempts),
-          dlq_group: this.groupId,
-        },
+    const letter = {
+      topic: dlq,
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        dlq_source_topic: batch.topic,
+        dlq_source_partition: String(batch.partition),
+        dlq_source_offset: message.offset,
+        dlq_source_timestamp: message.timestamp,
+        dlq_error: describeError(error, 1_000),
+        dlq_failed_at: this.now().toISOString(),
+        dlq_attempts: String(attempts),
+        dlq_group: this.groupId,
       },
-    ]);
+    };
+    try {
+      await this.publisher!.publishRaw([letter]);
+    } catch (sendError) {
+      if (!isRecordTooLarge(sendError)) throw sendError;
+      // A record near the broker's limit no longer fits with our headers. Refused for good, it
+      // would fail the batch and restart the consumer on the same record, forever: the letter goes
+      // without the value, which is still on the source topic at its offset.
+      await this.publisher!.publishRaw([{ ...letter, value: null, headers: { ...letter.headers, [VALUE_DROPPED_HEADER]: 'too large for the dead-letter topic; read it at the source offset' } }]);
+    }
     messagingMetrics.deadLettered.inc({ group: this.groupId, topic: logicalTopic });
     this.logger.error(
       `dead-lettered ${metricType(headers['ce_type'] ?? UNKNOWN_TYPE)} id=${headers['ce_id'] ?? '-'} ${logicalTopic}/${batch.partition}@${message.offset} after ${attempts} attempt(s) to ${topicName(this.options.config, dlq)}: ${describeError(error, 300)}`,
@@ -641,6 +649,15 @@ export function recordContext(service: string, topic: string, partition: number,
     partition,
     offset,
   };
+}
+
+/** The broker refused a record (or batch) as larger than it takes: kafkajs's protocol error, possibly wrapped. */
+export function isRecordTooLarge(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') return true;
+  }
+  return false;
 }
 
 const CLAIM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

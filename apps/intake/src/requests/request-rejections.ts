@@ -8,6 +8,36 @@ import { RefusedRequestRepository, type RefusedRequest } from '@cpor/persistence
 const hashed = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 /**
+ * The most a rejection's data may take as JSON. The broker refuses records over 1 MB (its
+ * default), and a request near that size, escaped as JSON text (a control byte becomes six), would
+ * make a rejection the broker refuses: the request would be dead-lettered instead of answered.
+ */
+export const MAX_REJECTION_BYTES = 512 * 1024;
+/** Each original header value is cut to this many characters when the rejection must be cut. */
+const MAX_HEADER_CHARS = 1024;
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+/**
+ * The rejection as it is, or, when it would take more than MAX_REJECTION_BYTES, with the longest
+ * start of the original payload that fits (and the headers cut), marked as cut with the payload's
+ * full size. The whole record stays on the request topic at `source`.
+ */
+export function fitted(data: ClaimRequestRejection): ClaimRequestRejection {
+  if (jsonBytes(data) <= MAX_REJECTION_BYTES) return data;
+  const originalHeaders = Object.fromEntries(Object.entries(data.originalHeaders).map(([name, value]) => [name, value.slice(0, MAX_HEADER_CHARS)]));
+  const cut = { ...data, originalHeaders, originalPayloadTruncated: true, originalPayloadBytes: Buffer.byteLength(data.originalPayload) };
+  // The longest prefix whose JSON fits: escaping makes its size no simple function of its length.
+  let [low, high] = [0, data.originalPayload.length];
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (jsonBytes({ ...cut, originalPayload: data.originalPayload.slice(0, middle) }) <= MAX_REJECTION_BYTES) low = middle;
+    else high = middle - 1;
+  }
+  return { ...cut, originalPayload: data.originalPayload.slice(0, low) };
+}
+
+/**
  * Answers an invalid upstream request on `cpor.claim-requests.rejected.v1` with the original
  * payload and every problem.
  *
@@ -28,7 +58,7 @@ export class RequestRejections {
 
   async reject(record: KafkaRecordInfo, raw: string, errors: string[], request: { id?: string; type?: string } = {}): Promise<void> {
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
-    const data: ClaimRequestRejection = {
+    const data: ClaimRequestRejection = fitted({
       requestId: request.id ?? record.headers['ce_id'] ?? null,
       requestType: request.type ?? record.headers['ce_type'] ?? null,
       source,
@@ -36,7 +66,7 @@ export class RequestRejections {
       originalPayload: raw,
       originalHeaders: record.headers,
       rejectedAt: this.clock.now().toISOString(),
-    };
+    });
     const id = request.id ? hashed(`request:${request.id}`) : hashed(`${source.topic}:${source.partition}:${source.offset}`);
     // `||`: an empty key is no subject (a rejection without one could not be read back).
     const rejection = { id: `rejected-${id}`, subject: record.key || data.requestId || id, data };

@@ -56,8 +56,12 @@ export interface ClaimRequestRejection {
   requestType: string | null;
   source: { topic: string; partition: number; offset: string };
   errors: string[];
-  /** The original record value exactly as received (UTF-8). */
+  /** The original record value exactly as received (UTF-8); its start only when `originalPayloadTruncated`. */
   originalPayload: string;
   originalHeaders: Record<string, string>;
+  /** Present (true) when the payload was too large to carry whole: the record is still at `source`. */
+  originalPayloadTruncated?: boolean;
+  /** The whole payload's size in bytes, when it was cut. */
+  originalPayloadBytes?: number;
   rejectedAt: string;
 }
