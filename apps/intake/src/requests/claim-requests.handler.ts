@@ -124,20 +124,21 @@ export class ClaimRequestsHandler {
     amendRequestContext({ correlationId: event.id });
     // The value as received: parsed and written again, numbers, escapes and duplicate keys would change.
     const raw = context.info.value();
+    const request = { id: event.id, source: event.source, type: event.type };
     const validated = await validateContract(type, event.data);
     if (!validated.ok) {
-      await this.rejections.reject(context.info, raw, validated.errors, { id: event.id, type: event.type });
+      await this.rejections.reject(context.info, raw, validated.errors, request);
       return;
     }
-    // Refused before: answered the same again, not decided again on a claim that has changed since.
-    if (await this.rejections.repeatIfRefused(event.id)) return;
+    // Refused by the rules before: answered the same again, not decided again on a claim that has changed since.
+    if (await this.rejections.repeatIfRefused(request, raw)) return;
     try {
       await apply(validated.value, upstreamActor(event, validated.value));
     } catch (error) {
       // A refusal by the rules is an answer for the sender; anything else is retried by the transport.
       if (!(error instanceof DomainError)) throw error;
       const details = (error.details as { errors?: string[] }).errors ?? [];
-      await this.rejections.reject(context.info, raw, [`${error.code}: ${error.message}`, ...details], { id: event.id, type: event.type });
+      await this.rejections.refuse(context.info, raw, [`${error.code}: ${error.message}`, ...details], request);
     }
   }
 }
