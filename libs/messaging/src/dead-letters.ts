@@ -177,7 +177,7 @@ export class DeadLetterQueue {
     if (valueless.length > 0) {
       // Redriven, it would be an empty record: the service would answer it as undecodable.
       throw new Error(
-        `${valueless.length} of the chosen dead letters carry no value (too large for the dead-letter topic: ${valueless.map(({ summary }) => letterPosition(summary)).join(', ')}); replay each from its source offset instead (ops replay --topic <t> --to-topic <t>), then discard it`,
+        `${valueless.length} of the chosen dead letters carry no value (too large for the dead-letter topic: ${valueless.map(({ summary }) => letterPosition(summary)).join(', ')}); replay each from its source offset instead (ops replay --topic <t> --to-topic <t> --partition <p> --from-offset <o> --until-offset <o+1>), then discard it`,
       );
     }
     const result: RedriveResult = { deadLetterTopic: this.log.topicName(this.deadLetterTopic), targetTopic: this.log.topicName(this.sourceTopic), redriven: 0 };
