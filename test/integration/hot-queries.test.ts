@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, cancellableDeadlinesQuery, exactDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, pendingTransitionsInBucket, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
+import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTransitionModel, deadlineModel, dueDeadlinesQuery, cancellableDeadlinesQuery, exactDeadlinesQuery, pendingDeadlinesQuery, pollDayOf, leaseModel, openMongoConnection, PENDING_TRANSITIONS, refusedRequestModel, pendingTransitionsInBucket, QUEUED_DELIVERIES, REVIEW_QUEUE_QUERY } from '@cpor/persistence';
 
 /**
  * Every query on a hot path (relay, deadline poller, mail sender, review queue, claim list, the
@@ -19,7 +19,7 @@ describe('hot queries are pushed down to the store', () => {
   beforeAll(async () => {
     connection = await openMongoConnection(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', `cpor_it_explain_${randomUUID().slice(0, 8)}`);
     // Create each collection (and its indexes) so there is something to plan against.
-    for (const model of [claimModel(connection), claimTransitionModel(connection), deadlineModel(connection), deliveryModel(connection), leaseModel(connection)]) {
+    for (const model of [claimModel(connection), claimTransitionModel(connection), deadlineModel(connection), deliveryModel(connection), leaseModel(connection), refusedRequestModel(connection)]) {
       await model.createCollection().catch(() => undefined);
       await model.init();
     }
@@ -34,8 +34,8 @@ describe('hot queries are pushed down to the store', () => {
     await connection.close();
   });
 
-  it('lookups by _id (snapshot, transition row, lease, deadline, delivery) are pushed down on every backend', async () => {
-    for (const model of [claimModel(connection), claimTransitionModel(connection), leaseModel(connection), deadlineModel(connection), deliveryModel(connection)]) {
+  it('lookups by _id (snapshot, transition row, lease, deadline, delivery, refused upstream request) are pushed down on every backend', async () => {
+    for (const model of [claimModel(connection), claimTransitionModel(connection), leaseModel(connection), deadlineModel(connection), deliveryModel(connection), refusedRequestModel(connection)]) {
       const plan = await explain(model as never, { _id: 'claim-1:2' });
       if (backend !== 'mongodb') expect(plan.filterPushdown).toBe(true);
     }
