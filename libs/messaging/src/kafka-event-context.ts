@@ -13,7 +13,7 @@ export interface KafkaRecordInfo {
   key: string | null;
   headers: Record<string, string>;
   /** The record value exactly as received, as UTF-8 text ('' for none); never log it (personal data). */
-  value: () => string;
+  raw: string;
   /** 1 on the first try, 2 on the first retry... */
   attempt: number;
   /** Consumer group (= service name). */

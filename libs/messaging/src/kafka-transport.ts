@@ -487,7 +487,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
           'cloudevents.event_type': label,
         },
       },
-      (span) => this.processRecord(logicalTopic, payload, message, headers, route, label, span),
+      (span) => this.processRecord(logicalTopic, payload, message, record, route, label, span),
     );
   }
 
@@ -495,12 +495,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     logicalTopic: string,
     payload: EachBatchPayload,
     message: KafkaMessage,
-    headers: Record<string, string>,
+    record: RecordView,
     route: Exclude<RecordRoute, { kind: 'skip' }>,
     label: string,
     span: TraceSpan,
   ): Promise<RecordOutcome> {
     const { batch } = payload;
+    const { headers } = record;
     const where = `${logicalTopic}/${batch.partition}@${message.offset}`;
     if (route.kind === 'dead-letter') {
       span.fail(new Error(route.reason));
@@ -513,7 +514,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     const policy = resolveRetryPolicy(handler.extras, this.defaultPolicy);
     const startedAt = Date.now();
     const outcome = await runWithRetries(
-      (attempt) => observeHandler(this.groupId, label, () => this.invokeHandler(handler, route, this.contextFor(logicalTopic, payload, message, headers, attempt))),
+      (attempt) => observeHandler(this.groupId, label, () => this.invokeHandler(handler, route, this.contextFor(logicalTopic, payload, message, record, attempt))),
       policy,
       {
         sleep: (ms) => this.sleepWithHeartbeat(ms, payload),
@@ -535,7 +536,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     return 'done';
   }
 
-  private contextFor(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, headers: Record<string, string>, attempt: number) {
+  private contextFor(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, { headers, raw }: RecordView, attempt: number) {
     return new KafkaEventContext({
       topic: logicalTopic,
       kafkaTopic: payload.batch.topic,
@@ -544,7 +545,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       timestamp: message.timestamp,
       key: message.key?.toString('utf8') ?? null,
       headers,
-      value: () => message.value?.toString('utf8') ?? '',
+      raw,
       attempt,
       groupId: this.groupId,
       heartbeat: () => payload.heartbeat(),

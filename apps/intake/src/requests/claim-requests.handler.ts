@@ -123,7 +123,7 @@ export class ClaimRequestsHandler {
     // The events a request causes carry its id as their correlation id (docs/topics.md): so do its log lines.
     amendRequestContext({ correlationId: event.id });
     // The value as received: parsed and written again, numbers, escapes and duplicate keys would change.
-    const raw = context.info.value();
+    const raw = context.info.raw;
     const request = { id: event.id, source: event.source, type: event.type };
     const validated = await validateContract(type, event.data);
     if (!validated.ok) {

@@ -13,8 +13,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * make a rejection the broker refuses: the request would be dead-lettered instead of answered.
  */
 export const MAX_REJECTION_BYTES = 512 * 1024;
-/** When a rejection must be cut: each original header value to this many characters... */
-const MAX_HEADER_CHARS = 1024;
+/** When a rejection must be cut: each error, header name and header value to this many characters... */
+const MAX_TEXT_CHARS = 1024;
 /** ...and its errors to this many (a request with 100,000 unknown fields has as many errors). */
 const MAX_ERRORS = 100;
 
@@ -36,8 +36,8 @@ export function fitted(data: ClaimRequestRejection): ClaimRequestRejection {
   const errors = data.errors.length > MAX_ERRORS ? [...data.errors.slice(0, MAX_ERRORS), `... and ${data.errors.length - MAX_ERRORS} more`] : data.errors;
   const cut = {
     ...data,
-    errors: errors.map((error) => prefix(error, MAX_HEADER_CHARS)),
-    originalHeaders: Object.fromEntries(Object.entries(data.originalHeaders).map(([name, value]) => [prefix(name, MAX_HEADER_CHARS), prefix(value, MAX_HEADER_CHARS)])),
+    errors: errors.map((error) => prefix(error, MAX_TEXT_CHARS)),
+    originalHeaders: Object.fromEntries(Object.entries(data.originalHeaders).map(([name, value]) => [prefix(name, MAX_TEXT_CHARS), prefix(value, MAX_TEXT_CHARS)])),
     originalPayloadTruncated: true,
     originalPayloadBytes: Buffer.byteLength(data.originalPayload),
   };
@@ -86,42 +86,39 @@ export class RequestRejections {
 
   /** An undecodable or invalid request: answered, not kept. */
   async reject(record: KafkaRecordInfo, raw: string, errors: string[], request?: RequestIdentity): Promise<void> {
-    await this.publish(this.rejection(record, raw, errors, request));
+    await this.publish(this.rejection(record, raw, errors, request && identify(request, raw)));
   }
 
   /** A request the rules refused: kept under its identity, then answered. */
   async refuse(record: KafkaRecordInfo, raw: string, errors: string[], request: RequestIdentity): Promise<void> {
-    const rejection = this.rejection(record, raw, errors, request);
-    const kept = await this.refused.remember({
-      _id: refusalKey(request),
-      fingerprint: fingerprint(request, raw),
-      rejection: JSON.stringify(rejection),
-      refusedAt: this.clock.now(),
-    });
-    await this.publish(kept.fingerprint === fingerprint(request, raw) ? (JSON.parse(kept.rejection) as RejectionEvent) : rejection);
+    const identity = identify(request, raw);
+    const rejection = this.rejection(record, raw, errors, identity);
+    const kept = await this.refused.remember({ _id: identity.key, fingerprint: identity.fingerprint, rejection: JSON.stringify(rejection), refusedAt: this.clock.now() });
+    await this.publish(kept.fingerprint === identity.fingerprint ? (JSON.parse(kept.rejection) as RejectionEvent) : rejection);
   }
 
   /** A request the rules refused before gets its rejection again: true when there was one. */
   async repeatIfRefused(request: RequestIdentity, raw: string): Promise<boolean> {
-    const kept = await this.refused.find(refusalKey(request));
+    const { key, fingerprint } = identify(request, raw);
+    const kept = await this.refused.find(key);
     // The same id with another type or value is another request (an id reused): decided anew.
-    if (!kept || kept.fingerprint !== fingerprint(request, raw)) return false;
+    if (!kept || kept.fingerprint !== fingerprint) return false;
     await this.publish(JSON.parse(kept.rejection) as RejectionEvent);
     return true;
   }
 
-  private rejection(record: KafkaRecordInfo, raw: string, errors: string[], request?: RequestIdentity): RejectionEvent {
+  private rejection(record: KafkaRecordInfo, raw: string, errors: string[], identity?: RefusalIdentity): RejectionEvent {
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
     const data = fitted({
-      requestId: request?.id ?? record.headers['ce_id'] ?? null,
-      requestType: request?.type ?? record.headers['ce_type'] ?? null,
+      requestId: identity?.request.id ?? record.headers['ce_id'] ?? null,
+      requestType: identity?.request.type ?? record.headers['ce_type'] ?? null,
       source,
       errors,
       originalPayload: raw,
       originalHeaders: record.headers,
       rejectedAt: this.clock.now().toISOString(),
     });
-    const id = sha256(request ? `${refusalKey(request)}:${fingerprint(request, raw)}` : `${source.topic}:${source.partition}:${source.offset}`).slice(0, 32);
+    const id = sha256(identity ? `${identity.key}:${identity.fingerprint}` : `${source.topic}:${source.partition}:${source.offset}`).slice(0, 32);
     // `||`: an empty key is no subject (a rejection without one could not be read back).
     return { id: `rejected-${id}`, subject: record.key || data.requestId || id, data };
   }
@@ -144,10 +141,14 @@ export class RequestRejections {
   }
 }
 
-function refusalKey(request: RequestIdentity): string {
-  return sha256(`${request.source}\n${request.id}`);
+interface RefusalIdentity {
+  request: RequestIdentity;
+  /** A hash of the request's source and id. */
+  key: string;
+  /** A hash of its type and value. */
+  fingerprint: string;
 }
 
-function fingerprint(request: RequestIdentity, raw: string): string {
-  return sha256(`${request.type}\n${raw}`);
+function identify(request: RequestIdentity, raw: string): RefusalIdentity {
+  return { request, key: sha256(`${request.source}\n${request.id}`), fingerprint: sha256(`${request.type}\n${raw}`) };
 }
