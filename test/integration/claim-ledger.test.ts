@@ -65,6 +65,9 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     return total;
   };
 
+  /** Another writer of the same claims (another instance or service): its own ledger, remembering nothing of `ledger`'s. */
+  const anotherWriter = () => new ClaimLedger(claimModel(connection), claimTransitionModel(connection), clock, calendar, 'cpor/test');
+
   beforeAll(async () => {
     connection = await openMongoConnection(MONGO_URL, `cpor_it_ledger_${randomUUID().slice(0, 8)}`);
     leases = new LeaseStore(leaseModel(connection));
@@ -214,7 +217,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
   it('a snapshot left behind the log (a writer died between its two writes) is caught up by readers and writers', async () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);
-    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
     // Put the snapshot back to version 1, as if the addPoe writer had died after its log insert.
     const snapshots = claimModel(connection);
     const v1 = await ledger.get(claimId);
@@ -270,7 +273,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);
     const v1 = await claimModel(connection).findById(claimId).lean().exec();
-    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
     // The snapshot still at version 1 (no PoE): the addPoe writer has not advanced it yet.
     await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
     const submitted = await ledger.execute(claimId, { type: 'submit' }, partner);
@@ -288,7 +291,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     const skipped = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
     expect(skipped).toMatchObject({ applied: false, events: [] });
     expect(skipped.claim.version).toBe(1);
-    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
     // The snapshot still at version 1 (no PoE): the condition holds on the log's newest row.
     await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
     const applied = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
@@ -300,16 +303,46 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);
     const v1 = await claimModel(connection).findById(claimId).lean().exec();
-    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
     // The addPoe writer's snapshot write failed (the store went away between its two writes).
     await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
     const another: ClaimCommand = { type: 'addPoe', document: { ...poe, documentId: 'doc-2' } };
-    // An HTTP command (no retry on conflict) decides on version 1 and loses to row 2: a 409...
-    await expect(ledger.execute(claimId, another, partner)).rejects.toMatchObject({ code: 'version-conflict', currentVersion: 2 });
+    // An HTTP command (no retry on conflict) of a writer that reads the snapshot decides on version 1 and loses to row 2: a 409...
+    const reader = anotherWriter();
+    await expect(reader.execute(claimId, another, partner)).rejects.toMatchObject({ code: 'version-conflict', currentVersion: 2 });
     // ...and the client's retry is decided on the log's newest state, not refused again forever.
-    const retried = await ledger.execute(claimId, another, partner);
+    const retried = await reader.execute(claimId, another, partner);
     expect(retried.claim.version).toBe(3);
     expect((await claimModel(connection).findById(claimId).lean().exec())?.version).toBe(3);
+  });
+
+  it('the next command on a claim the ledger wrote last is decided on its copy (two round trips); a copy another writer moved past loses once, is decided on the log, and is no conflict for the caller', async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    let before = { ...ledger.stats };
+    await ledger.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    expect(ledger.stats.roundTrips - before.roundTrips).toBe(2);
+
+    // Another writer moves the claim on: the ledger's copy (version 2) is old now.
+    await anotherWriter().execute(claimId, { type: 'comment', text: 'from elsewhere' }, partner);
+    before = { ...ledger.stats };
+    // An HTTP command (no retry on conflict, no If-Match): applied on the newest state, not a 409.
+    const submitted = await ledger.execute(claimId, { type: 'submit' }, partner);
+    expect(ledger.stats.conflicts - before.conflicts).toBe(1);
+    expect(submitted.claim.version).toBe(4);
+    expect(submitted.claim.history.map((entry) => entry.action)).toEqual(['create', 'addPoe', 'comment', 'submit']);
+
+    // What a caller does with the claim it was given does not change the ledger's copy.
+    submitted.claim.state.poe.length = 0;
+    const commented = await ledger.execute(claimId, { type: 'comment', text: 'mine' }, partner, { commandId: `mine-${claimId}` });
+    expect(commented.claim.state.poe).toHaveLength(1);
+
+    // A duplicate is answered with the newest claim, not with the old copy.
+    await anotherWriter().execute(claimId, { type: 'comment', text: 'from elsewhere again' }, partner);
+    const duplicate = await ledger.execute(claimId, { type: 'comment', text: 'mine' }, partner, { commandId: `mine-${claimId}` });
+    expect(duplicate).toMatchObject({ applied: false, claim: { version: 6 } });
+    const stored = await claimModel(connection).findById(claimId).lean().exec();
+    expect(stored!.history.map((entry) => entry.version)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('relays every pending event once, in order per claim, in one batch, and the rows leave the pending set', async () => {

@@ -139,6 +139,13 @@ interface Current {
   tail: ClaimTransition[];
 }
 
+/**
+ * How many claims a ledger keeps its newest copy of (see ClaimLedger.remembered): enough for the
+ * claims a service is working on at once (a review's start and its decision, a burst of consent
+ * requests), small enough to stay a few MB.
+ */
+const REMEMBERED_CLAIMS = 1_000;
+
 /** How many times a writer whose snapshot write matched nothing catches up and writes again. */
 const SNAPSHOT_CATCH_UP_ROUNDS = 5;
 
@@ -152,7 +159,7 @@ const SNAPSHOT_CATCH_UP_ROUNDS = 5;
 const UNSURE_INSERT_RETRY_MS = 10_000;
 
 /**
- * The only way any service changes a claim. A transition is three store round trips:
+ * The only way any service changes a claim. A transition is at most three store round trips:
  *   1. read the claim's snapshot (`claims`);
  *   2. insert its row `<claimId>:<version>` into the transition log (`claim_transitions`): the
  *      compare-and-set. The store's unique key lets exactly one of several writers deciding from
@@ -163,10 +170,18 @@ const UNSURE_INSERT_RETRY_MS = 10_000;
  * No lock and no lease decides who writes. The snapshot is a cache of the log: a writer whose
  * snapshot lags (a writer that died between 2 and 3, or a slow one) finds the newer rows by `_id`
  * after its insert conflicts, decides again on them and repairs the snapshot.
+ *
+ * Step 1 is skipped when this ledger wrote or read the claim last (`remembered`): the next
+ * command on it is decided on that copy, so it costs two round trips. A copy is never wrong,
+ * only possibly old (the log only grows): if another writer has moved the claim on since, the
+ * insert loses to that writer's row, and the ledger reads the newer rows and decides again, as
+ * with a lagging snapshot; that first loss is not the caller's conflict.
  */
 export class ClaimLedger {
   readonly stats: LedgerStats = { transitions: 0, roundTrips: 0, conflicts: 0, resentInserts: 0 };
   private readonly logger = new Logger(ClaimLedger.name);
+  /** The newest copy of the claims this ledger last wrote or read, oldest first (a Map keeps insertion order). */
+  private readonly remembered = new Map<string, ClaimRecord>();
 
   constructor(
     private readonly claims: ClaimModel,
@@ -224,8 +239,11 @@ export class ClaimLedger {
     if (steps.length > 1 && steps.some((step) => !step.options.commandId)) {
       throw new Error('commands applied together each need a command id (it is how a retry finds which got in)');
     }
-    const current: Current = { snapshot: creating ? null : await this.readSnapshot(claimId), tail: [] };
+    const copy = creating ? undefined : this.recall(claimId);
+    const current: Current = { snapshot: creating ? null : (copy ?? (await this.readSnapshot(claimId))), tail: [] };
     if (!creating && !current.snapshot) current.tail = await this.readTail(claimId, 0);
+    /** Decided on a remembered copy that another writer may have moved past: its first lost insert is not a race. */
+    let onCopy = copy !== undefined;
     const committed: ClaimTransition[] = [];
     const result = (claim: ClaimView): LedgerResult => ({
       applied: committed.length > 0,
@@ -295,6 +313,8 @@ export class ClaimLedger {
       }
       if (rows.length === 0) {
         // Every step was applied before (a duplicate or replay), by this call or an earlier one, or its condition does not hold.
+        // The claim it answers is the newest, not a remembered copy.
+        if (onCopy && latest) current.tail.push(...(await this.readTail(claimId, latest.version)));
         return result(toView(await this.catchUp(current)));
       }
       if (await this.insert(rows)) {
@@ -321,6 +341,11 @@ export class ClaimLedger {
           // The first step is in after all (a duplicate racing this one), or a creation found the
           // claim: decide the rest again on the log.
           if (first.command.type === 'create' || (first.options.commandId && commandApplied(current, first.options.commandId))) continue;
+          // Lost to rows that were there before this call read anything: decide on them, as a fresh read would have.
+          if (onCopy) {
+            onCopy = false;
+            continue;
+          }
           if (!first.options.retryOnConflict || first.options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
             // The row we lost to may be one the snapshot lacks (its writer's snapshot write failed in
             // a store outage): repair the snapshot, or the caller's retry decides on the same stale
@@ -458,7 +483,21 @@ export class ClaimLedger {
         this.logger.warn(`claim ${merged._id}: snapshot left at an older version (${error.name}); it is repaired from the log on the next read`),
       );
     }
+    // What the log says, whether or not the snapshot write went through.
+    if (merged) this.remember(merged);
     return merged;
+  }
+
+  /** Copies in and out: what a caller does with a claim it was given never changes the remembered one. */
+  private remember(claim: ClaimRecord): void {
+    this.remembered.delete(claim._id);
+    this.remembered.set(claim._id, structuredClone(claim));
+    if (this.remembered.size > REMEMBERED_CLAIMS) this.remembered.delete(this.remembered.keys().next().value!);
+  }
+
+  private recall(claimId: string): ClaimRecord | undefined {
+    const claim = this.remembered.get(claimId);
+    return claim && structuredClone(claim);
   }
 
   /**
