@@ -269,35 +269,40 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     expect(stored!.history.map((entry) => entry.version)).toEqual([1, 2, 3]);
   });
 
-  it('a command refused on a lagging snapshot is decided again on the log: an event relayed before its writer advanced the snapshot is not lost', async () => {
-    const claimId = randomUUID();
-    await ledger.create(createCommand(claimId), partner);
-    const v1 = await claimModel(connection).findById(claimId).lean().exec();
-    await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
-    // The snapshot still at version 1 (no PoE): the addPoe writer has not advanced it yet.
-    await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
-    const submitted = await ledger.execute(claimId, { type: 'submit' }, partner);
-    expect(submitted.applied).toBe(true);
-    expect(submitted.claim.version).toBe(3);
-    expect(submitted.claim.status).toBe('Submitted');
-    // A refusal on the log's newest state is still a refusal.
-    await expect(ledger.execute(claimId, { type: 'addPoe', document: poe }, partner)).rejects.toBeInstanceOf(DomainError);
-  });
+  // Decided by a writer that reads the lagging snapshot, and by `ledger`, which remembers the claim at version 1.
+  for (const decider of ['a writer reading the snapshot', 'a ledger remembering version 1'] as const) {
+    const deciding = () => (decider === 'a ledger remembering version 1' ? ledger : anotherWriter());
 
-  it('a condition (onlyIf) that does not hold applies nothing and answers the claim; it is judged on the log, not on a lagging snapshot', async () => {
-    const claimId = randomUUID();
-    await ledger.create(createCommand(claimId), partner);
-    const v1 = await claimModel(connection).findById(claimId).lean().exec();
-    const skipped = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
-    expect(skipped).toMatchObject({ applied: false, events: [] });
-    expect(skipped.claim.version).toBe(1);
-    await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
-    // The snapshot still at version 1 (no PoE): the condition holds on the log's newest row.
-    await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
-    const applied = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
-    expect(applied.applied).toBe(true);
-    expect(applied.claim.history.map((entry) => entry.action)).toEqual(['create', 'addPoe', 'comment']);
-  });
+    it(`a command refused on a lagging snapshot is decided again on the log: an event relayed before its writer advanced the snapshot is not lost (${decider})`, async () => {
+      const claimId = randomUUID();
+      await ledger.create(createCommand(claimId), partner);
+      const v1 = await claimModel(connection).findById(claimId).lean().exec();
+      await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
+      // The snapshot still at version 1 (no PoE): the addPoe writer has not advanced it yet.
+      await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
+      const submitted = await deciding().execute(claimId, { type: 'submit' }, partner);
+      expect(submitted.applied).toBe(true);
+      expect(submitted.claim.version).toBe(3);
+      expect(submitted.claim.status).toBe('Submitted');
+      // A refusal on the log's newest state is still a refusal.
+      await expect(deciding().execute(claimId, { type: 'addPoe', document: poe }, partner)).rejects.toBeInstanceOf(DomainError);
+    });
+
+    it(`a condition (onlyIf) that does not hold applies nothing and answers the claim; it is judged on the log, not on a lagging snapshot (${decider})`, async () => {
+      const claimId = randomUUID();
+      await ledger.create(createCommand(claimId), partner);
+      const v1 = await claimModel(connection).findById(claimId).lean().exec();
+      const skipped = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
+      expect(skipped).toMatchObject({ applied: false, events: [] });
+      expect(skipped.claim.version).toBe(1);
+      await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
+      // The snapshot still at version 1 (no PoE): the condition holds on the log's newest row.
+      await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
+      const applied = await deciding().execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
+      expect(applied.applied).toBe(true);
+      expect(applied.claim.history.map((entry) => entry.action)).toEqual(['create', 'addPoe', 'comment']);
+    });
+  }
 
   it('a writer that loses to a row its lagging snapshot lacks repairs the snapshot, so the conflict it answers is not answered again', async () => {
     const claimId = randomUUID();
@@ -343,6 +348,43 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     expect(duplicate).toMatchObject({ applied: false, claim: { version: 6 } });
     const stored = await claimModel(connection).findById(claimId).lean().exec();
     expect(stored!.history.map((entry) => entry.version)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('If-Match on a remembered copy that a dead writer moved past: 412 (the precondition), the snapshot repaired, and the next command decided on the newest state', async () => {
+    const claimId = randomUUID();
+    await ledger.create(createCommand(claimId), partner);
+    const v1 = await claimModel(connection).findById(claimId).lean().exec();
+    // Another writer commits version 2 and dies before advancing the snapshot.
+    await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
+    await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
+    // A client that read version 1 (from a list, which reads snapshots) names it.
+    await expect(ledger.execute(claimId, { type: 'comment', text: 'as of 1' }, partner, { expectedVersion: 1 })).rejects.toMatchObject({ code: 'version-conflict', precondition: true, currentVersion: 2 });
+    expect((await claimModel(connection).findById(claimId).lean().exec())!.version).toBe(2);
+    // The ledger's copy moved on with what it read: the client's next try, as of version 2, is applied at once.
+    const before = { ...ledger.stats };
+    const commented = await ledger.execute(claimId, { type: 'comment', text: 'as of 2' }, partner, { expectedVersion: 2 });
+    expect(commented.claim.version).toBe(3);
+    expect(ledger.stats.conflicts - before.conflicts).toBe(0);
+    expect(ledger.stats.roundTrips - before.roundTrips).toBe(2);
+  });
+
+  it('a claim the store lost (acknowledged writes gone, as after a restore) makes the ledger forget every copy it remembered', async () => {
+    const claimId = randomUUID();
+    const other = randomUUID();
+    const forgetful = anotherWriter();
+    await forgetful.create(createCommand(claimId), partner);
+    await forgetful.execute(claimId, { type: 'addPoe', document: poe }, partner);
+    await forgetful.create(createCommand(other), partner);
+    // The store loses version 2 of the claim (its row and the snapshot's step to it).
+    await claimTransitionModel(connection).deleteOne({ _id: transitionId(claimId, 2) }).exec();
+    const v1 = readTransition((await claimTransitionModel(connection).findById(transitionId(claimId, 1)).lean().exec())!);
+    await claimModel(connection).updateOne({ _id: claimId }, { $set: { version: 1, state: v1.state }, $pop: { history: 1, appliedCommandIds: 1 } }).exec();
+    // Deciding on its copy (version 2), the ledger commits version 3 above the gap, then finds the log ends at 1.
+    await forgetful.execute(claimId, { type: 'comment', text: 'on a copy ahead of the store' }, partner);
+    // It remembers nothing now: the next command on any claim reads the snapshot (three round trips).
+    const before = { ...forgetful.stats };
+    await forgetful.execute(other, { type: 'comment', text: 'read again' }, partner);
+    expect(forgetful.stats.roundTrips - before.roundTrips).toBe(3);
   });
 
   it('relays every pending event once, in order per claim, in one batch, and the rows leave the pending set', async () => {

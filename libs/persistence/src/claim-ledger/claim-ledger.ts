@@ -241,9 +241,28 @@ export class ClaimLedger {
     }
     const copy = creating ? undefined : this.recall(claimId);
     const current: Current = { snapshot: creating ? null : (copy ?? (await this.readSnapshot(claimId))), tail: [] };
+    try {
+      return await this.decideAndCommit(claimId, steps, actor, creating, current, copy !== undefined);
+    } catch (error) {
+      // A refusal or conflict after reading newer rows: the next command starts from them, not from an old copy.
+      if (current.tail.length > 0) this.remember(mergeSnapshot(current, this.calendar));
+      throw error;
+    }
+  }
+
+  private async decideAndCommit(claimId: string, steps: LedgerStep[], actor: Actor, creating: boolean, current: Current, fromCopy: boolean): Promise<LedgerResult> {
     if (!creating && !current.snapshot) current.tail = await this.readTail(claimId, 0);
-    /** Decided on a remembered copy that another writer may have moved past: its first lost insert is not a race. */
-    let onCopy = copy !== undefined;
+    /**
+     * Deciding on a remembered copy that no read has checked yet. Its first lost insert may be to
+     * rows older than this call (another writer moved the claim on since the copy): decided again
+     * on the log, as a fresh read would have, instead of answered as a conflict. Any read of newer
+     * rows ends it: a loss after that is a race like any other.
+     */
+    let onCopy = fromCopy;
+    const readNewer = (after: number): Promise<ClaimTransition[]> => {
+      onCopy = false;
+      return this.readTail(claimId, after);
+    };
     const committed: ClaimTransition[] = [];
     const result = (claim: ClaimView): LedgerResult => ({
       applied: committed.length > 0,
@@ -263,7 +282,7 @@ export class ClaimLedger {
         if (options.commandId && commandApplied(current, options.commandId)) continue;
         if (options.onlyIf && state && !options.onlyIf(state)) {
           if (rows.length === 0) {
-            const newer = await this.readTail(claimId, version);
+            const newer = await readNewer(version);
             if (newer.length > 0) {
               current.tail.push(...newer);
               continue attempts;
@@ -277,7 +296,7 @@ export class ClaimLedger {
         }
         if (rows.length === 0 && options.expectedVersion !== undefined && options.expectedVersion !== version) {
           // The snapshot may lag behind the log: look for newer rows before calling it a conflict.
-          const newer = await this.readTail(claimId, version);
+          const newer = await readNewer(version);
           if (newer.length > 0) {
             current.tail.push(...newer);
             continue attempts;
@@ -298,7 +317,7 @@ export class ClaimLedger {
           // A refusal counts only on the log's newest state. The snapshot may lag (its writer has
           // not advanced it yet, though the row is committed and maybe already relayed): a consumer
           // reacting to that very event would otherwise be refused on the state before it.
-          const newer = state ? await this.readTail(claimId, version) : [];
+          const newer = state ? await readNewer(version) : [];
           if (newer.length === 0) {
             await this.repairAfter(committed, current);
             throw error;
@@ -314,7 +333,7 @@ export class ClaimLedger {
       if (rows.length === 0) {
         // Every step was applied before (a duplicate or replay), by this call or an earlier one, or its condition does not hold.
         // The claim it answers is the newest, not a remembered copy.
-        if (onCopy && latest) current.tail.push(...(await this.readTail(claimId, latest.version)));
+        if (onCopy && latest) current.tail.push(...(await readNewer(latest.version)));
         return result(toView(await this.catchUp(current)));
       }
       if (await this.insert(rows)) {
@@ -322,9 +341,10 @@ export class ClaimLedger {
         current.tail.push(...rows);
       } else {
         this.stats.conflicts++;
+        const lostOnCopy = onCopy;
         let reread: ClaimTransition[];
         if (latest) {
-          reread = await this.readTail(claimId, latest.version);
+          reread = await readNewer(latest.version);
           current.tail.push(...reread);
         } else {
           // A creation that found the claim there: read it whole.
@@ -341,11 +361,9 @@ export class ClaimLedger {
           // The first step is in after all (a duplicate racing this one), or a creation found the
           // claim: decide the rest again on the log.
           if (first.command.type === 'create' || (first.options.commandId && commandApplied(current, first.options.commandId))) continue;
-          // Lost to rows that were there before this call read anything: decide on them, as a fresh read would have.
-          if (onCopy) {
-            onCopy = false;
-            continue;
-          }
+          // Decided on an unchecked copy (see onCopy): decide again on the rows just read. Not with
+          // If-Match: the caller's version is the precondition, and the conflict path below repairs the snapshot.
+          if (lostOnCopy && first.options.expectedVersion === undefined) continue;
           if (!first.options.retryOnConflict || first.options.expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) {
             // The row we lost to may be one the snapshot lacks (its writer's snapshot write failed in
             // a store outage): repair the snapshot, or the caller's retry decides on the same stale
@@ -490,6 +508,8 @@ export class ClaimLedger {
 
   /** Copies in and out: what a caller does with a claim it was given never changes the remembered one. */
   private remember(claim: ClaimRecord): void {
+    // Calls on one claim may finish out of order: an older result never replaces a newer copy.
+    if ((this.remembered.get(claim._id)?.version ?? 0) > claim.version) return;
     this.remembered.delete(claim._id);
     this.remembered.set(claim._id, structuredClone(claim));
     if (this.remembered.size > REMEMBERED_CLAIMS) this.remembered.delete(this.remembered.keys().next().value!);
@@ -511,7 +531,16 @@ export class ClaimLedger {
     for (let round = 0; round < SNAPSHOT_CATCH_UP_ROUNDS; round++) {
       if (await this.writeSnapshot(base, next)) return;
       const latest = await this.load(next._id);
-      if (latest.tail.length === 0) return; // the snapshot is at the log's newest row
+      if (latest.tail.length === 0) {
+        // The snapshot is at the log's newest row. Below what this writer built on, the store has
+        // lost writes it had acknowledged (a restore, a failover to a replica that lacked them):
+        // every remembered copy may be ahead of the log now, so none is used again.
+        if ((latest.snapshot?.version ?? 0) < next.version) {
+          this.logger.error(`claim ${next._id}: the store's log ends at version ${latest.snapshot?.version ?? 0}, below version ${next.version} this ledger wrote or read; it forgets every claim it remembered (the store lost acknowledged writes?)`);
+          this.remembered.clear();
+        }
+        return;
+      }
       base = latest.snapshot;
       next = mergeSnapshot(latest, this.calendar);
     }
