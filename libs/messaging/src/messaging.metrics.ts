@@ -10,7 +10,7 @@ function histogram<L extends string>(name: string, help: string, labelNames: L[]
 }
 
 /**
- * Seconds. Handlers write to the store (a ledger transition is 3 round trips, FerretDB answers in
+ * Seconds. Handlers write to the store (a ledger transition is up to 3 round trips, FerretDB answers in
  * milliseconds to seconds under load) and some wait on SMTP, so the buckets reach 30 s.
  */
 export const HANDLER_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -137,12 +137,14 @@ const VIEW_PROJECTION = { appliedCommandIds: 0, reviewQueued: 0, reviewQueuedAt:
 interface Current {
   snapshot: ClaimRecord | null;
   tail: ClaimTransition[];
+  /** The ledger's `generation` when the call began: what it learnt is remembered only if no copy was dropped since. */
+  generation: number;
 }
 
 /**
  * How many claims a ledger keeps its newest copy of (see ClaimLedger.remembered): enough for the
  * claims a service is working on at once (a review's start and its decision, a burst of consent
- * requests), small enough to stay a few MB.
+ * requests), small enough to stay some 5-20 MB (a claim's record is typically 5-20 KB).
  */
 const REMEMBERED_CLAIMS = 1_000;
 
@@ -182,6 +184,8 @@ export class ClaimLedger {
   private readonly logger = new Logger(ClaimLedger.name);
   /** The newest copy of the claims this ledger last wrote or read, oldest first (a Map keeps insertion order). */
   private readonly remembered = new Map<string, ClaimRecord>();
+  /** Moves on when every copy is dropped, so calls begun on a dropped copy do not bring theirs back. */
+  private generation = 0;
 
   constructor(
     private readonly claims: ClaimModel,
@@ -240,12 +244,13 @@ export class ClaimLedger {
       throw new Error('commands applied together each need a command id (it is how a retry finds which got in)');
     }
     const copy = creating ? undefined : this.recall(claimId);
-    const current: Current = { snapshot: creating ? null : (copy ?? (await this.readSnapshot(claimId))), tail: [] };
+    const current: Current = { snapshot: null, tail: [], generation: this.generation };
+    if (!creating) current.snapshot = copy ?? (await this.readSnapshot(claimId));
     try {
       return await this.decideAndCommit(claimId, steps, actor, creating, current, copy !== undefined);
     } catch (error) {
       // A refusal or conflict after reading newer rows: the next command starts from them, not from an old copy.
-      if (current.tail.length > 0) this.remember(mergeSnapshot(current, this.calendar));
+      if (current.tail.length > 0) this.remember(mergeSnapshot(current, this.calendar), current.generation);
       throw error;
     }
   }
@@ -350,7 +355,7 @@ export class ClaimLedger {
           // A creation that found the claim there: read it whole.
           const found = await this.load(claimId);
           reread = found.tail;
-          Object.assign(current, found);
+          Object.assign(current, { snapshot: found.snapshot, tail: found.tail });
         }
         const ours = rows.filter((row) => reread.some((logged) => sameTransition(logged, row)));
         committed.push(...ours);
@@ -428,8 +433,9 @@ export class ClaimLedger {
 
   /** The snapshot and every log row newer than it. */
   private async load(claimId: string): Promise<Current> {
+    const generation = this.generation;
     const snapshot = await this.readSnapshot(claimId);
-    return { snapshot, tail: await this.readTail(claimId, snapshot?.version ?? 0) };
+    return { snapshot, tail: await this.readTail(claimId, snapshot?.version ?? 0), generation };
   }
 
   private async readSnapshot(claimId: string): Promise<ClaimRecord | null> {
@@ -502,12 +508,13 @@ export class ClaimLedger {
       );
     }
     // What the log says, whether or not the snapshot write went through.
-    if (merged) this.remember(merged);
+    if (merged) this.remember(merged, current.generation);
     return merged;
   }
 
   /** Copies in and out: what a caller does with a claim it was given never changes the remembered one. */
-  private remember(claim: ClaimRecord): void {
+  private remember(claim: ClaimRecord, generation: number): void {
+    if (generation !== this.generation) return;
     // Calls on one claim may finish out of order: an older result never replaces a newer copy.
     if ((this.remembered.get(claim._id)?.version ?? 0) > claim.version) return;
     this.remembered.delete(claim._id);
@@ -538,6 +545,7 @@ export class ClaimLedger {
         if ((latest.snapshot?.version ?? 0) < next.version) {
           this.logger.error(`claim ${next._id}: the store's log ends at version ${latest.snapshot?.version ?? 0}, below version ${next.version} this ledger wrote or read; it forgets every claim it remembered (the store lost acknowledged writes?)`);
           this.remembered.clear();
+          this.generation++;
         }
         return;
       }
