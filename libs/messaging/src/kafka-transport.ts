@@ -536,14 +536,14 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     return 'done';
   }
 
-  private contextFor(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, { headers, raw }: RecordView, attempt: number) {
+  private contextFor(logicalTopic: string, payload: EachBatchPayload, message: KafkaMessage, { key, headers, raw }: RecordView, attempt: number) {
     return new KafkaEventContext({
       topic: logicalTopic,
       kafkaTopic: payload.batch.topic,
       partition: payload.batch.partition,
       offset: message.offset,
       timestamp: message.timestamp,
-      key: message.key?.toString('utf8') ?? null,
+      key,
       headers,
       raw,
       attempt,
