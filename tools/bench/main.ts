@@ -24,7 +24,7 @@ import { compareBackends, printBackendComparison, runStoreBackend, type BackendC
 import { chainBaseline, createCommand, partner, storeBaseline } from './baselines.js';
 import { runPipeline, type PipelineFigures } from './pipeline.js';
 import { describePostgresWork, type PostgresWork } from './postgres-work.js';
-import { cpuMsPerClaim, describeCpu, ProcessMeter, round } from './processes.js';
+import { cpuMsPerClaim, describeCpu, ProcessMeter, round, type CpuPerClaim } from './processes.js';
 
 // Count every store command the services send (storeCommandCounts), for "where the round trips go".
 process.env.MONGO_COUNT_COMMANDS = '1';
@@ -174,8 +174,6 @@ function ferretDbBackend(status: string | null): string {
   if (status === null) return `FerretDB on ${process.env.FERRETDB_BACKEND ?? 'postgresql'} (not checked)`;
   return /\((FerretDB on \w+)/.exec(status)?.[1] ?? 'unknown';
 }
-
-type CpuPerClaim = ReturnType<typeof cpuMsPerClaim>;
 
 function meanCpu(a: CpuPerClaim, b: CpuPerClaim): CpuPerClaim {
   const names = [...new Set([...Object.keys(a.by_process), ...Object.keys(b.by_process)])];

@@ -156,14 +156,20 @@ export function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
-/** CPU milliseconds a claim, in all and per process, of a run of `claims` claims. */
-export function cpuMsPerClaim(processes: Record<string, ProcessFigures>, claims: number): { total: number; by_process: Record<string, number> } {
+/** CPU milliseconds a claim, in all and per process. */
+export interface CpuPerClaim {
+  total: number;
+  by_process: Record<string, number>;
+}
+
+/** CPU milliseconds a claim of a run of `claims` claims. */
+export function cpuMsPerClaim(processes: Record<string, ProcessFigures>, claims: number): CpuPerClaim {
   const byProcess = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, round((p.cpu_s * 1000) / claims, 1)]));
   const total = Object.values(processes).reduce((sum, p) => sum + p.cpu_s, 0);
   return { total: round((total * 1000) / claims, 1), by_process: byProcess };
 }
 
 /** `118 ms (node 37, ferretdb 37, ...)`. */
-export function describeCpu({ total, by_process }: { total: number; by_process: Record<string, number> }): string {
+export function describeCpu({ total, by_process }: CpuPerClaim): string {
   return `${total} ms (${Object.entries(by_process).map(([name, ms]) => `${name} ${ms}`).join(', ')})`;
 }

@@ -243,9 +243,9 @@ export class ClaimLedger {
     if (steps.length > 1 && steps.some((step) => !step.options.commandId)) {
       throw new Error('commands applied together each need a command id (it is how a retry finds which got in)');
     }
+    const generation = this.generation;
     const copy = creating ? undefined : this.recall(claimId);
-    const current: Current = { snapshot: null, tail: [], generation: this.generation };
-    if (!creating) current.snapshot = copy ?? (await this.readSnapshot(claimId));
+    const current: Current = { snapshot: creating ? null : (copy ?? (await this.readSnapshot(claimId))), tail: [], generation };
     try {
       return await this.decideAndCommit(claimId, steps, actor, creating, current, copy !== undefined);
     } catch (error) {
