@@ -7,7 +7,7 @@ import { deliveryModel, dueDeliveriesQuery, claimListQuery, claimModel, claimTra
  * store gauges of /metrics) must be answered by `_id` or by a filter the store pushes down, so
  * that finished rows (published events, fired deadlines, sent mail) are filtered inside the store
  * and not shipped and scanned in FerretDB on every poll. FerretDB on PostgreSQL (the default) pushes equality filters down;
- * on SQLite only `_id` lookups are (docs/performance.md), so there the test checks those.
+ * on SQLite only `_id` lookups are (docs/performance-history.md), so there the test checks those.
  */
 describe('hot queries are pushed down to the store', () => {
   let connection: Connection;

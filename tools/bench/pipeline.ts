@@ -336,7 +336,7 @@ async function drive(system: BenchSystem, n: number, options: { reviewers: numbe
   let mailCount = 0;
   let lastMailPoll = 0;
   const expectedMails = n * EMAILS_PER_CLAIM;
-  // A store that stops answering (seen with FerretDB 1.24 on PostgreSQL, see docs/performance.md) shows as no progress at all.
+  // A store that stops answering (seen with FerretDB 1.24 on PostgreSQL, see docs/performance-history.md) shows as no progress at all.
   let stalled = false;
   let lastProgress = { at: Date.now(), key: '' };
   for (;;) {

@@ -53,7 +53,7 @@ export const notificationSettingsSchema = configSchema(
       allowed: 'a folder path',
     }),
     // 8: at 4 the sender fell behind a 500-claim burst (600 of 2,000 due emails sent after 20 s);
-    // 8 and 16 kept up and ran the burst 10% faster end to end (docs/performance.md).
+    // 8 and 16 kept up and ran the burst 10% faster end to end (docs/performance-history.md).
     NOTIFICATION_SEND_CONCURRENCY: setting.integer({ description: 'deliveries sent at once (SMTP connections in the pool)', default: 8, min: 1 }),
     NOTIFICATION_LEASE_MS: setting.milliseconds({ description: 'how long one sender owns a delivery (renewed between rounds; a send starts only with a fifth, at most 60 s, left)', default: 300_000 }),
     NOTIFICATION_RETRY_BASE_MS: setting.milliseconds({ description: 'backoff after the first failed attempt; doubled after each next one', default: 1_000 }),

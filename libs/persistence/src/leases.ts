@@ -102,7 +102,7 @@ export class LeaseStore {
  * How long an instance that found the lease taken waits before asking the store again. Every
  * service runs an outbox relay and each committed transition nudges its own: without this, the
  * relays standing by asked once per transition (3.5 lease queries per claim in the benchmark,
- * docs/performance.md). It delays a takeover after the holder stops by at most this long.
+ * docs/performance-history.md). It delays a takeover after the holder stops by at most this long.
  */
 export const STANDBY_RECHECK_MS = 1_000;
 

@@ -34,7 +34,7 @@ export interface ClaimTransition {
  * history entry, outbox) in one JSON text, `content`. FerretDB v1 stores a type schema beside
  * every value of a document and decodes and re-encodes it all on every read and update; a row
  * of nested objects cost FerretDB and PostgreSQL 4.97 ms of CPU over its insert, the relay's
- * read and its acknowledgement, against 2.13 ms as one text (docs/performance.md). Nothing
+ * read and its acknowledgement, against 2.13 ms as one text (docs/performance-history.md). Nothing
  * queries inside it. Written by storedTransition, read back
  * by readTransition (every reader of the collection goes through it).
  */

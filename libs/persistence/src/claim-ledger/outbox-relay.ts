@@ -128,7 +128,7 @@ export class OutboxRelay {
    *
    * The query has no sort on purpose. FerretDB v1.24 sorts in Go, so a sorted query decodes every
    * pending row whatever its limit: each round cost in proportion to the backlog, and a 5,000-claim
-   * burst stalled the pipeline (docs/performance.md). Unsorted, FerretDB stops decoding at the
+   * burst stalled the pipeline (docs/performance-history.md). Unsorted, FerretDB stops decoding at the
    * limit (PostgreSQL still sends every match: see readPending). The rows then come in storage
    * order, which is not commit order, so a round may hold version v of a claim without v-1 still
    * pending. Before publishing, each claim's rows are completed

@@ -267,7 +267,7 @@ export function summarizeDeadlines(rows: ReadonlyArray<Pick<Deadline, 'kind' | '
  * The day a pending deadline is looked for on: the UTC day it falls due, or the day it was
  * scheduled if that is later (a deadline scheduled already due). A poll then reads only the rows
  * of the days since its last poll, not every pending deadline: FerretDB v1.24 pushes down
- * equalities only, so `dueAt <= now` alone would read them all on every poll (docs/performance.md).
+ * equalities only, so `dueAt <= now` alone would read them all on every poll (docs/performance-history.md).
  */
 export function pollDayOf(dueAt: Date, scheduledAt: Date): string {
   return utcDay(dueAt.getTime() > scheduledAt.getTime() ? dueAt : scheduledAt);
@@ -302,7 +302,7 @@ const POLLER_LEASE_MS = 20_000;
 /**
  * Firings at once: each is a ledger command on its own claim, mostly waiting for the store. At 4,
  * the 500 consent windows a clock move made due fired at 35-45 a second; at 16, 62-68 a second
- * (docs/performance.md).
+ * (docs/performance-history.md).
  */
 const FIRED_AT_ONCE = 16;
 
