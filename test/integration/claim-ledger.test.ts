@@ -49,6 +49,8 @@ describe('claim ledger on the real MongoDB-wire server', () => {
   let ledger: ClaimLedger;
   let leases: LeaseStore;
   const clock = new ManualClock();
+  /** The claim's snapshot as stored, read straight from the store (not through the ledger). */
+  const storedSnapshot = (claimId: string) => claimModel(connection).findById(claimId).lean().exec();
   const published: Array<{ topic: string; id: string; type: string; key: string; version?: number }> = [];
   const publisher: OutboxPublisher = {
     publish: async (records) => {
@@ -192,7 +194,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
       { command: { type: 'submit' } as ClaimCommand, options: { commandId: 'req-10:submit' } },
     ];
     await expect(ledger.executeInOrder(claimId, steps, partner)).rejects.toMatchObject({ code: 'invalid-state' });
-    const claim = await claimModel(connection).findById(claimId).lean().exec();
+    const claim = await storedSnapshot(claimId);
     expect(claim!.history.map((entry) => entry.action)).toEqual(['create', 'comment']);
     expect(claim!.version).toBe(2);
   });
@@ -276,7 +278,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     it(`a command refused on a lagging snapshot is decided again on the log: an event relayed before its writer advanced the snapshot is not lost (${decider})`, async () => {
       const claimId = randomUUID();
       await ledger.create(createCommand(claimId), partner);
-      const v1 = await claimModel(connection).findById(claimId).lean().exec();
+      const v1 = await storedSnapshot(claimId);
       await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
       // The snapshot still at version 1 (no PoE): the addPoe writer has not advanced it yet.
       await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
@@ -291,7 +293,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     it(`a condition (onlyIf) that does not hold applies nothing and answers the claim; it is judged on the log, not on a lagging snapshot (${decider})`, async () => {
       const claimId = randomUUID();
       await ledger.create(createCommand(claimId), partner);
-      const v1 = await claimModel(connection).findById(claimId).lean().exec();
+      const v1 = await storedSnapshot(claimId);
       const skipped = await ledger.execute(claimId, { type: 'comment', text: 'only with PoE' }, partner, { onlyIf: (state) => state.poe.length > 0 });
       expect(skipped).toMatchObject({ applied: false, events: [] });
       expect(skipped.claim.version).toBe(1);
@@ -307,7 +309,7 @@ describe('claim ledger on the real MongoDB-wire server', () => {
   it('a writer that loses to a row its lagging snapshot lacks repairs the snapshot, so the conflict it answers is not answered again', async () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);
-    const v1 = await claimModel(connection).findById(claimId).lean().exec();
+    const v1 = await storedSnapshot(claimId);
     await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
     // The addPoe writer's snapshot write failed (the store went away between its two writes).
     await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
@@ -316,10 +318,10 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     const reader = anotherWriter();
     await expect(reader.execute(claimId, another, partner)).rejects.toMatchObject({ code: 'version-conflict', currentVersion: 2 });
     // ...with the snapshot repaired, so any writer's retry (here one that reads it) is decided on the log's newest state, not refused again forever.
-    expect((await claimModel(connection).findById(claimId).lean().exec())!.version).toBe(2);
+    expect((await storedSnapshot(claimId))!.version).toBe(2);
     const retried = await anotherWriter().execute(claimId, another, partner);
     expect(retried.claim.version).toBe(3);
-    expect((await claimModel(connection).findById(claimId).lean().exec())?.version).toBe(3);
+    expect((await storedSnapshot(claimId))?.version).toBe(3);
   });
 
   it('the next command on a claim the ledger wrote last is decided on its copy (two round trips); a copy another writer moved past loses once, is decided on the log, and is no conflict for the caller', async () => {
@@ -347,20 +349,20 @@ describe('claim ledger on the real MongoDB-wire server', () => {
     await anotherWriter().execute(claimId, { type: 'comment', text: 'from elsewhere again' }, partner);
     const duplicate = await ledger.execute(claimId, { type: 'comment', text: 'mine' }, partner, { commandId: `mine-${claimId}` });
     expect(duplicate).toMatchObject({ applied: false, claim: { version: 6 } });
-    const stored = await claimModel(connection).findById(claimId).lean().exec();
+    const stored = await storedSnapshot(claimId);
     expect(stored!.history.map((entry) => entry.version)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('If-Match on a remembered copy that a dead writer moved past: 412 (the precondition), the snapshot repaired, and the next command decided on the newest state', async () => {
     const claimId = randomUUID();
     await ledger.create(createCommand(claimId), partner);
-    const v1 = await claimModel(connection).findById(claimId).lean().exec();
+    const v1 = await storedSnapshot(claimId);
     // Another writer commits version 2 and dies before advancing the snapshot.
     await anotherWriter().execute(claimId, { type: 'addPoe', document: poe }, partner);
     await claimModel(connection).collection.replaceOne({ _id: claimId } as never, v1 as never);
     // A client that read version 1 (from a list, which reads snapshots) names it.
     await expect(ledger.execute(claimId, { type: 'comment', text: 'as of 1' }, partner, { expectedVersion: 1 })).rejects.toMatchObject({ code: 'version-conflict', precondition: true, currentVersion: 2 });
-    expect((await claimModel(connection).findById(claimId).lean().exec())!.version).toBe(2);
+    expect((await storedSnapshot(claimId))!.version).toBe(2);
     // The ledger's copy moved on with what it read: the client's next try, as of version 2, is applied at once.
     const before = { ...ledger.stats };
     const commented = await ledger.execute(claimId, { type: 'comment', text: 'as of 2' }, partner, { expectedVersion: 2 });
