@@ -153,6 +153,13 @@ interface SizeFigures extends PipelineFigures {
   store_cpu_ms_per_claim: CpuPerClaim;
   /** CPU a claim of the pipeline, in all and per process (from `processes`). */
   cpu_ms_per_claim: CpuPerClaim;
+  /**
+   * The store baselines' CPU a claim over the pipeline's: what `ratio_to_limit` comes to when both
+   * keep every core busy (docs/performance.md, "The ratio's CPU budget").
+   */
+  cpu_ratio: number;
+  /** Cores the measured processes kept busy through the pipeline, on average (of `machine.cpus`). */
+  cores_busy: number;
   /** What PostgreSQL did per claim for the store baseline (as postgres_per_claim). */
   store_postgres_per_claim: PostgresWork | null;
   chain_claims_per_s: number;
@@ -205,13 +212,17 @@ async function benchSize(claims: number): Promise<SizeFigures> {
   const storeAfter = await storeRun('after');
   const storeClaimsPerS = (storeBefore.claimsPerS + storeAfter.claimsPerS) / 2;
   const limit = Math.min(storeClaimsPerS, chain.claimsPerS);
+  const storeCpu = meanCpu(storeBefore.cpu, storeAfter.cpu);
+  const pipelineCpu = cpuMsPerClaim(pipeline.processes, claims);
   return {
     ...pipeline,
     store_claims_per_s: round(storeClaimsPerS, 1),
     store_claims_per_s_before: round(storeBefore.claimsPerS, 1),
     store_claims_per_s_after: round(storeAfter.claimsPerS, 1),
-    store_cpu_ms_per_claim: meanCpu(storeBefore.cpu, storeAfter.cpu),
-    cpu_ms_per_claim: cpuMsPerClaim(pipeline.processes, claims),
+    store_cpu_ms_per_claim: storeCpu,
+    cpu_ms_per_claim: pipelineCpu,
+    cpu_ratio: pipelineCpu.total > 0 ? round(storeCpu.total / pipelineCpu.total, 3) : 0,
+    cores_busy: round((pipelineCpu.total * claims) / 1000 / pipeline.seconds, 2),
     store_postgres_per_claim: storePostgres,
     chain_claims_per_s: round(chain.claimsPerS, 1),
     ratio_to_limit: round(pipeline.pipeline_claims_per_s / limit, 3),
@@ -231,6 +242,9 @@ function printSummary(f: SizeFigures): void {
   console.log(`store round trips per claim: ${f.round_trips_per_claim} (${Object.entries(f.round_trips_by_service).map(([s, n]) => `${s} ${n}`).join(', ')}); transitions per claim ${f.transitions_per_claim}; conflicts ${f.ledger_conflicts}`);
   if (f.postgres_per_claim) console.log(`postgresql per claim: ${describePostgresWork(f.postgres_per_claim)}`);
   console.log(`cpu a claim: pipeline ${describeCpu(f.cpu_ms_per_claim)}; store baseline ${describeCpu(f.store_cpu_ms_per_claim)}`);
+  console.log(
+    `cpu: the pipeline kept ${f.cores_busy} of ${os.cpus().length} cores busy; cpu a claim, baseline / pipeline ${f.cpu_ratio} (ratio_to_limit ${f.ratio_to_limit}); bound by cpu, 0.5 allows the pipeline ${round(2 * f.store_cpu_ms_per_claim.total, 1)} ms a claim`,
+  );
   console.log(`cpu s / peak rss MB: ${Object.entries(f.processes).map(([name, p]) => `${name} ${p.cpu_s} s / ${p.peak_rss_mb} MB`).join(', ')}`);
   if (f.lost_claims.length > 0) console.log(`never assessed: ${f.lost_claims.map((c) => `${c.claimId} (reached ${c.reached.join(', ') || 'nothing'})`).join('; ')}`);
   console.log(`http 5xx: ${f.http_5xx}, other http errors: ${f.http_other_errors}, timeouts: ${f.http_timeouts}, lost (never assessed): ${f.lost}, emails ${f.emails}/${f.emails_expected} (unexpected ${f.unexpected_emails})`);
@@ -270,6 +284,7 @@ const report = {
   store_claims_per_s: largest.store_claims_per_s,
   chain_claims_per_s: largest.chain_claims_per_s,
   ratio_to_limit: largest.ratio_to_limit,
+  cpu_ratio: largest.cpu_ratio,
   round_trips_per_claim: largest.round_trips_per_claim,
   store_commands_per_claim: largest.store_commands_per_claim,
   p99_ms: largest.p99_ms,
